@@ -1,0 +1,58 @@
+/**
+ * Per-test-file isolation on the shared OLD and NEW servers: each file gets a fresh database
+ * of its own on both, dropped again at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export interface DbPair {
+  oldUrl: string;
+  newUrl: string;
+  old: pg.Client;
+  new: pg.Client;
+  drop(): Promise<void>;
+}
+
+function withDatabase(adminUrl: string, name: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${encodeURIComponent(name)}`;
+  return u.toString();
+}
+
+async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates a database named `<label>_<random>` on both servers and connects to each. */
+export async function freshDatabases(label: string): Promise<DbPair> {
+  const name = `${label}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  const oldAdmin = inject('oldAdminUrl');
+  const newAdmin = inject('newAdminUrl');
+  await admin(oldAdmin, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await admin(newAdmin, (c) => c.query(`CREATE DATABASE "${name}"`));
+  const oldUrl = withDatabase(oldAdmin, name);
+  const newUrl = withDatabase(newAdmin, name);
+  const oldC = new pg.Client(oldUrl);
+  const newC = new pg.Client(newUrl);
+  await oldC.connect();
+  await newC.connect();
+  return {
+    oldUrl,
+    newUrl,
+    old: oldC,
+    new: newC,
+    drop: async () => {
+      await oldC.end().catch(() => undefined);
+      await newC.end().catch(() => undefined);
+      await admin(oldAdmin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await admin(newAdmin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
