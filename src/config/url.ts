@@ -58,6 +58,30 @@ export function setUrlPassword(url: string, password: string): string {
   return parsed.toString();
 }
 
+/**
+ * Every password written in `url`, in its userinfo and in a `password=` parameter
+ * (libpq uses only one; both are secrets). Never throws: a malformed URL yields `[]`.
+ */
+export function findUrlPasswords(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const fromUserinfo = safeDecode(parsed.password);
+  const fromQuery = parsed.searchParams.getAll('password');
+  return [...new Set([fromUserinfo, parsed.password, ...fromQuery])].filter((p) => p !== '');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function toWhatwgUrl(url: string): URL {
   if (!SCHEME.test(url)) {
     throw new ConfigError(`not a PostgreSQL connection URL: '${maskUrl(url)}'`, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePgUrl, setUrlPassword } from '../../../src/config/url.js';
+import { findUrlPasswords, parsePgUrl, setUrlPassword } from '../../../src/config/url.js';
 import { ConfigError } from '../../../src/errors.js';
 
 describe('parsePgUrl', () => {
@@ -71,3 +71,15 @@ function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('findUrlPasswords', () => {
+  it('finds the userinfo password (decoded and raw) and every password= parameter', () => {
+    expect(findUrlPasswords('postgres://u:p%40ss@h/db?password=q')).toEqual(['p@ss', 'p%40ss', 'q']);
+    expect(findUrlPasswords('postgres://u@h/db')).toEqual([]);
+  });
+
+  it('never throws', () => {
+    expect(findUrlPasswords('postgres://u:x@h:99999/db')).toEqual([]);
+    expect(findUrlPasswords('not a url')).toEqual([]);
+  });
+});
