@@ -1,0 +1,100 @@
+/**
+ * The configuration: one zod schema for the merged config, and its partial form for
+ * the JSON config file. Both are strict: an unknown key is an error, not ignored.
+ */
+import { z } from 'zod';
+
+/** Default values, shared by the schema and the CLI help texts. */
+export const CONFIG_DEFAULTS = {
+  batchSize: 5000,
+  concurrency: 2,
+  /** Headroom added to each sequence on NEW so values taken on OLD during the switch never collide. */
+  sequenceGap: 10_000,
+  fetchSize: 10_000,
+  /** Short, so DDL on a live server queues behind a long transaction for seconds, not minutes. */
+  lockTimeoutMs: 2000,
+  ddlRetries: 10,
+  stateSchema: 'fdwmig',
+  serverName: 'fdwmig_old',
+  fkMode: 'auto',
+  mappingRoles: [] as string[],
+  copySchema: false,
+  dryRun: false,
+  json: false,
+  debug: false,
+} as const;
+
+/** Largest batch: a million rows per statement is already far past any useful size. */
+const MAX_BATCH_SIZE = 1_000_000;
+/** Most parallel copies: each one holds a connection on both servers. */
+const MAX_CONCURRENCY = 64;
+/** Smallest cursor fetch: below this, round trips dominate the copy. */
+const MIN_FETCH_SIZE = 100;
+
+function wholeNumber(min: number, max?: number) {
+  const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+  const message = `expected a whole number ${range}`;
+  const base = z.number({ error: message }).int({ error: message }).min(min, { error: message });
+  return max === undefined ? base : base.max(max, { error: message });
+}
+
+const nonEmptyString = z.string().min(1, { error: 'expected a non-empty string' });
+const qualifiedName = z.string().regex(/^[^.]+\.[^.]+$/, {
+  error: "expected a qualified name 'schema.table'",
+});
+
+export const ConfigSchema = z
+  .object({
+    /** Connection URL of the OLD server (postgres://user:password@host:port/db). */
+    oldUrl: nonEmptyString,
+    /** Connection URL of the NEW server. */
+    newUrl: nonEmptyString,
+    /** Schemas to migrate; default: every non-system schema. */
+    schemas: z.array(nonEmptyString).optional(),
+    /** Only these tables, as qualified names `schema.table`; default: every table of `schemas`. */
+    tables: z.array(qualifiedName).optional(),
+    /** Tables to leave out, as qualified names `schema.table`. */
+    excludeTables: z.array(qualifiedName).optional(),
+    /** Rows copied per batch (statement). */
+    batchSize: wholeNumber(1, MAX_BATCH_SIZE).default(CONFIG_DEFAULTS.batchSize),
+    /** Tables copied in parallel. */
+    concurrency: wholeNumber(1, MAX_CONCURRENCY).default(CONFIG_DEFAULTS.concurrency),
+    /** Amount added to each sequence value when it is carried over to NEW. */
+    sequenceGap: wholeNumber(0).default(CONFIG_DEFAULTS.sequenceGap),
+    /** Rows fetched per round trip through the foreign server (postgres_fdw `fetch_size`). */
+    fetchSize: wholeNumber(MIN_FETCH_SIZE).default(CONFIG_DEFAULTS.fetchSize),
+    /** `lock_timeout` for DDL on a live server, in milliseconds. */
+    lockTimeoutMs: wholeNumber(1).default(CONFIG_DEFAULTS.lockTimeoutMs),
+    /** How often DDL that hit `lock_timeout` is retried before giving up. */
+    ddlRetries: wholeNumber(0).default(CONFIG_DEFAULTS.ddlRetries),
+    /** Schema on NEW holding fdwmig's state tables and foreign tables. */
+    stateSchema: nonEmptyString.default(CONFIG_DEFAULTS.stateSchema),
+    /** Name of the postgres_fdw foreign server on NEW that points at OLD. */
+    serverName: nonEmptyString.default(CONFIG_DEFAULTS.serverName),
+    /**
+     * How foreign keys are kept from failing while data is copied: `drop` drops and
+     * re-creates them, `disable-triggers` sets `session_replication_role`, `auto` picks.
+     */
+    fkMode: z.enum(['auto', 'drop', 'disable-triggers']).default(CONFIG_DEFAULTS.fkMode),
+    /** Extra NEW roles given a user mapping for OLD (the connecting role always gets one). */
+    mappingRoles: z.array(nonEmptyString).default(() => [...CONFIG_DEFAULTS.mappingRoles]),
+    /** Create the OLD schema's tables on NEW before copying. */
+    copySchema: z.boolean().default(CONFIG_DEFAULTS.copySchema),
+    /** Print the plan instead of running it. */
+    dryRun: z.boolean().default(CONFIG_DEFAULTS.dryRun),
+    /** Machine-readable JSON output. */
+    json: z.boolean().default(CONFIG_DEFAULTS.json),
+    /** Show stack traces and extra diagnostics. */
+    debug: z.boolean().default(CONFIG_DEFAULTS.debug),
+  })
+  .strict();
+
+/** The JSON config file: any subset of the config keys, still strict. */
+export const ConfigFileSchema = ConfigSchema.partial();
+
+/** Config as written by a person (file, env, flags): defaults not yet applied. */
+export type RawConfig = z.input<typeof ConfigSchema>;
+/** The merged, validated config every command receives. */
+export type Config = z.output<typeof ConfigSchema>;
+/** Every key a config file may hold. */
+export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as Array<keyof Config>;

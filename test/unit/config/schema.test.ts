@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssues } from '../../../src/config/format-issues.js';
+import { CONFIG_DEFAULTS, CONFIG_KEYS, ConfigFileSchema, ConfigSchema } from '../../../src/config/schema.js';
+
+const URLS = { oldUrl: 'postgres://old/db', newUrl: 'postgres://new/db' };
+
+function problems(schema: typeof ConfigSchema | typeof ConfigFileSchema, input: unknown): string[] {
+  const result = schema.safeParse(input);
+  return result.success ? [] : formatIssues(result.error.issues, CONFIG_KEYS);
+}
+
+describe('ConfigSchema', () => {
+  it('fills in every default', () => {
+    expect(ConfigSchema.parse(URLS)).toEqual({ ...URLS, ...CONFIG_DEFAULTS });
+    expect(CONFIG_DEFAULTS).toMatchObject({
+      batchSize: 5000,
+      concurrency: 2,
+      sequenceGap: 10000,
+      fetchSize: 10000,
+      lockTimeoutMs: 2000,
+      ddlRetries: 10,
+      stateSchema: 'fdwmig',
+      serverName: 'fdwmig_old',
+      fkMode: 'auto',
+    });
+  });
+
+  it('does not share the default mappingRoles array between parses', () => {
+    const first = ConfigSchema.parse(URLS);
+    first.mappingRoles.push('x');
+    expect(ConfigSchema.parse(URLS).mappingRoles).toEqual([]);
+  });
+
+  it.each([
+    [{ batchSize: 0 }, '- batchSize: expected a whole number from 1 to 1000000'],
+    [{ batchSize: 1_000_001 }, '- batchSize: expected a whole number from 1 to 1000000'],
+    [{ batchSize: 2.5 }, '- batchSize: expected a whole number from 1 to 1000000'],
+    [{ batchSize: '10' }, '- batchSize: expected a whole number from 1 to 1000000'],
+    [{ concurrency: 65 }, '- concurrency: expected a whole number from 1 to 64'],
+    [{ sequenceGap: -1 }, '- sequenceGap: expected a whole number >= 0'],
+    [{ fetchSize: 99 }, '- fetchSize: expected a whole number >= 100'],
+    [{ lockTimeoutMs: 0 }, '- lockTimeoutMs: expected a whole number >= 1'],
+    [{ fkMode: 'off' }, '- fkMode: expected one of "auto"|"drop"|"disable-triggers"'],
+    [{ tables: ['public.t', 'orders'] }, "- tables[1]: expected a qualified name 'schema.table'"],
+    [{ copySchema: 'yes' }, '- copySchema: expected boolean, received string'],
+    [{ oldUrl: '' }, '- oldUrl: expected a non-empty string'],
+  ])('rejects %j', (input, bullet) => {
+    expect(problems(ConfigSchema, { ...URLS, ...input })).toEqual([bullet]);
+  });
+
+  it('accepts the edges of each range', () => {
+    expect(() => ConfigSchema.parse({ ...URLS, batchSize: 1_000_000, concurrency: 64, sequenceGap: 0, fetchSize: 100, ddlRetries: 0 })).not.toThrow();
+  });
+});
+
+describe('ConfigFileSchema', () => {
+  it('accepts any subset of the keys', () => {
+    expect(ConfigFileSchema.safeParse({ batchSize: 10 }).success).toBe(true);
+    expect(ConfigFileSchema.safeParse({}).success).toBe(true);
+  });
+
+  it('is strict: one bullet per unknown key, with a near spelling when there is one', () => {
+    expect(problems(ConfigFileSchema, { batch_size: 1, colour: 'x', concurrency: 0 })).toEqual([
+      '- concurrency: expected a whole number from 1 to 64',
+      "- batch_size: unknown key (did you mean 'batchSize'?)",
+      '- colour: unknown key',
+    ]);
+  });
+
+  it('reports a non-object at the root', () => {
+    expect(problems(ConfigFileSchema, [1])).toEqual(['- (root): expected object, received array']);
+  });
+});
