@@ -1,0 +1,16 @@
+/** Builds the injected dependencies of core functions for a CLI run. */
+import { redactSecrets } from '../config/url.js';
+import type { CoreDeps } from '../core/context.js';
+import { connect } from '../exec/connect.js';
+import type { CliIo } from './context.js';
+
+/** Progress goes to stderr as text, or to stdout as JSON lines with --json. */
+export function cliDeps(io: CliIo, json: boolean): CoreDeps {
+  return {
+    connect,
+    log: (event) => {
+      if (json) io.stdout(`${redactSecrets(JSON.stringify({ event: 'log', ...event }))}\n`);
+      else io.stderr(redactSecrets(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`));
+    },
+  };
+}

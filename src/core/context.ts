@@ -1,0 +1,27 @@
+/** What core functions get from the outside world: injected, so commands stay thin. */
+import type pg from 'pg';
+import type { ServerSide } from '../errors.js';
+
+export interface CoreDeps {
+  connect(url: string, which: ServerSide): Promise<pg.Client>;
+  /** Progress and notes for the person running fdwmig (the CLI prints or emits JSON lines). */
+  log(event: { level: 'info' | 'warn'; message: string; data?: Record<string, unknown> }): void;
+}
+
+/** Opens OLD and NEW, runs fn, and always closes both. */
+export async function withBoth<T>(
+  deps: CoreDeps, urls: { oldUrl: string; newUrl: string },
+  fn: (oldDb: pg.Client, newDb: pg.Client) => Promise<T>,
+): Promise<T> {
+  const oldDb = await deps.connect(urls.oldUrl, 'OLD');
+  try {
+    const newDb = await deps.connect(urls.newUrl, 'NEW');
+    try {
+      return await fn(oldDb, newDb);
+    } finally {
+      await newDb.end().catch(() => undefined);
+    }
+  } finally {
+    await oldDb.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Opening connections: the only place that constructs pg clients. Connection failures become
+ * ConnectionErrors with hints; the URL shown is always masked.
+ */
+import pg from 'pg';
+import { maskUrl } from '../config/url.js';
+import { toConnectionError, type ServerSide } from '../errors.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Connects to OLD or NEW, naming the side in any error. */
+export async function connect(url: string, which: ServerSide, appName = 'fdwmig'): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: appName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A connection dropped while idle must not crash the process; the next query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw toConnectionError(err, which, maskUrl(url));
+  }
+  return client;
+}
+
+/** Runs fn with a client and always closes it. */
+export async function withClient<T>(url: string, which: ServerSide, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connect(url, which);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

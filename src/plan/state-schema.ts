@@ -1,0 +1,40 @@
+/**
+ * fdwmig's state on NEW: one small schema that records what was done, so every command is
+ * idempotent, a re-run continues, and `status` can report. It never holds a password.
+ */
+import { ident } from '../sql/quote.js';
+
+/** DDL that creates the state schema and tables if missing. */
+export function stateSchemaDdl(schema: string): string[] {
+  const s = ident(schema);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE IF NOT EXISTS ${s}.migration (
+  id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  old_identity text NOT NULL,
+  old_display text NOT NULL,
+  server_name text NOT NULL,
+  created_extension boolean NOT NULL DEFAULT false,
+  fdwmig_version text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  init_completed_at timestamptz
+)`,
+    `CREATE TABLE IF NOT EXISTS ${s}.tables (
+  schema_name text NOT NULL,
+  table_name text NOT NULL,
+  remote_name text NOT NULL,
+  phase text NOT NULL DEFAULT 'attached',
+  rows_moved bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (schema_name, table_name)
+)`,
+    `CREATE TABLE IF NOT EXISTS ${s}.foreign_keys (
+  schema_name text NOT NULL,
+  table_name text NOT NULL,
+  constraint_name text NOT NULL,
+  definition text NOT NULL,
+  dropped_at timestamptz NOT NULL DEFAULT now(),
+  restored_at timestamptz,
+  PRIMARY KEY (schema_name, table_name, constraint_name)
+)`,
+  ];
+}

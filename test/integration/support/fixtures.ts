@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
+import { loadConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import type { CoreDeps } from '../../../src/core/context.js';
+import { connect } from '../../../src/exec/connect.js';
+
+/** Runs a fixture from test/fixtures on a client. */
+export async function applyFixture(db: pg.Client, name: string): Promise<void> {
+  await db.query(readFileSync(new URL(`../../fixtures/${name}.sql`, import.meta.url), 'utf8'));
+}
+
+/** A validated config for a DB pair, as the CLI would build it. */
+export function configFor(urls: { oldUrl: string; newUrl: string }, flags: Record<string, unknown> = {}): Promise<Config> {
+  return loadConfig({ flags: { old: urls.oldUrl, new: urls.newUrl, ...flags }, env: {}, readFile: async () => '{}' });
+}
+
+/** Real connections, log lines collected for assertions. */
+export function testDeps(): CoreDeps & { lines: string[] } {
+  const lines: string[] = [];
+  return { connect, log: (e) => lines.push(`${e.level}: ${e.message}`), lines };
+}
+
+/** A fingerprint of NEW's catalog: any DDL changes it. */
+export async function catalogFingerprint(db: pg.Client): Promise<string> {
+  const r = await db.query(`SELECT
+    (SELECT string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text, ',' ORDER BY 1) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')) AS rels,
+    (SELECT string_agg(conname, ',' ORDER BY 1) FROM pg_constraint) AS cons,
+    (SELECT count(*) FROM pg_foreign_server) AS servers,
+    (SELECT count(*) FROM pg_extension) AS exts,
+    (SELECT string_agg(sequencename || '=' || coalesce(last_value::text, '-'), ',' ORDER BY 1) FROM pg_sequences) AS seqs`);
+  return JSON.stringify(r.rows[0]);
+}
