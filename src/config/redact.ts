@@ -13,6 +13,8 @@ const POSTGRES_SCHEME = /^(postgres(?:ql)?:\/\/)/i;
 const URL_IN_TEXT = /postgres(?:ql)?:\/\/[^\s'"<>]*/gi;
 /** `password=...` in a query string or a keyword/value conninfo string, quoted or not. */
 const PASSWORD_KEYWORD = /(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#]*)/gi;
+/** A password as an SQL literal: `OPTIONS (password 'x')` of a user mapping, `PASSWORD 'x'` of a role. */
+const SQL_PASSWORD_LITERAL = /(\bpassword\s+)'(?:[^']|'')*'/gi;
 /** Any `user:secret@` shape, greedy up to the last `@` of the token (over-masking is safe). */
 const GENERIC_USERINFO = /((?:[a-z][a-z0-9+.-]*:\/\/|^|\s)[^\s:/@]*:)\S*@/gi;
 
@@ -46,7 +48,7 @@ export function maskUrl(url: string): string {
 /**
  * Remove every secret from `text`: each occurrence of each secret (also in its
  * percent-encoded form, as it appears in URLs) becomes `****`, and every
- * connection URL and `password=` keyword in the text is masked.
+ * connection URL, `password=` keyword and SQL `password '...'` literal is masked.
  */
 export function redactSecrets(text: string, secrets: string[] = listRegisteredSecrets()): string {
   let out = text;
@@ -57,6 +59,7 @@ export function redactSecrets(text: string, secrets: string[] = listRegisteredSe
     if (encoded !== secret) out = out.split(encoded).join(MASK);
   }
   out = out.replace(URL_IN_TEXT, (match) => maskUrl(match));
+  out = out.replace(SQL_PASSWORD_LITERAL, `$1'${MASK}'`);
   return out.replace(PASSWORD_KEYWORD, `$1${MASK}`);
 }
 

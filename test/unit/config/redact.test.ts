@@ -45,6 +45,13 @@ describe('redactSecrets', () => {
     );
   });
 
+  it('masks passwords written as SQL literals, with doubled quotes inside', () => {
+    const sql = "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'it''s'); ALTER ROLE r PASSWORD 'x'";
+    expect(redactSecrets(sql, [])).toBe(
+      "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '****'); ALTER ROLE r PASSWORD '****'",
+    );
+  });
+
   it('replaces the longer of two overlapping secrets whole', () => {
     expect(redactSecrets('abcdef', ['abc', 'abcdef'])).toBe('****');
   });
