@@ -1,0 +1,11 @@
+/**
+ * Every CLI command, in the order `fdwmig --help` lists them.
+ */
+import type { CommandModule } from '../context.js';
+import { checkCommand } from './check.js';
+import { configShowCommand } from './config-show.js';
+import { initNewCommand } from './init-new.js';
+
+export type { CliContext, CliIo, CommandModule } from '../context.js';
+
+export const commands: CommandModule[] = [checkCommand, initNewCommand, configShowCommand];
