@@ -3,11 +3,13 @@
  * Refuses before changing anything when a table cannot be migrated or NEW belongs to another OLD.
  */
 import type { Config } from '../config/schema.js';
-import { SchemaMismatchError, StateError } from '../errors.js';
+import { PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
+import type { Queryable } from '../exec/queryable.js';
+import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { runPlan } from '../exec/run-plan.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { readIdentity, readNewState } from '../introspect/read-new-state.js';
-import { assessTables, type TableAssessment } from '../plan/assess-tables.js';
+import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
 import { planInitNew } from '../plan/plan-init-new.js';
 import { renderPlan, type Plan } from '../plan/step.js';
 import type { SequenceChange } from '../sequences/plan-sequence-sync.js';
@@ -32,10 +34,51 @@ export function refusalError(tables: readonly TableAssessment[]): SchemaMismatch
   });
 }
 
+/**
+ * With --copy-schema: OLD's schema SQL when NEW has none of the selected tables, null when it
+ * has them all; a NEW with some but not all is refused (whose schema would win is unclear).
+ */
+async function copySchemaIfMissing(config: Config, deps: CoreDeps, oldModel: DatabaseModel, newModel: DatabaseModel): Promise<string | null> {
+  const onNew = new Set(newModel.tables.map(qualifiedName));
+  const wanted = selectTables(oldModel.tables, config).map(qualifiedName);
+  const present = wanted.filter((n) => onNew.has(n));
+  if (present.length === wanted.length) return null;
+  if (present.length) {
+    throw new PreflightError(`--copy-schema copies into a NEW without OLD's tables, but NEW already has ${present.join(', ')}`, {
+      hint: 'drop those tables on NEW, or apply the whole schema yourself and run init-new without --copy-schema',
+    });
+  }
+  return deps.dumpSchema({
+    pgDump: 'pg_dump', oldUrl: config.oldUrl, oldMajor: Math.floor(oldModel.server.versionNum / 10000),
+    schemas: config.schemas ?? [],
+  });
+}
+
+async function applySchema(newDb: Queryable, sql: string): Promise<void> {
+  await newDb.query('BEGIN');
+  try {
+    await newDb.query(sql);
+    await newDb.query('COMMIT');
+    // pg_dump's output empties search_path for the session; the plan that follows needs it back.
+    await newDb.query('RESET search_path');
+  } catch (err) {
+    await newDb.query('ROLLBACK').catch(() => undefined);
+    throw err instanceof Error && isDatabaseError(err)
+      ? new PgError(err, { step: 'copy-schema', sql: '(pg_dump --schema-only output)' })
+      : err;
+  }
+}
+
+/** For a dry run with --copy-schema: plan as if NEW had OLD's tables and sequences. */
+function withTablesOf(newModel: DatabaseModel, oldModel: DatabaseModel): DatabaseModel {
+  return { ...newModel, tables: [...newModel.tables, ...oldModel.tables], sequences: [...newModel.sequences, ...oldModel.sequences] };
+}
+
 export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNewResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     const skip = { skipSchemas: [config.stateSchema] };
-    const [oldModel, newModel] = [await introspectDatabase(oldDb, skip), await introspectDatabase(newDb, skip)];
+    const oldModel = await introspectDatabase(oldDb, skip);
+    let newModel = await introspectDatabase(newDb, skip);
     const state = await readNewState(newDb, config.stateSchema, config.serverName);
     const endpoint = oldEndpointFromUrl(config.oldUrl);
     const identity = { id: await readIdentity(oldDb), display: describeEndpoint(endpoint) };
@@ -44,6 +87,19 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
         `NEW was set up by fdwmig for another OLD (${state.recorded.oldDisplay}, ${state.recorded.oldIdentity}), not ${identity.display} (${identity.id})`,
         { hint: `check --old; to start over, run 'fdwmig cleanup' against the OLD it was set up for` },
       );
+    }
+    let copiedSchemaSql: string | null = null;
+    if (config.copySchema) {
+      const copy = await copySchemaIfMissing(config, deps, oldModel, newModel);
+      if (copy) {
+        copiedSchemaSql = copy;
+        if (config.dryRun) newModel = withTablesOf(newModel, oldModel);
+        else {
+          deps.log({ level: 'info', message: "copying OLD's schema to NEW (pg_dump --schema-only)" });
+          await applySchema(newDb, copy);
+          newModel = await introspectDatabase(newDb, skip);
+        }
+      }
     }
     const tables = assessTables(oldModel, newModel, config, { copySchema: false });
     const refused = refusalError(tables);
@@ -58,7 +114,8 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
         oldIdentity: identity, fdwmigVersion: FDWMIG_VERSION,
       },
     });
-    const planText = renderPlan(plan);
+    const planText = (copiedSchemaSql && config.dryRun
+      ? `-- first, OLD's schema is copied to NEW (pg_dump --schema-only, ${copiedSchemaSql.length} bytes of SQL)\n` : '') + renderPlan(plan);
     if (config.dryRun) return { plan, planText, applied: false, tables, sequences };
     for (const a of tables) for (const w of a.warnings) deps.log({ level: 'warn', message: `${a.table.schema}.${a.table.name}: ${w}` });
     await runPlan(newDb, plan, {

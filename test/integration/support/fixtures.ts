@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { connect } from '../../../src/exec/connect.js';
+import { dumpSchema } from '../../../src/exec/pg-dump.js';
 
 /** Runs a fixture from test/fixtures on a client. */
 export async function applyFixture(db: pg.Client, name: string): Promise<void> {
@@ -18,7 +19,7 @@ export function configFor(urls: { oldUrl: string; newUrl: string }, flags: Recor
 /** Real connections, log lines collected for assertions. */
 export function testDeps(): CoreDeps & { lines: string[] } {
   const lines: string[] = [];
-  return { connect, log: (e) => lines.push(`${e.level}: ${e.message}`), lines };
+  return { connect, dumpSchema, log: (e) => lines.push(`${e.level}: ${e.message}`), lines };
 }
 
 /** A fingerprint of NEW's catalog: any DDL changes it. */
