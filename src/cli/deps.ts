@@ -2,12 +2,14 @@
 import { redactSecrets } from '../config/url.js';
 import type { CoreDeps } from '../core/context.js';
 import { connect } from '../exec/connect.js';
+import { dumpSchema } from '../exec/pg-dump.js';
 import type { CliIo } from './context.js';
 
 /** Progress goes to stderr as text, or to stdout as JSON lines with --json. */
 export function cliDeps(io: CliIo, json: boolean): CoreDeps {
   return {
     connect,
+    dumpSchema,
     log: (event) => {
       if (json) io.stdout(`${redactSecrets(JSON.stringify({ event: 'log', ...event }))}\n`);
       else io.stderr(redactSecrets(`${event.level === 'warn' ? 'warning: ' : ''}${event.message}\n`));

@@ -16,7 +16,7 @@ export const CONFIG_DEFAULTS = {
   ddlRetries: 10,
   stateSchema: 'fdwmig',
   serverName: 'fdwmig_old',
-  fkMode: 'auto',
+  pgDumpPath: 'pg_dump',
   mappingRoles: [] as string[],
   copySchema: false,
   dryRun: false,
@@ -71,11 +71,8 @@ export const ConfigSchema = z
     stateSchema: nonEmptyString.default(CONFIG_DEFAULTS.stateSchema),
     /** Name of the postgres_fdw foreign server on NEW that points at OLD. */
     serverName: nonEmptyString.default(CONFIG_DEFAULTS.serverName),
-    /**
-     * How foreign keys are kept from failing while data is copied: `drop` drops and
-     * re-creates them, `disable-triggers` sets `session_replication_role`, `auto` picks.
-     */
-    fkMode: z.enum(['auto', 'drop', 'disable-triggers']).default(CONFIG_DEFAULTS.fkMode),
+    /** The pg_dump that --copy-schema runs (at least OLD's major version). */
+    pgDumpPath: nonEmptyString.default(CONFIG_DEFAULTS.pgDumpPath),
     /** Extra NEW roles given a user mapping for OLD (the connecting role always gets one). */
     mappingRoles: z.array(nonEmptyString).default(() => [...CONFIG_DEFAULTS.mappingRoles]),
     /** Create the OLD schema's tables on NEW before copying. */

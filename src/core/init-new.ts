@@ -49,7 +49,7 @@ async function copySchemaIfMissing(config: Config, deps: CoreDeps, oldModel: Dat
     });
   }
   return deps.dumpSchema({
-    pgDump: 'pg_dump', oldUrl: config.oldUrl, oldMajor: Math.floor(oldModel.server.versionNum / 10000),
+    pgDump: config.pgDumpPath, oldUrl: config.oldUrl, oldMajor: Math.floor(oldModel.server.versionNum / 10000),
     schemas: config.schemas ?? [],
   });
 }

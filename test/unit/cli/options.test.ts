@@ -41,6 +41,6 @@ describe('tuning options', () => {
   });
 
   it('describeWithDefault renders the default as JSON', () => {
-    expect(describeWithDefault('fk handling', 'fkMode')).toBe('fk handling (default: "auto")');
+    expect(describeWithDefault('dump tool', 'pgDumpPath')).toBe('dump tool (default: "pg_dump")');
   });
 });

@@ -21,7 +21,7 @@ describe('ConfigSchema', () => {
       ddlRetries: 10,
       stateSchema: 'fdwmig',
       serverName: 'fdwmig_old',
-      fkMode: 'auto',
+      pgDumpPath: 'pg_dump',
     });
   });
 
@@ -40,7 +40,7 @@ describe('ConfigSchema', () => {
     [{ sequenceGap: -1 }, '- sequenceGap: expected a whole number >= 0'],
     [{ fetchSize: 99 }, '- fetchSize: expected a whole number >= 100'],
     [{ lockTimeoutMs: 0 }, '- lockTimeoutMs: expected a whole number >= 1'],
-    [{ fkMode: 'off' }, '- fkMode: expected one of "auto"|"drop"|"disable-triggers"'],
+    [{ pgDumpPath: '' }, '- pgDumpPath: expected a non-empty string'],
     [{ tables: ['public.t', 'orders'] }, "- tables[1]: expected a qualified name 'schema.table'"],
     [{ copySchema: 'yes' }, '- copySchema: expected boolean, received string'],
     [{ oldUrl: '' }, '- oldUrl: expected a non-empty string'],
