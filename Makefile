@@ -2,7 +2,7 @@
 OLD ?= 13
 NEW ?= 17
 
-.PHONY: install build test test-unit test-integration test-matrix lint bench demo demo-logical
+.PHONY: install build test test-unit test-integration test-matrix lint bench demo
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -31,3 +31,8 @@ lint: install
 
 bench: build
 	npm run bench
+
+# The main job on throwaway embedded servers (SCALE=5 for more rows).
+SCALE ?= 1
+demo: build
+	node bin/fdwmig.js demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)

@@ -4,8 +4,9 @@
 import type { CommandModule } from '../context.js';
 import { checkCommand } from './check.js';
 import { configShowCommand } from './config-show.js';
+import { demoCommand } from './demo.js';
 import { initNewCommand } from './init-new.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, demoCommand, configShowCommand];

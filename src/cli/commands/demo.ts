@@ -1,0 +1,31 @@
+/** `fdwmig demo`: the main job on throwaway embedded servers (needs the dev dependencies). */
+import type { Command } from 'commander';
+import { FdwmigError } from '../../errors.js';
+import type { CommandModule } from '../context.js';
+import { parsePositiveInt } from '../options.js';
+
+const EXAMPLES = `
+Starts OLD and NEW servers of their own (embedded binaries, or Docker when reachable), loads a
+sample shop, runs check and init-new, shows the application's view through NEW, and removes
+the servers at the end, also on Ctrl-C. Touches no server of yours.
+
+Examples:
+  $ fdwmig demo
+  $ fdwmig demo --scale 5 --old-major 12 --new-major 16
+`;
+
+export const demoCommand: CommandModule = {
+  register(program, ctx) {
+    program.command('demo')
+      .description('run the main job on throwaway embedded servers')
+      .option('--scale <n>', 'sample data size (1 = 2,000 customers, 8,000 orders, 24,000 lines) (default: 1)', parsePositiveInt('--scale', 100))
+      .option('--old-major <n>', 'OLD PostgreSQL major (default: 13)', parsePositiveInt('--old-major'))
+      .option('--new-major <n>', 'NEW PostgreSQL major (default: 17)', parsePositiveInt('--new-major'))
+      .addHelpText('after', EXAMPLES)
+      .action(async (opts: { scale?: number; oldMajor?: number; newMajor?: number }, _cmd: Command) => {
+        const { runDemo } = await import('../../dev/demo.js');
+        const code = await runDemo({ scale: opts.scale ?? 1, oldMajor: opts.oldMajor ?? 13, newMajor: opts.newMajor ?? 17, io: ctx.io });
+        if (code !== 0) throw new FdwmigError('the demo did not complete', { code: 'DEMO', exitCode: 1, hint: 'the output above says which step failed' });
+      });
+  },
+};
