@@ -115,16 +115,19 @@ function planServer(input: InitNewInput): Step[] {
   for (const role of s.mappingRoles) {
     const exists = state.mappedRoles.includes(role);
     const target = role === 'public' ? 'PUBLIC' : ident(role);
+    // Drop and create in one transaction: ALTER ... OPTIONS (SET x) fails for an option the
+    // existing mapping lacks, and would keep a stale password when there is none now.
     const render = (pw: string | null) => {
       const o: string[] = [`user ${literal(old.user)}`];
       if (pw !== null) o.push(`password ${literal(pw)}`);
-      return exists
-        ? `ALTER USER MAPPING FOR ${target} SERVER ${ident(s.serverName)} OPTIONS (${o.map((x) => `SET ${x}`).join(', ')})`
-        : `CREATE USER MAPPING FOR ${target} SERVER ${ident(s.serverName)} OPTIONS (${o.join(', ')})`;
+      return [
+        ...(exists ? [`DROP USER MAPPING IF EXISTS FOR ${target} SERVER ${ident(s.serverName)}`] : []),
+        `CREATE USER MAPPING FOR ${target} SERVER ${ident(s.serverName)} OPTIONS (${o.join(', ')})`,
+      ];
     };
     steps.push(step({
       id: `user-mapping:${role}`, description: `${exists ? 'refresh' : 'create'} user mapping for ${role} (OLD user ${old.user})`,
-      sql: [render(old.password === null ? null : MASK)], secretSql: [render(old.password)], takesLocks: false,
+      sql: render(old.password === null ? null : MASK), secretSql: render(old.password), takesLocks: false,
     }));
   }
   return steps;
@@ -193,5 +196,5 @@ export function planInitNew(input: InitNewInput): { plan: Plan; sequences: Seque
       takesLocks: false,
     }),
   ];
-  return { plan: { title: 'fdwmig init-new', steps }, sequences: seq.changes };
+  return { plan: Object.freeze({ title: 'fdwmig init-new', steps: Object.freeze(steps) }), sequences: seq.changes };
 }

@@ -21,7 +21,12 @@ export interface Plan {
 
 /** Freezes a step so nothing downstream can alter what was printed. */
 export function step(s: Step): Step {
-  return Object.freeze({ ...s, sql: Object.freeze([...s.sql]) });
+  return Object.freeze({
+    ...s,
+    sql: Object.freeze([...s.sql]),
+    ...(s.secretSql ? { secretSql: Object.freeze([...s.secretSql]) } : {}),
+    ...(s.params ? { params: Object.freeze([...s.params]) } : {}),
+  });
 }
 
 /** Renders a plan as SQL text with comments, for --dry-run. */
