@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const CONFIG_DEFAULTS = {
   batchSize: 5000,
   concurrency: 2,
+  drainTimeoutMs: 30_000,
+  finalize: true,
   /** Headroom added to each sequence on NEW so values taken on OLD during the switch never collide. */
   sequenceGap: 10_000,
   fetchSize: 10_000,
@@ -59,6 +61,13 @@ export const ConfigSchema = z
     batchSize: wholeNumber(1, MAX_BATCH_SIZE).default(CONFIG_DEFAULTS.batchSize),
     /** Tables copied in parallel. */
     concurrency: wholeNumber(1, MAX_CONCURRENCY).default(CONFIG_DEFAULTS.concurrency),
+    /**
+     * How long a batch waits for sessions on NEW whose snapshots predate its copy before it is
+     * deferred (both copies kept) and retried; see docs/PROTOCOL.md.
+     */
+    drainTimeoutMs: wholeNumber(1).default(CONFIG_DEFAULTS.drainTimeoutMs),
+    /** migrate finishes with finalize (FKs re-added and validated, sequences synced). */
+    finalize: z.boolean().default(CONFIG_DEFAULTS.finalize),
     /** Amount added to each sequence value when it is carried over to NEW. */
     sequenceGap: wholeNumber(0).default(CONFIG_DEFAULTS.sequenceGap),
     /** Rows fetched per round trip through the foreign server (postgres_fdw `fetch_size`). */

@@ -36,5 +36,31 @@ export function stateSchemaDdl(schema: string): string[] {
   restored_at timestamptz,
   PRIMARY KEY (schema_name, table_name, constraint_name)
 )`,
+    // One row per batch being moved; see docs/PROTOCOL.md. keys and versions are kept until the
+    // batch is moved, so a re-run can reconcile a batch that was copied but not yet deleted.
+    `CREATE TABLE IF NOT EXISTS ${s}.batches (
+  id bigserial PRIMARY KEY,
+  schema_name text NOT NULL,
+  table_name text NOT NULL,
+  keys jsonb NOT NULL,
+  versions jsonb NOT NULL,
+  row_count int NOT NULL,
+  state text NOT NULL CHECK (state IN ('copied', 'moved')),
+  copied_at timestamptz NOT NULL DEFAULT now(),
+  moved_at timestamptz
+)`,
+    `CREATE INDEX IF NOT EXISTS batches_open ON ${s}.batches (schema_name, table_name) WHERE state = 'copied'`,
+  ];
+}
+
+/**
+ * OLD's side of the state: a marker per batch whose delete committed on OLD, written in the
+ * same transaction as that delete, so a re-run can tell fdwmig's delete from an application's.
+ */
+export function oldMarkerDdl(schema: string): string[] {
+  const s = ident(schema);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE IF NOT EXISTS ${s}.moved_batches (batch_id bigint PRIMARY KEY, moved_at timestamptz NOT NULL DEFAULT now())`,
   ];
 }

@@ -6,7 +6,8 @@ import { checkCommand } from './check.js';
 import { configShowCommand } from './config-show.js';
 import { demoCommand } from './demo.js';
 import { initNewCommand } from './init-new.js';
+import { migrateCommand } from './migrate.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, demoCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, demoCommand, configShowCommand];

@@ -32,3 +32,10 @@ export async function catalogFingerprint(db: pg.Client): Promise<string> {
     (SELECT string_agg(sequencename || '=' || coalesce(last_value::text, '-'), ',' ORDER BY 1) FROM pg_sequences) AS seqs`);
   return JSON.stringify(r.rows[0]);
 }
+
+/** A digest of a table's rows in key order, comparable across majors (ONLY: no children). */
+export async function tableDigest(db: pg.Client, table: string, orderBy: string): Promise<{ n: number; digest: string }> {
+  await db.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET DateStyle = 'ISO, YMD'`);
+  const r = await db.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${orderBy}), '')) AS digest FROM ONLY ${table} t`);
+  return r.rows[0];
+}

@@ -1,0 +1,152 @@
+/**
+ * migrate: moves every row from OLD into NEW's tables while the application runs, in FK-safe
+ * order, tables in parallel (p-limit), resumable after any interruption; then finalize.
+ * The protocol and its safety argument: docs/PROTOCOL.md.
+ */
+import pLimit from 'p-limit';
+import type pg from 'pg';
+import type { Config } from '../config/schema.js';
+import { FdwmigError, StateError } from '../errors.js';
+import { batchStore } from '../exec/batch-store.js';
+import { prepareMoverSession } from '../exec/mover-session.js';
+import { moveTable } from '../exec/move-table.js';
+import { introspectDatabase } from '../introspect/introspect.js';
+import { qualifiedName, type TableModel } from '../introspect/model.js';
+import { buildMoveSql } from '../plan/move-sql.js';
+import { planMoveOrder } from '../plan/move-order.js';
+import { oldMarkerDdl } from '../plan/state-schema.js';
+import type { CoreDeps } from './context.js';
+import { runFinalize, type FinalizeResult } from './finalize.js';
+import { requireInitialized } from './migration-state.js';
+
+export type TableStatus = 'moved' | 'failed' | 'skipped' | 'not-run' | 'stopped';
+
+export interface TableResult {
+  table: string;
+  status: TableStatus;
+  rows: number;
+  seconds: number;
+  reason?: string;
+}
+
+export interface MigrateEvent {
+  kind: 'plan' | 'table-start' | 'batch' | 'table-done';
+  table?: string;
+  moved?: number;
+  total?: number;
+  order?: readonly string[];
+}
+
+export interface MigrateDeps extends CoreDeps {
+  onEvent?: (e: MigrateEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface MigrateResult {
+  tables: TableResult[];
+  seconds: number;
+  rows: number;
+  finalized: FinalizeResult | null;
+  order: readonly string[];
+}
+
+/** Held on NEW for the whole run: a second migrate refuses instead of racing the first. */
+const LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || current_database())) AS ok`;
+
+async function openMover(deps: CoreDeps, config: Config, pids: Set<number>): Promise<{ old: pg.Client; new: pg.Client; close(): Promise<void> }> {
+  const oldDb = await deps.connect(config.oldUrl, 'OLD');
+  try {
+    const newDb = await deps.connect(config.newUrl, 'NEW');
+    await prepareMoverSession(oldDb, 'OLD');
+    await prepareMoverSession(newDb, 'NEW');
+    const pid = (newDb as unknown as { processID: number }).processID;
+    pids.add(pid);
+    return {
+      old: oldDb, new: newDb,
+      close: async () => { pids.delete(pid); await Promise.all([oldDb.end().catch(() => undefined), newDb.end().catch(() => undefined)]); },
+    };
+  } catch (err) {
+    await oldDb.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof FdwmigError) return `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function runMigrate(config: Config, deps: MigrateDeps): Promise<MigrateResult> {
+  const t0 = Date.now();
+  const controlOld = await deps.connect(config.oldUrl, 'OLD');
+  const controlNew = await deps.connect(config.newUrl, 'NEW').catch(async (e) => { await controlOld.end(); throw e; });
+  try {
+    if (!(await controlNew.query<{ ok: boolean }>(LOCK_SQL)).rows[0]!.ok) {
+      throw new StateError('another fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C lets it finish its batch) and re-run' });
+    }
+    const served = await requireInitialized(config, controlOld, controlNew);
+    const wanted = new Set(served.map((t) => `${t.schema}.${t.name}`));
+    const selected = new Set((config.tables?.length ? config.tables : [...wanted]).filter((t) => !(config.excludeTables ?? []).includes(t)));
+    const oldModel = await introspectDatabase(controlOld, { skipSchemas: [config.stateSchema] });
+    const tables = oldModel.tables.filter((t) => wanted.has(qualifiedName(t)) && selected.has(qualifiedName(t)));
+    const order = planMoveOrder(tables);
+    deps.onEvent?.({ kind: 'plan', order: order.sequence });
+    if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
+    for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
+    const results = await moveAll(config, deps, tables, order.waitsFor);
+    const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
+    const finalized = complete && config.finalize && !deps.signal?.aborted
+      ? await runFinalize(config, controlOld, controlNew, served)
+      : null;
+    return { tables: results, seconds: (Date.now() - t0) / 1000, rows: results.reduce((a, r) => a + r.rows, 0), finalized, order: order.sequence };
+  } finally {
+    await controlNew.end().catch(() => undefined);
+    await controlOld.end().catch(() => undefined);
+  }
+}
+
+async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>): Promise<TableResult[]> {
+  const limit = pLimit(config.concurrency);
+  const pids = new Set<number>();
+  const store = batchStore(config.stateSchema);
+  const running = new Map<string, Promise<TableResult>>();
+  const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
+  const runOne = async (t: TableModel): Promise<TableResult> => {
+    const name = qualifiedName(t);
+    const started = Date.now();
+    if (!t.primaryKey) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key: moving such tables is not supported yet' };
+    deps.onEvent?.({ kind: 'table-start', table: name });
+    let conns: Awaited<ReturnType<typeof openMover>> | undefined;
+    try {
+      conns = await openMover(deps, config, pids);
+      const mover = conns;
+      const outcome = await moveTable(
+        { conns: { old: mover.old, new: mover.new, ownPids: () => [...pids] }, sql: buildMoveSql(t), store, schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs },
+        {
+          batchSize: config.batchSize, signal: deps.signal,
+          onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
+          onNote: (m) => deps.log({ level: 'warn', message: m }),
+        });
+      deps.onEvent?.({ kind: 'table-done', table: name, moved: outcome.moved });
+      return { table: name, status: outcome.status, rows: outcome.moved, seconds: (Date.now() - started) / 1000 };
+    } catch (err) {
+      return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason: describe(err) };
+    } finally {
+      await conns?.close();
+    }
+  };
+  // Referencing tables first: each table starts once every table that references it has moved.
+  const schedule = (name: string): Promise<TableResult> => {
+    const existing = running.get(name);
+    if (existing) return existing;
+    const p = (async () => {
+      const deps2 = await Promise.all((waitsFor.get(name) ?? []).map(schedule));
+      const blocked = deps2.find((d) => d.status !== 'moved');
+      if (blocked) return { table: name, status: 'not-run' as const, rows: 0, seconds: 0, reason: `waits for ${blocked.table}, which ${blocked.status === 'stopped' ? 'was stopped' : 'did not finish'}` };
+      return limit(() => runOne(byName.get(name)!));
+    })();
+    running.set(name, p);
+    return p;
+  };
+  return Promise.all([...byName.keys()].map(schedule));
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInitNew } from '../../src/core/init-new.js';
+import { runMigrate } from '../../src/core/migrate.js';
+import { freshDatabases, type DbPair } from './support/databases.js';
+import { applyFixture, configFor, tableDigest, testDeps } from './support/fixtures.js';
+
+const TABLES: [string, string][] = [
+  ['customers', 'id'], ['categories', 'id'], ['"Sales Dept"."Order"', 'id'], ['order_lines', 'order_id, line_no'], ['audit', 'id'],
+];
+
+describe('migrate: every row moves, unchanged, and FKs come back validated', () => {
+  let db: DbPair;
+  const before = new Map<string, { n: number; digest: string }>();
+  beforeAll(async () => {
+    db = await freshDatabases('migrate');
+    await applyFixture(db.old, 'features');
+    await applyFixture(db.old, 'features-data');
+    // A deeper self-referencing chain than the fixture's: 300 categories, each the child of the last.
+    await db.old.query(`INSERT INTO categories (id, parent_id, label)
+      SELECT 1000 + g, CASE WHEN g > 1 THEN 999 + g END, 'chain' || g FROM generate_series(1, 300) g;
+      SELECT setval('categories_id_seq', 1300)`);
+    // A NEW-side trigger that would rewrite moved rows if it fired.
+    await applyFixture(db.new, 'features');
+    await db.new.query(`CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := NEW.name || ' (touched)'; RETURN NEW; END $$;
+      CREATE TRIGGER customers_touch BEFORE INSERT OR UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION touch()`);
+    for (const [t, k] of TABLES) before.set(t, await tableDigest(db.old, t, k));
+    await runInitNew(await configFor(db, { excludeTables: ['public.events'] }), testDeps());
+  });
+  afterAll(async () => db?.drop());
+
+  it('dry run changes nothing and shows referencing tables first', async () => {
+    const events: string[][] = [];
+    const r = await runMigrate(await configFor(db, { dryRun: true }), { ...testDeps(), onEvent: (e) => e.order && events.push([...e.order]) });
+    expect(r.tables).toEqual([]);
+    const order = events[0]!;
+    expect(order.indexOf('public.order_lines')).toBeLessThan(order.indexOf('Sales Dept.Order'));
+    expect(order.indexOf('Sales Dept.Order')).toBeLessThan(order.indexOf('public.customers'));
+    expect(order.indexOf('public.order_lines')).toBeLessThan(order.indexOf('public.categories'));
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM order_lines`)).rows[0].n).toBe(200);
+  });
+
+  it('moves every row in small batches; OLD is empty; content identical', async () => {
+    const r = await runMigrate(await configFor(db, { batchSize: 37 }), testDeps());
+    expect(r.tables.map((t) => [t.table, t.status])).toEqual(expect.arrayContaining([
+      ['public.customers', 'moved'], ['public.categories', 'moved'], ['Sales Dept.Order', 'moved'], ['public.order_lines', 'moved'], ['public.audit', 'moved']]));
+    for (const [t, k] of TABLES) {
+      expect((await db.old.query(`SELECT count(*)::int AS n FROM ONLY ${t}`)).rows[0].n, `OLD ${t}`).toBe(0);
+      expect(await tableDigest(db.new, t, k), `NEW ${t}`).toEqual(before.get(t));
+    }
+  });
+
+  it("fired neither NEW's triggers on moved rows nor OLD's audit trigger on the deletes", async () => {
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM customers WHERE name LIKE '%(touched)'`)).rows[0].n).toBe(0);
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM audit`)).rows[0].n).toBe(0);
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM fdwmig.moved_batches`)).rows[0].n).toBeGreaterThan(10);
+  });
+
+  it('re-added every FK and validated it', async () => {
+    const fks = await db.new.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1`);
+    expect(fks.rows).toEqual([
+      { conname: 'Order_user_fkey', convalidated: true }, { conname: 'categories_parent_id_fkey', convalidated: true },
+      { conname: 'order_lines_category_id_fkey', convalidated: true }, { conname: 'order_lines_order_id_fkey', convalidated: true }]);
+    await expect(db.new.query(`INSERT INTO order_lines (order_id, line_no) VALUES (999999, 1)`)).rejects.toThrow(/foreign key/);
+  });
+
+  it('a re-run finds nothing left to move', async () => {
+    const r = await runMigrate(await configFor(db), testDeps());
+    expect(r.tables.every((t) => t.status === 'moved' && t.rows === 0)).toBe(true);
+  });
+});
+
+describe('migrate refusals', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await freshDatabases('migrefuse');
+    await applyFixture(db.old, 'features');
+    await applyFixture(db.new, 'features');
+  });
+  afterAll(async () => db?.drop());
+
+  it('refuses before init-new, with a hint', async () => {
+    await expect(runMigrate(await configFor(db), testDeps())).rejects.toMatchObject({ code: 'STATE', hint: expect.stringContaining('init-new') });
+  });
+
+  it('refuses a second migrate while one runs', async () => {
+    await runInitNew(await configFor(db, { excludeTables: ['public.events'] }), testDeps());
+    const holder = await (await import('../../src/exec/connect.js')).connect(db.newUrl, 'NEW');
+    await holder.query(`SELECT pg_advisory_lock(hashtext('fdwmig:migrate:' || current_database()))`);
+    try {
+      await expect(runMigrate(await configFor(db), testDeps())).rejects.toMatchObject({ code: 'STATE', message: expect.stringContaining('another fdwmig migrate') });
+    } finally {
+      await holder.end();
+    }
+  });
+});
