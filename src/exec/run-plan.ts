@@ -8,6 +8,8 @@ import type { Plan, Step } from '../plan/step.js';
 import type { Queryable } from './queryable.js';
 
 const LOCK_NOT_AVAILABLE = '55P03';
+/** The server picked this step as a deadlock victim and rolled it back whole: safe to retry. */
+const DEADLOCK = '40P01';
 
 export interface RunPlanOptions {
   lockTimeoutMs: number;
@@ -44,12 +46,12 @@ export async function runPlan(db: Queryable, plan: Plan, opts: RunPlanOptions): 
         await runStepOnce(db, s, opts.lockTimeoutMs);
         break;
       } catch (err) {
-        if (isDatabaseError(err) && err.code === LOCK_NOT_AVAILABLE && attempt < opts.retries) {
+        if (isDatabaseError(err) && (err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK) && attempt < opts.retries) {
           await sleep(Math.min(200 * 2 ** attempt, 5_000));
           continue;
         }
         if (isDatabaseError(err)) {
-          const hint = err.code === LOCK_NOT_AVAILABLE
+          const hint = err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK
             ? `the application holds locks fdwmig needs; re-run when it is quieter, or raise lockTimeoutMs / ddlRetries (tried ${attempt + 1} times)`
             : err.hint;
           throw new PgError({ message: err.message, code: err.code, detail: err.detail, hint, where: err.where }, { step: s.id, sql: s.sql.join(';\n') });

@@ -1,0 +1,110 @@
+/**
+ * An application-like workload for tests, the demo and the benchmark: transfers that each
+ * update one account's balance and log the delta, through NEW, while rows move. Its invariant
+ * (every balance equals its start plus the sum of its logged deltas) detects any lost write.
+ */
+import pg from 'pg';
+
+export const BANK_SCHEMA = `
+CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL, note text);
+CREATE TABLE ledger (id bigserial PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id), delta bigint NOT NULL,
+                     at timestamptz NOT NULL DEFAULT now());`;
+
+export const START_BALANCE = 1000;
+
+/** Rows for OLD: `accounts` accounts, each with START_BALANCE. */
+export function bankData(accounts: number): string {
+  return `INSERT INTO accounts (id, balance, note) SELECT g, ${START_BALANCE}, md5(g::text) FROM generate_series(1, ${accounts}) g;`;
+}
+
+export interface WorkloadStats {
+  transactions: number;
+  /** Retryable errors the application saw (serialization failure, deadlock), then retried. */
+  retried: number;
+  /** Statements that updated no row although the account exists: lost writes. Must be 0. */
+  lostWrites: number;
+  /** UPDATEs that touched two copies of a row (briefly doubled while it moves). */
+  doubledUpdates: number;
+  /** Reads that counted an account twice. */
+  doubledReads: number;
+  otherErrors: string[];
+  latenciesMs: number[];
+}
+
+export interface Workload {
+  stop(): Promise<WorkloadStats>;
+  stats: WorkloadStats;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** Starts `clients` connections running transfers against `url` until stopped. */
+export function startWorkload(url: string, accounts: number, clients = 2, seed = 1): Workload {
+  const stats: WorkloadStats = { transactions: 0, retried: 0, lostWrites: 0, doubledUpdates: 0, doubledReads: 0, otherErrors: [], latenciesMs: [] };
+  let running = true;
+  let rnd = seed;
+  const next = () => (rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const loop = async (c: pg.Client) => {
+    while (running) {
+      const id = 1 + Math.floor(next() * accounts);
+      const delta = Math.floor(next() * 21) - 10;
+      const t0 = performance.now();
+      try {
+        await c.query('BEGIN');
+        const u = await c.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [delta, id]);
+        if (u.rowCount === 0) stats.lostWrites++;
+        if ((u.rowCount ?? 0) > 1) stats.doubledUpdates++;
+        await c.query('INSERT INTO ledger (account_id, delta) VALUES ($1, $2)', [id, delta]);
+        await c.query('COMMIT');
+        stats.transactions++;
+        stats.latenciesMs.push(performance.now() - t0);
+        if (stats.transactions % 10 === 0) {
+          const r = await c.query('SELECT count(*)::int AS n FROM accounts WHERE id = $1', [id]);
+          if (r.rows[0].n > 1) stats.doubledReads++;
+        }
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (err as { code?: string }).code ?? '';
+        if (RETRYABLE.has(code)) {
+          stats.retried++;
+          continue;
+        }
+        if (stats.otherErrors.length < 20) stats.otherErrors.push(`${code} ${(err as Error).message}`);
+        // Anything else (the connection gone, the server shutting down): this client stops, and
+        // the error is reported, rather than spinning on a dead connection.
+        if (!code || code.startsWith('08') || code.startsWith('57')) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  };
+  const conns: pg.Client[] = [];
+  const done = (async () => {
+    for (let i = 0; i < clients; i++) {
+      const c = new pg.Client({ connectionString: url, application_name: 'workload' });
+      c.on('error', () => undefined);
+      await c.connect();
+      conns.push(c);
+    }
+    await Promise.all(conns.map(loop));
+  })();
+  return {
+    stats,
+    stop: async () => {
+      running = false;
+      await done.catch((e: unknown) => stats.otherErrors.push(String(e)));
+      await Promise.all(conns.map((c) => c.end().catch(() => undefined)));
+      return stats;
+    },
+  };
+}
+
+/** Accounts whose balance is not START_BALANCE plus their logged deltas, or missing or doubled. */
+export async function checkInvariant(db: pg.Client, accounts: number): Promise<{ ok: boolean; problems: string[] }> {
+  const r = await db.query(`SELECT a.id, a.balance, ${START_BALANCE} + coalesce(l.s, 0) AS expected
+      FROM accounts a LEFT JOIN (SELECT account_id, sum(delta) AS s FROM ledger GROUP BY 1) l ON l.account_id = a.id
+     WHERE a.balance <> ${START_BALANCE} + coalesce(l.s, 0) LIMIT 20`);
+  const c = await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM accounts');
+  const problems = r.rows.map((x) => `account ${x.id}: balance ${x.balance}, expected ${x.expected}`);
+  if (c.rows[0].n !== accounts || c.rows[0].d !== accounts) problems.push(`accounts: ${c.rows[0].n} rows, ${c.rows[0].d} distinct, expected ${accounts}`);
+  return { ok: problems.length === 0, problems };
+}
