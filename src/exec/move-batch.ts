@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Key, MoveSql } from '../plan/move-sql.js';
 import type { BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
+import { crashPoint } from './crash-points.js';
 import { waitForDrain, type Holdout } from './drain.js';
 
 export interface MoverConns {
@@ -72,6 +73,7 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
       if (copied !== keys.length) throw new Error(`copied ${copied} rows for ${keys.length} keys (${ctx.schema}.${ctx.table}); nothing was committed`);
       return ctx.store.record(newDb, ctx.schema, ctx.table, keys, versions);
     });
+    crashPoint('after-copy-commit');
     const committedAt = (await newDb.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
     return { id, keys, versions, committedAt };
   });
@@ -106,9 +108,11 @@ export async function finishBatch(ctx: MoveContext, b: { id: string; keys: Key[]
       else if (v !== b.versions[i]) { stale.push(k); changed.push(k); }
     });
     if (stale.length) await repairNewCopies(ctx, stale, changed);
+    crashPoint('before-old-delete');
     await oldDb.query(ctx.sql.deleteOldKeys, params);
     await ctx.store.markDeletedOnOld(oldDb, b.id);
   });
+  crashPoint('after-old-delete');
   await ctx.store.markMoved(newDb, b.id);
   return b.keys.length;
 }
@@ -128,4 +132,5 @@ async function repairNewCopies(ctx: MoveContext, stale: Key[], changed: Key[]): 
       await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, changed[0]!, changed[changed.length - 1]!), newDb, ctx.sql.copyIn);
     }
   });
+  crashPoint('after-repair');
 }
