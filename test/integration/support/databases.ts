@@ -30,6 +30,20 @@ async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<
   }
 }
 
+/**
+ * DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13 on; on 12 (an OLD in the matrix) the
+ * database's sessions, e.g. postgres_fdw's connections from NEW, are terminated first.
+ */
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  const v = await c.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  if (Number(v.rows[0]!.v) >= 130000) {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    return;
+  }
+  await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+  await c.query(`DROP DATABASE IF EXISTS "${name}"`);
+}
+
 /** Creates a database named `<label>_<random>` on both servers and connects to each. */
 export async function freshDatabases(label: string): Promise<DbPair> {
   const name = `${label}_${randomBytes(4).toString('hex')}`.toLowerCase();
@@ -51,8 +65,8 @@ export async function freshDatabases(label: string): Promise<DbPair> {
     drop: async () => {
       await oldC.end().catch(() => undefined);
       await newC.end().catch(() => undefined);
-      await admin(oldAdmin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-      await admin(newAdmin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await admin(oldAdmin, (c) => dropDatabase(c, name));
+      await admin(newAdmin, (c) => dropDatabase(c, name));
     },
   };
 }
