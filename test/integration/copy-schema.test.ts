@@ -1,8 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runInitNew } from '../../src/core/init-new.js';
 import { checkPgDump } from '../../src/exec/pg-dump.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, catalogFingerprint, configFor, testDeps } from './support/fixtures.js';
+
+// pg_dump refuses servers newer than itself: with Debian's pg_dump 15, an OLD 16 or 17 from the
+// matrix cannot be dumped (init-new refuses it, as the first test pins). Only then are the copies
+// skipped; a missing pg_dump (NaN) still fails them.
+const pgDumpMajor = Number(/(\d+)/.exec(spawnSync('pg_dump', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1]);
+const pgDumpTooOld = pgDumpMajor < inject('oldMajor');
 
 describe('init-new --copy-schema (pg_dump from the Debian client tools)', () => {
   let db: DbPair;
@@ -20,7 +27,7 @@ describe('init-new --copy-schema (pg_dump from the Debian client tools)', () => 
     await expect(checkPgDump('pg_dump', 99, process.env)).rejects.toThrow(/needs pg_dump 99 or later/);
   });
 
-  it('dry run plans the copy and changes nothing', async () => {
+  it.skipIf(pgDumpTooOld)('dry run plans the copy and changes nothing', async () => {
     const before = await catalogFingerprint(db.new);
     const r = await runInitNew(await configFor(db, { copySchema: true, dryRun: true }), testDeps());
     expect(r.planText).toMatch(/OLD's schema is copied to NEW/);
@@ -28,7 +35,7 @@ describe('init-new --copy-schema (pg_dump from the Debian client tools)', () => 
     expect(await catalogFingerprint(db.new)).toBe(before);
   });
 
-  it("copies OLD's schema to an empty NEW and serves OLD's rows through it", async () => {
+  it.skipIf(pgDumpTooOld)("copies OLD's schema to an empty NEW and serves OLD's rows through it", async () => {
     await runInitNew(await configFor(db, { copySchema: true }), testDeps());
     const n = await db.new.query(`SELECT count(*)::int AS n FROM order_lines`);
     expect(n.rows[0].n).toBe(200);
