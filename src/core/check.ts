@@ -50,7 +50,7 @@ function newServerFindings(m: DatabaseModel): Finding[] {
     f.push({ severity: 'error', subject: 'NEW', message: `${s.role} cannot create fdwmig's state schema`, hint: `GRANT CREATE ON DATABASE ${s.database} TO ${s.role}` });
   }
   if (s.versionNum < 140000) {
-    f.push({ severity: 'warning', subject: 'NEW', message: 'NEW is older than 14: postgres_fdw has no truncatable option, so TRUNCATE on a NEW table also empties its rows on OLD', hint: 'do not TRUNCATE migrated tables on NEW until cleanup, or use NEW 14+' });
+    f.push({ severity: 'info', subject: 'NEW', message: 'NEW is 13: TRUNCATE of a migrated table fails until cleanup (foreign tables cannot be truncated there); TRUNCATE ONLY works' });
   }
   return f;
 }

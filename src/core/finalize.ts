@@ -17,10 +17,10 @@ export interface FinalizeResult {
   sequences: SequenceChange[];
 }
 
-interface DroppedFk { schema_name: string; table_name: string; constraint_name: string; definition: string; present: boolean; validated: boolean }
+interface DroppedFk { schema_name: string; table_name: string; constraint_name: string; definition: string; ref_schema: string; ref_table: string; present: boolean; validated: boolean }
 
 async function droppedFks(newDb: pg.Client, stateSchema: string): Promise<DroppedFk[]> {
-  const r = await newDb.query<DroppedFk>(`SELECT f.schema_name, f.table_name, f.constraint_name, f.definition,
+  const r = await newDb.query<DroppedFk>(`SELECT f.schema_name, f.table_name, f.constraint_name, f.definition, f.ref_schema, f.ref_table,
       c.oid IS NOT NULL AS present, coalesce(c.convalidated, false) AS validated
     FROM ${ident(stateSchema)}.foreign_keys f
     LEFT JOIN pg_catalog.pg_constraint c ON c.conname = f.constraint_name
@@ -36,7 +36,13 @@ export function planRestoreFks(stateSchema: string, fks: readonly DroppedFk[]): 
     const name = `${f.schema_name}.${f.table_name}.${f.constraint_name}`;
     const add = f.present ? [] : [step({
       id: `add-fk:${name}`, description: `re-add FK ${f.constraint_name} on ${f.schema_name}.${f.table_name} (NOT VALID: new writes are checked at once)`,
-      sql: [`ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint_name)} ${f.definition} NOT VALID`], takesLocks: true,
+      sql: [
+        // Referenced table first, the order in which applications write parent then child rows:
+        // taking the two locks the other way round deadlocks with them.
+        `LOCK TABLE ${[...new Set([qualified(f.ref_schema, f.ref_table), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
+        `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint_name)} ${f.definition} NOT VALID`,
+      ],
+      takesLocks: true,
     })];
     return [...add, step({
       id: `validate-fk:${name}`, description: `validate FK ${f.constraint_name} on ${f.schema_name}.${f.table_name}`,

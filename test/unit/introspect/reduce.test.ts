@@ -151,7 +151,7 @@ describe('rowsToModel', () => {
     expect(line.uniqueKeys).toEqual([]);
     expect(line.checks).toEqual([]);
     expect(line.foreignKeys).toEqual([{
-      name: 'line_order_fkey', columns: ['order_id'], refTable: 'Sales Dept.Order "X"', refColumns: ['id'],
+      name: 'line_order_fkey', columns: ['order_id'], refTable: 'Sales Dept.Order "X"', refSchema: 'Sales Dept', refName: 'Order "X"', refColumns: ['id'],
       onDelete: 'c', onUpdate: 'a', deferrable: true, validated: false,
       definition: 'FOREIGN KEY (order_id) REFERENCES "Sales Dept"."Order ""X"""(id) ON DELETE CASCADE DEFERRABLE NOT VALID',
     }]);

@@ -312,7 +312,7 @@ describe('planInitNew foreign keys', () => {
     const fkSteps = plan(fkScenario()).steps.filter((s) => s.id.startsWith('drop-fk:'));
     expect(fkSteps.map((s) => s.id)).toEqual(['drop-fk:app.A.A_b "fk"', 'drop-fk:app.C.c_a']);
     expect(fkSteps[0]!.sql).toEqual([
-      `INSERT INTO "fdwmig state".foreign_keys (schema_name, table_name, constraint_name, definition) VALUES ('app', 'A', 'A_b "fk"', 'FOREIGN KEY (ref_id) REFERENCES app."B"(id)') ON CONFLICT DO NOTHING`,
+      `INSERT INTO "fdwmig state".foreign_keys (schema_name, table_name, constraint_name, definition, ref_schema, ref_table) VALUES ('app', 'A', 'A_b "fk"', 'FOREIGN KEY (ref_id) REFERENCES app."B"(id)', 'app', 'B') ON CONFLICT DO NOTHING`,
       'ALTER TABLE "app"."A" DROP CONSTRAINT "A_b ""fk"""',
     ]);
     expect(fkSteps[0]!.takesLocks).toBe(true);

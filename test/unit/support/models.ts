@@ -36,6 +36,8 @@ export function foreignKey(name: string, refTable: string, over: Partial<Foreign
     name,
     columns: ['ref_id'],
     refTable,
+    refSchema: refTable.slice(0, refTable.indexOf('.')),
+    refName: refTable.slice(refTable.indexOf('.') + 1),
     refColumns: ['id'],
     onDelete: 'a',
     onUpdate: 'a',
