@@ -12,6 +12,7 @@ import { prepareMoverSession } from '../exec/mover-session.js';
 import { moveTable } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';
+import { moveKey } from '../plan/move-key.js';
 import { buildMoveSql } from '../plan/move-sql.js';
 import { planMoveOrder } from '../plan/move-order.js';
 import { oldMarkerDdl } from '../plan/state-schema.js';
@@ -114,7 +115,7 @@ async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], 
   const runOne = async (t: TableModel): Promise<TableResult> => {
     const name = qualifiedName(t);
     const started = Date.now();
-    if (!t.primaryKey) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key: moving such tables is not supported yet' };
+    if (!moveKey(t)) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new' };
     deps.onEvent?.({ kind: 'table-start', table: name });
     let conns: Awaited<ReturnType<typeof openMover>> | undefined;
     try {

@@ -5,6 +5,7 @@
 import type { Config } from '../config/schema.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { compareTable } from './compare-schemas.js';
+import { moveKey } from './move-key.js';
 import { remoteTableName } from './remote-name.js';
 
 export interface TableAssessment {
@@ -44,8 +45,10 @@ function structuralRefusals(t: TableModel): string[] {
 
 function tableWarnings(t: TableModel): string[] {
   const w: string[] = [];
-  if (!t.primaryKey) {
-    w.push('no primary key: init-new attaches it, but rows cannot be keyed for moving or verification; add a primary key on both sides if you can');
+  if (!moveKey(t)) {
+    w.push('no primary key or unique key over NOT NULL columns: init-new serves it through NEW, but migrate cannot move its rows; add a primary key on OLD and NEW (e.g. a bigserial column), or leave the table out (--exclude-tables) and copy it in a write pause');
+  } else if (!t.primaryKey) {
+    w.push(`no primary key: moved by its unique key (${moveKey(t)!.join(', ')})`);
   }
   if (t.unlogged) w.push('unlogged: its rows on NEW are lost after a crash of NEW, as on OLD');
   if (t.rowSecurity) w.push('row level security is on: fdwmig roles must bypass it (BYPASSRLS or table owner)');

@@ -6,6 +6,7 @@
  */
 import type { TableModel } from '../introspect/model.js';
 import { ident, identList, literal, qualified } from '../sql/quote.js';
+import { moveKey } from './move-key.js';
 
 /** A key's values as text, in primary key column order. */
 export type Key = readonly string[];
@@ -43,10 +44,10 @@ function keyTypes(t: TableModel, pk: readonly string[]): string[] {
   });
 }
 
-/** Builds the move SQL for a table with a primary key. */
+/** Builds the move SQL for a table with a key (primary key, or unique over NOT NULL columns). */
 export function buildMoveSql(t: TableModel): MoveSql {
-  const pk = t.primaryKey;
-  if (!pk) throw new Error(`${t.schema}.${t.name} has no primary key`);
+  const pk = moveKey(t);
+  if (!pk) throw new Error(`${t.schema}.${t.name} has no primary key or unique key over NOT NULL columns`);
   const types = keyTypes(t, pk);
   const table = qualified(t.schema, t.name);
   const cols = identList(copiedColumns(t));

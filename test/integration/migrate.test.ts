@@ -93,3 +93,29 @@ describe('migrate refusals', () => {
     }
   });
 });
+
+describe('migrate: tables without a primary key', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await freshDatabases('migrate_nopk');
+    const schema = `CREATE TABLE tokens (token uuid NOT NULL UNIQUE, v int);
+      CREATE TABLE events (kind text, payload jsonb);`;
+    await db.old.query(schema + `INSERT INTO tokens SELECT md5(g::text)::uuid, g FROM generate_series(1, 1000) g;
+      INSERT INTO events SELECT 'k', '{}' FROM generate_series(1, 10);`);
+    await db.new.query(schema);
+    await runInitNew(await configFor(db), testDeps());
+  });
+  afterAll(async () => db?.drop());
+
+  it('moves one keyed by a unique NOT NULL constraint; skips one with no key, saying why, without finalizing', async () => {
+    const before = await tableDigest(db.old, 'tokens', 'token');
+    const r = await runMigrate(await configFor(db, { batchSize: 99 }), testDeps());
+    const byName = Object.fromEntries(r.tables.map((t) => [t.table, t]));
+    expect(byName['public.tokens']).toMatchObject({ status: 'moved', rows: 1000 });
+    expect(byName['public.events']).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no primary key') });
+    expect(r.finalized).toBeNull();
+    expect(await tableDigest(db.new, 'tokens', 'token')).toEqual(before);
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(10);
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(10);
+  });
+});

@@ -80,7 +80,18 @@ describe('assessTables', () => {
     const a = assessOne(t, [copyTable(t)]);
     expect(a.refusals).toEqual([]);
     expect(a.warnings).toHaveLength(1);
-    expect(a.warnings[0]).toMatch(/^no primary key: /);
+    expect(a.warnings[0]).toMatch(/^no primary key or unique key over NOT NULL columns: .*migrate cannot move its rows/);
+  });
+
+  it('keys a table without a primary key by a unique constraint over NOT NULL columns', () => {
+    const t = table('public', 'log', {
+      primaryKey: null,
+      columns: [column('a', 'integer', { notNull: true }), column('b', 'text'), column('c', 'uuid', { notNull: true })],
+      uniqueKeys: [['b'], ['c', 'a']],
+    });
+    const a = assessOne(t, [copyTable(t)]);
+    expect(a.refusals).toEqual([]);
+    expect(a.warnings).toEqual(['no primary key: moved by its unique key (c, a)']);
   });
 
   it('warns about ON DELETE CASCADE, SET NULL and SET DEFAULT, not NO ACTION or RESTRICT', () => {
