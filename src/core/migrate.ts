@@ -72,6 +72,16 @@ async function openMover(deps: CoreDeps, config: Config, pids: Set<number>): Pro
   }
 }
 
+/** Which of a mover's connections no longer answers: the server that went away. */
+async function deadSides(conns: { old: pg.Client; new: pg.Client }): Promise<string[]> {
+  const probe = (c: pg.Client) => Promise.race([
+    c.query('SELECT 1').then(() => true, () => false),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
+  ]);
+  const [oldOk, newOk] = await Promise.all([probe(conns.old), probe(conns.new)]);
+  return [...(oldOk ? [] : ['OLD']), ...(newOk ? [] : ['NEW'])];
+}
+
 function describe(err: unknown): string {
   if (err instanceof FdwmigError) return `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}`;
   return err instanceof Error ? err.message : String(err);
@@ -131,7 +141,11 @@ async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], 
       deps.onEvent?.({ kind: 'table-done', table: name, moved: outcome.moved });
       return { table: name, status: outcome.status, rows: outcome.moved, seconds: (Date.now() - started) / 1000 };
     } catch (err) {
-      return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason: describe(err) };
+      const dead = conns ? await deadSides(conns) : [];
+      const reason = dead.length
+        ? `lost the connection to ${dead.join(' and ')} (${describe(err)}); when ${dead.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
+        : describe(err);
+      return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
     } finally {
       await conns?.close();
     }
