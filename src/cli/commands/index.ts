@@ -3,6 +3,7 @@
  */
 import type { CommandModule } from '../context.js';
 import { checkCommand } from './check.js';
+import { cleanupCommand } from './cleanup.js';
 import { configShowCommand } from './config-show.js';
 import { demoCommand } from './demo.js';
 import { initNewCommand } from './init-new.js';
@@ -10,4 +11,4 @@ import { migrateCommand } from './migrate.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, demoCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, cleanupCommand, demoCommand, configShowCommand];
