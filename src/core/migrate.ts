@@ -132,7 +132,7 @@ async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], 
       conns = await openMover(deps, config, pids);
       const mover = conns;
       const outcome = await moveTable(
-        { conns: { old: mover.old, new: mover.new, ownPids: () => [...pids] }, sql: buildMoveSql(t), store, schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs },
+        { conns: { old: mover.old, new: mover.new, ownPids: () => [...pids] }, sql: buildMoveSql(t), store, stateSchema: config.stateSchema, schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs },
         {
           batchSize: config.batchSize, signal: deps.signal,
           onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import type { Key, MoveSql } from '../plan/move-sql.js';
-import type { BatchStore } from './batch-store.js';
+import type { BatchRecord, BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
 import { waitForDrain, type Holdout } from './drain.js';
@@ -20,6 +20,7 @@ export interface MoveContext {
   conns: MoverConns;
   sql: MoveSql;
   store: BatchStore;
+  stateSchema: string;
   schema: string;
   table: string;
   lockTimeoutMs: number;
@@ -51,86 +52,102 @@ async function inTransaction<T>(db: pg.Client, begin: string, fn: () => Promise<
   }
 }
 
-export interface CopiedBatch {
-  id: string;
-  keys: Key[];
-  versions: string[];
-  /** NEW's clock just after the copy committed: the drain's reference point. */
-  committedAt: string;
-}
+const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
 
-/** Steps 1-2: reads the next batch after `after` on OLD and copies it into NEW. null when none is left. */
+/** A copied batch and NEW's clock just after its commit: the drain's reference point. */
+export type CopiedBatch = BatchRecord & { committedAt: string };
+
+/** Steps 1-2: copies the next batch after `after` from OLD into NEW. null when none is left. */
 export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: number): Promise<CopiedBatch | null> {
   const { old: oldDb, new: newDb } = ctx.conns;
-  const n = ctx.sql.keyColumns.length;
   return inTransaction(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async () => {
-    const rows = (await oldDb.query<KeyRow>(ctx.sql.readKeys, [after ? JSON.stringify(after) : null, limit])).rows;
-    if (rows.length === 0) return null;
-    const keys = rows.map((r) => keyOf(r, n));
-    const versions = rows.map((r) => r.v!);
-    const id = await inTransaction(newDb, 'BEGIN', async () => {
-      const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, keys[keys.length - 1]!), newDb, ctx.sql.copyIn);
-      if (copied !== keys.length) throw new Error(`copied ${copied} rows for ${keys.length} keys (${ctx.schema}.${ctx.table}); nothing was committed`);
-      return ctx.store.record(newDb, ctx.schema, ctx.table, keys, versions);
+    const row = (await oldDb.query<KeyRow>(ctx.sql.readLastKey, [json(after), limit])).rows[0];
+    if (!row) return null;
+    const last = keyOf(row, ctx.sql.keyColumns.length);
+    const snapshot = row.snap!;
+    const rec = await inTransaction(newDb, 'BEGIN', async () => {
+      const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn);
+      const r = (await newDb.query<{ id: string; row_count: number }>(ctx.sql.recordBatch(ctx.stateSchema),
+        [ctx.schema, ctx.table, json(after), json(last), snapshot])).rows[0]!;
+      if (r.row_count !== copied) throw new Error(`${ctx.schema}.${ctx.table}: copied ${copied} rows but found ${r.row_count} in the batch's range on NEW; nothing was committed`);
+      return r;
     });
     crashPoint('after-copy-commit');
     const committedAt = (await newDb.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
-    return { id, keys, versions, committedAt };
+    return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committedAt };
   });
 }
 
 /** Steps 3-4 for a copied batch; for a batch found after a crash, pass since = now. Returns rows moved. */
-export async function finishBatch(ctx: MoveContext, b: { id: string; keys: Key[]; versions: string[] }, since: string): Promise<number> {
+export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: string): Promise<number> {
   const { old: oldDb, new: newDb } = ctx.conns;
   if (await ctx.store.deletedOnOld(oldDb, b.id)) {
     await ctx.store.markMoved(newDb, b.id);
-    return b.keys.length;
+    return b.rowCount;
   }
   const holdouts = await waitForDrain(newDb, since, ctx.conns.ownPids(), ctx.drainTimeoutMs);
   if (holdouts.length) {
     throw new BatchDeferred(`${holdouts.length} session(s) on NEW hold snapshots older than the copy (e.g. pid ${holdouts[0]!.pid}, ${holdouts[0]!.state} since ${holdouts[0]!.xactStart})`, holdouts);
   }
-  if (b.keys.length === 0) {
-    await ctx.store.markMoved(newDb, b.id);
-    return 0;
+  const fast = await deleteIfUnchanged(ctx, b);
+  if (!fast) await reconcileAndDelete(ctx, b);
+  crashPoint('after-old-delete');
+  await ctx.store.markMoved(newDb, b.id);
+  return b.rowCount;
+}
+
+/**
+ * The common case in one statement: delete the range on OLD and commit only if exactly the
+ * batch's rows went, unchanged since the read snapshot. Otherwise roll back: nothing happened.
+ */
+async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<boolean> {
+  const oldDb = ctx.conns.old;
+  await oldDb.query('BEGIN');
+  try {
+    const r = (await oldDb.query<{ deleted: number; changed: number }>(ctx.sql.deleteRangeChecked, [json(b.after), json(b.last), b.snapshot])).rows[0]!;
+    if (r.deleted !== b.rowCount || r.changed !== 0) {
+      await oldDb.query('ROLLBACK');
+      return false;
+    }
+    crashPoint('before-old-delete');
+    await ctx.store.markDeletedOnOld(oldDb, b.id);
+    await oldDb.query('COMMIT');
+    return true;
+  } catch (err) {
+    await oldDb.query('ROLLBACK').catch(() => undefined);
+    throw err;
   }
+}
+
+/**
+ * Rows of the batch changed or vanished on OLD since the read: lock the batch's rows, make NEW's
+ * copies equal OLD's (OLD's version wins; a row gone from OLD goes from NEW), then delete.
+ */
+async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<void> {
+  const { old: oldDb } = ctx.conns;
+  const keys = await ctx.store.keys(ctx.conns.new, b.id);
   const n = ctx.sql.keyColumns.length;
-  const first = b.keys[0]!;
-  const last = b.keys[b.keys.length - 1]!;
-  const params = [JSON.stringify(b.keys), JSON.stringify(first), JSON.stringify(last)];
+  const params = [JSON.stringify(keys), json(b.after), json(b.last)];
   await inTransaction(oldDb, 'BEGIN', async () => {
-    const current = new Map((await oldDb.query<KeyRow>(ctx.sql.lockKeys, params)).rows.map((r) => [JSON.stringify(keyOf(r, n)), r.v!]));
-    const stale: Key[] = [];
-    const changed: Key[] = [];
-    b.keys.forEach((k, i) => {
-      const v = current.get(JSON.stringify(k));
-      if (v === undefined) stale.push(k);
-      else if (v !== b.versions[i]) { stale.push(k); changed.push(k); }
-    });
-    if (stale.length) await repairNewCopies(ctx, stale, changed);
+    const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, b.snapshot])).rows;
+    const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
+    const stale = keys.filter((k) => present.get(JSON.stringify(k)) !== false);
+    const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);
+    if (stale.length) await repairNewCopies(ctx, b, stale, changed);
     crashPoint('before-old-delete');
     await oldDb.query(ctx.sql.deleteOldKeys, params);
     await ctx.store.markDeletedOnOld(oldDb, b.id);
   });
-  crashPoint('after-old-delete');
-  await ctx.store.markMoved(newDb, b.id);
-  return b.keys.length;
 }
 
-/**
- * Replaces NEW's copies of keys that changed on OLD since the copy (OLD's version wins) and drops
- * NEW's copies of keys an application statement deleted on OLD. Runs while OLD's rows are
- * locked, and commits before OLD's delete.
- */
-async function repairNewCopies(ctx: MoveContext, stale: Key[], changed: Key[]): Promise<void> {
+/** Runs while OLD's rows are locked, and commits before OLD's delete. */
+async function repairNewCopies(ctx: MoveContext, b: BatchRecord, stale: Key[], changed: Key[]): Promise<void> {
   const { old: oldDb, new: newDb } = ctx.conns;
   await inTransaction(newDb, 'BEGIN', async () => {
     // A writer may hold NEW's copy while it waits for OLD's row we hold: do not wait on it.
     await newDb.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ctx.lockTimeoutMs))}`);
-    await newDb.query(ctx.sql.deleteNewKeys, [JSON.stringify(stale), JSON.stringify(stale[0]), JSON.stringify(stale[stale.length - 1])]);
-    if (changed.length) {
-      await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, changed[0]!, changed[changed.length - 1]!), newDb, ctx.sql.copyIn);
-    }
+    await newDb.query(ctx.sql.deleteNewKeys, [JSON.stringify(stale), json(b.after), json(b.last)]);
+    if (changed.length) await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyIn);
   });
   crashPoint('after-repair');
 }

@@ -4,6 +4,7 @@
  */
 import { isDatabaseError } from '../errors.js';
 import type { Key } from '../plan/move-sql.js';
+import type { BatchRecord } from './batch-store.js';
 import { BatchDeferred, copyNextBatch, finishBatch, type MoveContext } from './move-batch.js';
 
 /** Errors after which a batch is safe to retry as is: it stays copied, OLD keeps its rows. */
@@ -27,7 +28,7 @@ export interface MoveTableOptions {
 
 export type MoveTableOutcome = { status: 'moved' | 'stopped'; moved: number };
 
-async function finishWithRetry(ctx: MoveContext, b: { id: string; keys: Key[]; versions: string[] }, since: () => Promise<string>, o: MoveTableOptions): Promise<number> {
+async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Promise<string>, o: MoveTableOptions): Promise<number> {
   const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt++) {
     try {
@@ -65,7 +66,7 @@ export async function moveTable(ctx: MoveContext, o: MoveTableOptions): Promise<
       const b = await copyNextBatch(ctx, after, o.batchSize);
       if (!b) break;
       moved += await finishWithRetry(ctx, b, async () => b.committedAt, o);
-      after = b.keys[b.keys.length - 1]!;
+      after = b.last;
       o.onBatch?.({ moved, total: Math.max(total, moved) });
     }
     if ((await countOld(ctx)) === 0) return { status: 'moved', moved };

@@ -1,33 +1,44 @@
 /**
  * The SQL of one batch move (docs/PROTOCOL.md), built from a table's model. Pure: every name is
- * quoted here. Keys travel as text and are cast back to the key's types; a batch's keys are a
- * contiguous run in key order, so every statement bounds them by range (an index range scan)
- * and then by membership (only the batch's own keys, never a key the application inserted).
+ * quoted here. A batch is the keys in (after, last] in key order as OLD's read snapshot saw them.
+ * Keys travel as text and are cast back to the key's types; the batch's key list lives on NEW,
+ * and only the rare slow path (rows changed on OLD since the read) brings it to OLD.
  */
 import type { TableModel } from '../introspect/model.js';
 import { ident, identList, literal, qualified } from '../sql/quote.js';
 import { moveKey } from './move-key.js';
 
-/** A key's values as text, in primary key column order. */
+/** A key's values as text, in key column order. */
 export type Key = readonly string[];
 
 export interface MoveSql {
   readonly keyColumns: readonly string[];
-  /** $1: the previous batch's last key as a jsonb array, or null; $2: limit. Returns k0..kn (text) and v (xmin). */
-  readonly readKeys: string;
-  /** COPY TO of the rows with keys after `after` (if any) up to `last`: COPY takes no parameters. */
+  /** OLD, in the read snapshot. $1: after (jsonb array or null), $2: batch size. Returns k0..kn of the batch's last key and snap. */
+  readonly readLastKey: string;
+  /** OLD: COPY TO of the rows in (after, last]. */
   copyOutRange(after: Key | null, last: Key): string;
-  /** COPY FROM into NEW's local table: non-generated columns, the same order as copyOut*. */
+  /** NEW: COPY FROM into the local table (non-generated columns, the same order). */
   readonly copyIn: string;
-  /** $1: jsonb keys, $2: first key (jsonb), $3: last key (jsonb). Locks them on OLD; returns keys and versions. */
+  /**
+   * NEW, in the copy's transaction: records the batch with the keys this transaction just
+   * inserted in (after, last]. $1 schema, $2 table, $3 after (jsonb|null), $4 last (jsonb), $5 OLD snapshot.
+   */
+  recordBatch(stateSchema: string): string;
+  /**
+   * OLD, fast path: deletes (after, last] and counts the rows deleted and those changed since the
+   * read snapshot. $1 after, $2 last, $3 snapshot. All n deleted and none changed means exactly
+   * the batch's rows, unchanged: anything else in the range would be newer than the snapshot.
+   */
+  readonly deleteRangeChecked: string;
+  /** OLD, slow path: locks the batch's keys. $1 keys (jsonb), $2 after, $3 last, $4 snapshot. Returns k0..kn and changed. */
   readonly lockKeys: string;
-  /** COPY TO of the given keys' rows. */
-  copyOutKeys(keys: readonly Key[], first: Key, last: Key): string;
-  /** $1..$3 as lockKeys. Deletes those keys from NEW's local table only. */
+  /** OLD: COPY TO of the given keys' rows (COPY takes no parameters). */
+  copyOutKeys(keys: readonly Key[], after: Key | null, last: Key): string;
+  /** NEW: deletes the given keys from the local table only. $1 keys, $2 after, $3 last. */
   readonly deleteNewKeys: string;
-  /** $1..$3 as lockKeys. Deletes those keys from OLD's table. */
+  /** OLD: deletes the given keys. $1 keys, $2 after, $3 last. */
   readonly deleteOldKeys: string;
-  /** Rows still on OLD (ONLY: never the children an OLD table might have). */
+  /** OLD: rows still there (ONLY: never an OLD table's own children). */
   readonly countOld: string;
 }
 
@@ -36,42 +47,60 @@ export function copiedColumns(t: TableModel): string[] {
   return t.columns.filter((c) => c.generated === '').map((c) => c.name);
 }
 
-function keyTypes(t: TableModel, pk: readonly string[]): string[] {
-  return pk.map((k) => {
-    const col = t.columns.find((c) => c.name === k);
-    if (!col) throw new Error(`primary key column ${k} not found in ${t.schema}.${t.name}`);
-    return col.type;
-  });
+/** A row version (xmin, 32 bits) as a 64-bit txid, for txid_visible_in_snapshot (PostgreSQL 12+). */
+function xminAsTxid(xmin: string): string {
+  const cur = '(SELECT pg_catalog.txid_current())';
+  // A wrong epoch (a frozen row from long ago) can only make a row look changed: a false alarm
+  // that costs one extra row copy, never a missed change.
+  return `(CASE WHEN ${xmin} <= ${cur} % 4294967296 THEN (${cur} >> 32 << 32) + ${xmin} ELSE ((${cur} >> 32) - 1 << 32) + ${xmin} END)`;
 }
 
 /** Builds the move SQL for a table with a key (primary key, or unique over NOT NULL columns). */
 export function buildMoveSql(t: TableModel): MoveSql {
   const pk = moveKey(t);
   if (!pk) throw new Error(`${t.schema}.${t.name} has no primary key or unique key over NOT NULL columns`);
-  const types = keyTypes(t, pk);
+  const types = pk.map((k) => {
+    const col = t.columns.find((c) => c.name === k);
+    if (!col) throw new Error(`key column ${k} not found in ${t.schema}.${t.name}`);
+    return col.type;
+  });
   const table = qualified(t.schema, t.name);
   const cols = identList(copiedColumns(t));
-  const tuple = `(${identList(pk)})`;
-  const fromJson = (param: string) => `(${types.map((type, i) => `(${param}->>${i})::${type}`).join(', ')})`;
+  const order = identList(pk);
+  const tuple = `(${order})`;
+  const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
   const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
-  const inBatch = (keysParam: string, first: string, last: string) =>
-    `${tuple} >= ${first} AND ${tuple} <= ${last}
-   AND ${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${keysParam}) x)`;
-  const paramBatch = inBatch('$1::jsonb', fromJson('$2::jsonb'), fromJson('$3::jsonb'));
+  const keyJson = `jsonb_build_array(${pk.map((k) => `${ident(k)}::text`).join(', ')})`;
+  const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
+  const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
+  const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
+  const after1 = `(${tuple} > ${fromJson('$1::jsonb')})`;
   return {
     keyColumns: pk,
-    readKeys: `SELECT ${keySelect}, xmin::text AS v FROM ONLY ${table}
- WHERE $1::jsonb IS NULL OR ${tuple} > ${fromJson('$1::jsonb')}
- ORDER BY ${identList(pk)} LIMIT $2`,
-    copyOutRange: (after, last) =>
-      `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}) TO STDOUT`,
+    readLastKey: `SELECT *, pg_catalog.txid_current_snapshot()::text AS snap FROM (
+  (SELECT ${keySelect} FROM ONLY ${table} WHERE $1::jsonb IS NULL OR ${after1} ORDER BY ${order} OFFSET $2 - 1 LIMIT 1)
+  UNION ALL
+  (SELECT ${keySelect} FROM ONLY ${table} WHERE $1::jsonb IS NULL OR ${after1} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
+) last LIMIT 1`,
+    copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN`,
-    lockKeys: `SELECT ${keySelect}, xmin::text AS v FROM ONLY ${table} WHERE ${paramBatch} FOR UPDATE`,
-    copyOutKeys: (keys, first, last) =>
-      `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${inBatch(`${literal(JSON.stringify(keys))}::jsonb`, fromLiteral(first), fromLiteral(last))}) TO STDOUT`,
-    deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${paramBatch}`,
-    deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${paramBatch}`,
+    recordBatch: (stateSchema) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, row_count, state)
+SELECT $1, $2, $3::jsonb, $4::jsonb, $5, coalesce(jsonb_agg(${keyJson} ORDER BY ${order}), '[]'), count(*), 'copied'
+  FROM ONLY ${table}
+ WHERE ${range('$3::jsonb', '$4::jsonb')}
+   AND xmin::text::int8 = (SELECT pg_catalog.txid_current() % 4294967296)
+RETURNING id::text AS id, row_count`,
+    deleteRangeChecked: `WITH d AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} RETURNING xmin::text::int8 AS x)
+SELECT count(*)::int AS deleted,
+       count(*) FILTER (WHERE NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('d.x')}, $3::txid_snapshot))::int AS changed
+  FROM d`,
+    lockKeys: `SELECT ${keySelect}, NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('xmin::text::int8')}, $4::txid_snapshot) AS changed
+  FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
+    copyOutKeys: (keys, after, last) =>
+      `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT`,
+    deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
+    deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     countOld: `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
   };
 }

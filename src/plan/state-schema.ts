@@ -38,14 +38,16 @@ export function stateSchemaDdl(schema: string): string[] {
   restored_at timestamptz,
   PRIMARY KEY (schema_name, table_name, constraint_name)
 )`,
-    // One row per batch being moved; see docs/PROTOCOL.md. keys and versions are kept until the
-    // batch is moved, so a re-run can reconcile a batch that was copied but not yet deleted.
+    // One row per batch being moved; see docs/PROTOCOL.md. The key range, OLD's read snapshot and
+    // the copied keys are kept until the batch is moved, so a re-run can finish a copied batch.
     `CREATE TABLE IF NOT EXISTS ${s}.batches (
   id bigserial PRIMARY KEY,
   schema_name text NOT NULL,
   table_name text NOT NULL,
+  after_key jsonb,
+  last_key jsonb NOT NULL,
+  snapshot text NOT NULL,
   keys jsonb NOT NULL,
-  versions jsonb NOT NULL,
   row_count int NOT NULL,
   state text NOT NULL CHECK (state IN ('copied', 'moved')),
   copied_at timestamptz NOT NULL DEFAULT now(),
