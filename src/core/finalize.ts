@@ -1,54 +1,72 @@
 /**
  * finalize: after the last row moved, NEW's FKs come back (added NOT VALID, then validated, so
  * the long scan takes no lock that blocks the application's writes) and sequences are synced.
+ * An FK that fails validation is reported with its orphans' keys and stays NOT VALID, which
+ * still checks every new write; the other FKs are restored regardless.
+ *
+ * Triggers are not touched: init-new never disables them, and migrate keeps them from firing on
+ * moved rows with session_replication_role = replica in its own sessions only; `verify` reports
+ * their state.
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import { StateError } from '../errors.js';
+import { FdwmigError, PgError, StateError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
 import { introspectDatabase } from '../introspect/introspect.js';
-import { step, type Plan } from '../plan/step.js';
-import { planSequenceSync, type SequenceChange } from '../sequences/plan-sequence-sync.js';
+import { qualifiedName } from '../introspect/model.js';
+import { renderPlan, step, type Plan } from '../plan/step.js';
+import type { SequenceChange } from '../sequences/plan-sequence-sync.js';
 import { ident, literal, qualified } from '../sql/quote.js';
-import type { ServedTable } from './migration-state.js';
+import { describeOrphans, findOrphans, type Orphans } from '../verify/orphans.js';
+import { readRecordedState, type RecordedFk } from '../verify/recorded-state.js';
+import { withBoth, type CoreDeps } from './context.js';
+import { requireInitialized, type ServedTable } from './migration-state.js';
+import { syncSequences } from './sequences.js';
 
 export interface FinalizeResult {
+  /** FKs restored and validated by this run, as schema.table.constraint. */
   foreignKeys: string[];
   sequences: SequenceChange[];
+  /** Set by a dry run: the plan, nothing applied. */
+  planText?: string;
 }
 
-interface DroppedFk { schema_name: string; table_name: string; constraint_name: string; definition: string; ref_schema: string; ref_table: string; present: boolean; validated: boolean }
+const FOREIGN_KEY_VIOLATION = '23503';
 
-async function droppedFks(newDb: pg.Client, stateSchema: string): Promise<DroppedFk[]> {
-  const r = await newDb.query<DroppedFk>(`SELECT f.schema_name, f.table_name, f.constraint_name, f.definition, f.ref_schema, f.ref_table,
-      c.oid IS NOT NULL AS present, coalesce(c.convalidated, false) AS validated
-    FROM ${ident(stateSchema)}.foreign_keys f
-    LEFT JOIN pg_catalog.pg_constraint c ON c.conname = f.constraint_name
-     AND c.conrelid = to_regclass(quote_ident(f.schema_name) || '.' || quote_ident(f.table_name))
-   WHERE f.restored_at IS NULL ORDER BY 1, 2, 3`);
-  return r.rows;
+/** The FK violations finalize found: each FK, its orphan count and first keys. */
+export class FkViolationError extends FdwmigError {
+  constructor(readonly violations: readonly Orphans[]) {
+    const lines = violations.flatMap((o) => [
+      `  - FK ${o.fk.constraint} on ${o.fk.schema}.${o.fk.table}: ${o.total} row(s) reference no row of ${o.fk.refSchema}.${o.fk.refTable}`,
+      ...describeOrphans(o).map((l) => `      ${l}`),
+    ]);
+    super(`${violations.length} FK(s) could not be validated:\n${lines.join('\n')}`, {
+      code: 'FK_VIOLATION', exitCode: 1,
+      hint: 'insert the missing referenced rows or fix/delete the orphans, then run fdwmig finalize again; meanwhile each FK is in place NOT VALID and checks every new write',
+    });
+  }
 }
 
 /** Plans the FK restore: ADD ... NOT VALID where missing, then VALIDATE, then record it. */
-export function planRestoreFks(stateSchema: string, fks: readonly DroppedFk[]): Plan {
+export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]): Plan {
   const steps = fks.flatMap((f) => {
-    const t = qualified(f.schema_name, f.table_name);
-    const name = `${f.schema_name}.${f.table_name}.${f.constraint_name}`;
+    const t = qualified(f.schema, f.table);
+    const name = `${f.schema}.${f.table}.${f.constraint}`;
     const add = f.present ? [] : [step({
-      id: `add-fk:${name}`, description: `re-add FK ${f.constraint_name} on ${f.schema_name}.${f.table_name} (NOT VALID: new writes are checked at once)`,
+      id: `add-fk:${name}`, description: `re-add FK ${f.constraint} on ${f.schema}.${f.table} (NOT VALID: new writes are checked at once)`,
       sql: [
         // Referenced table first, the order in which applications write parent then child rows:
         // taking the two locks the other way round deadlocks with them.
-        `LOCK TABLE ${[...new Set([qualified(f.ref_schema, f.ref_table), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
-        `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint_name)} ${f.definition} NOT VALID`,
+        `LOCK TABLE ${[...new Set([qualified(f.refSchema, f.refTable), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
+        `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint)} ${f.definition} NOT VALID`,
       ],
       takesLocks: true,
     })];
     return [...add, step({
-      id: `validate-fk:${name}`, description: `validate FK ${f.constraint_name} on ${f.schema_name}.${f.table_name}`,
+      id: `validate-fk:${name}`, description: `validate FK ${f.constraint} on ${f.schema}.${f.table}`,
       sql: [
-        ...(f.validated ? [] : [`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(f.constraint_name)}`]),
-        `UPDATE ${ident(stateSchema)}.foreign_keys SET restored_at = now() WHERE schema_name = ${literal(f.schema_name)} AND table_name = ${literal(f.table_name)} AND constraint_name = ${literal(f.constraint_name)}`,
+        ...(f.validated ? [] : [`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(f.constraint)}`]),
+        `UPDATE ${ident(stateSchema)}.foreign_keys SET restored_at = now() WHERE schema_name = ${literal(f.schema)} AND table_name = ${literal(f.table)} AND constraint_name = ${literal(f.constraint)}`,
       ],
       takesLocks: true,
     })];
@@ -56,19 +74,57 @@ export function planRestoreFks(stateSchema: string, fks: readonly DroppedFk[]): 
   return { title: 'fdwmig finalize', steps };
 }
 
-/** Runs finalize; refuses while any served table still has rows on OLD. */
-export async function runFinalize(config: Config, oldDb: pg.Client, newDb: pg.Client, tables: readonly ServedTable[]): Promise<FinalizeResult> {
+async function refuseWhileRowsOnOld(oldDb: pg.Client, tables: readonly ServedTable[]): Promise<void> {
   for (const t of tables) {
     const n = Number((await oldDb.query<{ n: string }>(`SELECT count(*)::text AS n FROM ONLY ${qualified(t.schema, t.name)}`)).rows[0]!.n);
     if (n > 0) {
       throw new StateError(`${t.schema}.${t.name} still has ${n} row(s) on OLD; FKs stay off until every row has moved`, { hint: 'run fdwmig migrate to finish the move' });
     }
   }
-  const fks = await droppedFks(newDb, config.stateSchema);
-  const plan = planRestoreFks(config.stateSchema, fks);
-  await runPlan(newDb, plan, { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries });
-  const skip = { skipSchemas: [config.stateSchema] };
-  const seq = planSequenceSync((await introspectDatabase(oldDb, skip)).sequences, (await introspectDatabase(newDb, skip)).sequences, config.sequenceGap);
-  await runPlan(newDb, { title: 'sequence sync', steps: seq.steps }, { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries });
-  return { foreignKeys: fks.map((f) => `${f.schema_name}.${f.table_name}.${f.constraint_name}`), sequences: seq.changes };
+}
+
+/** Restores each FK on its own, so one with orphans does not hold back the others. */
+async function restoreFks(config: Config, newDb: pg.Client, fks: readonly RecordedFk[]): Promise<{ restored: string[]; violations: Orphans[] }> {
+  const keys = new Map((await introspectDatabase(newDb, { skipSchemas: [config.stateSchema] })).tables.map((t) => [qualifiedName(t), t.primaryKey]));
+  const restored: string[] = [];
+  const violations: Orphans[] = [];
+  for (const fk of fks) {
+    try {
+      await runPlan(newDb, planRestoreFks(config.stateSchema, [fk]), { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries });
+      restored.push(`${fk.schema}.${fk.table}.${fk.constraint}`);
+    } catch (err) {
+      if (!(err instanceof PgError) || err.sqlstate !== FOREIGN_KEY_VIOLATION) throw err;
+      // As VALIDATE reads them: the referencing table alone against the referenced table alone.
+      violations.push(await findOrphans(newDb, fk, keys.get(`${fk.schema}.${fk.table}`) ?? null, true));
+    }
+  }
+  return { restored, violations };
+}
+
+/** Runs finalize on open connections; refuses while any served table still has rows on OLD. */
+export async function runFinalize(config: Config, oldDb: pg.Client, newDb: pg.Client, tables: readonly ServedTable[]): Promise<FinalizeResult> {
+  await refuseWhileRowsOnOld(oldDb, tables);
+  const fks = (await readRecordedState(newDb, config.stateSchema)).foreignKeys.filter((f) => f.restoredAt === null);
+  if (config.dryRun) {
+    const seq = await syncSequences(config, oldDb, newDb);
+    return { foreignKeys: [], sequences: seq.lines, planText: renderPlan(planRestoreFks(config.stateSchema, fks)) + renderPlan(seq.plan) };
+  }
+  const { restored, violations } = await restoreFks(config, newDb, fks);
+  const seq = await syncSequences(config, oldDb, newDb);
+  if (violations.length) throw new FkViolationError(violations);
+  return { foreignKeys: restored, sequences: seq.lines };
+}
+
+/** Same lock as migrate's (src/core/migrate.ts): finalize does not run beside a migrate. */
+const MIGRATE_LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || pg_catalog.current_database())) AS ok`;
+
+/** `fdwmig finalize` on its own: after `migrate --no-finalize`, or again after fixing orphans. */
+export async function runFinalizeCommand(config: Config, deps: CoreDeps): Promise<FinalizeResult> {
+  return withBoth(deps, config, async (oldDb, newDb) => {
+    if (!(await newDb.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
+      throw new StateError('fdwmig migrate is running against this NEW database', { hint: 'it finalizes at its end; or stop it and run finalize when every row has moved' });
+    }
+    const served = await requireInitialized(config, oldDb, newDb);
+    return runFinalize(config, oldDb, newDb, served);
+  });
 }

@@ -6,9 +6,10 @@ import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
 import { configShowCommand } from './config-show.js';
 import { demoCommand } from './demo.js';
+import { finalizeCommand } from './finalize.js';
 import { initNewCommand } from './init-new.js';
 import { migrateCommand } from './migrate.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, cleanupCommand, demoCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, finalizeCommand, cleanupCommand, demoCommand, configShowCommand];
