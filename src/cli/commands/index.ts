@@ -9,7 +9,8 @@ import { demoCommand } from './demo.js';
 import { finalizeCommand } from './finalize.js';
 import { initNewCommand } from './init-new.js';
 import { migrateCommand } from './migrate.js';
+import { sequencesCommand } from './sequences.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, finalizeCommand, cleanupCommand, demoCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, finalizeCommand, sequencesCommand, cleanupCommand, demoCommand, configShowCommand];
