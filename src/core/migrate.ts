@@ -128,11 +128,16 @@ async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], 
     if (!moveKey(t)) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new' };
     deps.onEvent?.({ kind: 'table-start', table: name });
     let conns: Awaited<ReturnType<typeof openMover>> | undefined;
+    let copyConns: Awaited<ReturnType<typeof openMover>> | undefined;
     try {
       conns = await openMover(deps, config, pids);
-      const mover = conns;
-      const outcome = await moveTable(
-        { conns: { old: mover.old, new: mover.new, ownPids: () => [...pids] }, sql: buildMoveSql(t), store, stateSchema: config.stateSchema, schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs },
+      copyConns = await openMover(deps, config, pids);
+      const sql = buildMoveSql(t);
+      const context = (c: NonNullable<typeof conns>) => ({
+        conns: { old: c.old, new: c.new, ownPids: () => [...pids] }, sql, store, stateSchema: config.stateSchema,
+        schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs,
+      });
+      const outcome = await moveTable(context(conns), context(copyConns),
         {
           batchSize: config.batchSize, signal: deps.signal,
           onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
@@ -148,6 +153,7 @@ async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], 
       return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
     } finally {
       await conns?.close();
+      await copyConns?.close();
     }
   };
   // Referencing tables first: each table starts once every table that references it has moved.

@@ -50,8 +50,12 @@ async function countOld(ctx: MoveContext): Promise<number> {
   return Number((await ctx.conns.old.query<{ n: string }>(ctx.sql.countOld)).rows[0]!.n);
 }
 
-/** Moves every row of one table. */
-export async function moveTable(ctx: MoveContext, o: MoveTableOptions): Promise<MoveTableOutcome> {
+/**
+ * Moves every row of one table. Two pairs of connections form a two-stage pipeline: while one
+ * batch is drained, reconciled and deleted (finisher), the next is read and copied (copier).
+ * Batches are disjoint key ranges, so the order in which they finish does not matter.
+ */
+export async function moveTable(ctx: MoveContext, copier: MoveContext, o: MoveTableOptions): Promise<MoveTableOutcome> {
   let moved = 0;
   // A batch left copied by an earlier run: its copy may predate any snapshot, so drain from now.
   for (const open of await ctx.store.open(ctx.conns.new, ctx.schema, ctx.table)) {
@@ -61,13 +65,31 @@ export async function moveTable(ctx: MoveContext, o: MoveTableOptions): Promise<
   o.onBatch?.({ moved, total });
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
     let after: Key | null = null;
-    for (;;) {
-      if (o.signal?.aborted) return { status: 'stopped', moved };
-      const b = await copyNextBatch(ctx, after, o.batchSize);
-      if (!b) break;
-      moved += await finishWithRetry(ctx, b, async () => b.committedAt, o);
-      after = b.last;
+    let finishing: Promise<number> | null = null;
+    const settle = async () => {
+      if (!finishing) return;
+      const p = finishing;
+      finishing = null;
+      moved += await p;
       o.onBatch?.({ moved, total: Math.max(total, moved) });
+    };
+    try {
+      for (;;) {
+        if (o.signal?.aborted) {
+          await settle();
+          return { status: 'stopped', moved };
+        }
+        const b = await copyNextBatch(copier, after, o.batchSize);
+        await settle();
+        if (!b) break;
+        finishing = finishWithRetry(ctx, b, async () => b.committedAt, o);
+        // Observed by settle(); this keeps a failure meanwhile from being reported as unhandled.
+        finishing.catch(() => undefined);
+        after = b.last;
+      }
+    } finally {
+      // Never leave a batch's finish running behind an error: wait for it, keep the first error.
+      await (finishing as Promise<number> | null)?.catch(() => undefined);
     }
     if ((await countOld(ctx)) === 0) return { status: 'moved', moved };
   }
