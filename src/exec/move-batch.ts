@@ -3,6 +3,7 @@
  * and delete (steps 3-4). Every step that must happen before another is awaited in that order.
  */
 import type pg from 'pg';
+import { StateError, isDatabaseError } from '../errors.js';
 import type { Key, MoveSql } from '../plan/move-sql.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
@@ -66,7 +67,9 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
     const last = keyOf(row, ctx.sql.keyColumns.length);
     const snapshot = row.snap!;
     const rec = await inTransaction(newDb, 'BEGIN', async () => {
-      const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn);
+      const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch((err: unknown) => {
+        throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
+      });
       const r = (await newDb.query<{ id: string; row_count: number }>(ctx.sql.recordBatch(ctx.stateSchema),
         [ctx.schema, ctx.table, json(after), json(last), snapshot])).rows[0]!;
       if (r.row_count !== copied) throw new Error(`${ctx.schema}.${ctx.table}: copied ${copied} rows but found ${r.row_count} in the batch's range on NEW; nothing was committed`);
@@ -75,6 +78,12 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
     crashPoint('after-copy-commit');
     const committedAt = (await newDb.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
     return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committedAt };
+  });
+}
+
+function duplicateKeyError(ctx: MoveContext, detail: string | undefined): StateError {
+  return new StateError(`${ctx.schema}.${ctx.table}: a row moving from OLD has a key that NEW's table already holds (${detail ?? 'duplicate key'}); nothing of this batch was committed`, {
+    hint: 'the application inserted that key on NEW while the row was still on OLD (a unique index does not span the two; docs/SUPPORT.md): keep one of the two rows (DELETE FROM ONLY on NEW, or delete it on OLD) and re-run migrate',
   });
 }
 

@@ -82,8 +82,19 @@ describe('migrate refusals', () => {
     await expect(runMigrate(await configFor(db), testDeps())).rejects.toMatchObject({ code: 'STATE', hint: expect.stringContaining('init-new') });
   });
 
-  it('refuses a second migrate while one runs', async () => {
+  it('names a duplicate key the application made on NEW, and moves nothing of that batch', async () => {
     await runInitNew(await configFor(db, { excludeTables: ['public.events'] }), testDeps());
+    await db.old.query(`INSERT INTO customers (id, name) OVERRIDING SYSTEM VALUE VALUES (7, 'on OLD')`);
+    await db.new.query(`INSERT INTO customers (id, name) OVERRIDING SYSTEM VALUE VALUES (7, 'on NEW too')`);
+    const r = await runMigrate(await configFor(db, { tables: ['public.customers'], finalize: false }), testDeps());
+    expect(r.tables[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/customers: a row moving from OLD has a key that NEW's table already holds \(Key \(id\)=\(7\) already exists\.\).*hint: the application inserted/) });
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM customers`)).rows[0].n).toBe(1);
+    await db.new.query(`DELETE FROM ONLY customers WHERE id = 7`);
+    const again = await runMigrate(await configFor(db, { tables: ['public.customers'], finalize: false }), testDeps());
+    expect(again.tables[0]).toMatchObject({ status: 'moved', rows: 1 });
+  });
+
+  it('refuses a second migrate while one runs', async () => {
     const holder = await (await import('../../src/exec/connect.js')).connect(db.newUrl, 'NEW');
     await holder.query(`SELECT pg_advisory_lock(hashtext('fdwmig:migrate:' || current_database()))`);
     try {
