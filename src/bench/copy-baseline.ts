@@ -1,0 +1,44 @@
+/**
+ * Line 1, the physical limit: `COPY t TO STDOUT` on OLD piped into `COPY t FROM STDIN` on NEW,
+ * one statement per table into NEW's empty tables (primary keys present, FKs absent), tables in
+ * parallel as fdwmig moves them (its default concurrency, 2).
+ */
+import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { qualified } from '../sql/quote.js';
+import { TABLES } from './dataset.js';
+
+export interface CopyResult {
+  seconds: number;
+  rows: number;
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: 'fdwmig-bench-copy' });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
+async function copyTable(oldUrl: string, newUrl: string, table: string): Promise<number> {
+  const [src, dst] = await Promise.all([connect(oldUrl), connect(newUrl)]);
+  try {
+    const name = qualified('public', table);
+    const out = src.query(copyStreams.to(`COPY ${name} TO STDOUT`));
+    const into = dst.query(copyStreams.from(`COPY ${name} FROM STDIN`));
+    await pipeline(out, into);
+    return into.rowCount ?? 0;
+  } finally {
+    await Promise.all([src.end().catch(() => undefined), dst.end().catch(() => undefined)]);
+  }
+}
+
+/** Copies every table; NEW's database must hold the empty schema without FKs. */
+export async function runCopyBaseline(oldUrl: string, newUrl: string, concurrency: number): Promise<CopyResult> {
+  const limit = pLimit(concurrency);
+  const t0 = performance.now();
+  const rows = await Promise.all(TABLES.map((t) => limit(() => copyTable(oldUrl, newUrl, t))));
+  return { seconds: (performance.now() - t0) / 1000, rows: rows.reduce((a, b) => a + b, 0) };
+}
