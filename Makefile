@@ -46,8 +46,11 @@ test-matrix: build
 lint: install
 	npx tsc -p tsconfig.json --noEmit
 
-bench: build
-	npm run bench
+# Performance against COPY and pg_dump on embedded servers (docs/BENCHMARKS.md), about 10 min
+# at the default scale; e.g. make bench BENCH_ARGS="--scale 2 --runs 1 --no-scale".
+BENCH_ARGS ?=
+bench: install
+	npm run bench -- $(BENCH_ARGS)
 
 # The main job on throwaway embedded servers (SCALE=5 for more rows).
 SCALE ?= 1

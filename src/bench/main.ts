@@ -1,0 +1,143 @@
+/**
+ * `npm run bench`: fdwmig measured side by side with the physical limit (COPY | COPY) and the
+ * offline peer (pg_dump | pg_restore) on the same two embedded servers in one run, then under
+ * an application load, then at 4x the data. Progress goes to stderr; the table (or --json) to
+ * stdout; the figures to docs/BENCHMARKS.md. Exit 0 when every run completed and no write was
+ * lost (targets missed are reported, not an error), 1 otherwise, 2 on bad options.
+ */
+import { writeFileSync } from 'node:fs';
+import { CONFIG_DEFAULTS } from '../config/schema.js';
+import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
+import { createSchema, datasetShape, generateData, tableSizes } from './dataset.js';
+import { runCopyLine, runDumpLine, runFdwmigLine, type LineContext } from './lines.js';
+import { describeMachine } from './machine.js';
+import { EXPLANATION, renderMarkdown } from './markdown.js';
+import { renderText, type Report } from './report.js';
+import { createDatabase, dropDatabase, startBenchServers, withDb, type BenchServers } from './servers.js';
+import { summarize, type RunRecord, type ScaleRuns } from './summarize.js';
+import { findTool, missingTools, toolMajor } from './tools.js';
+
+const OLD_MAJOR = 13;
+const NEW_MAJOR = 17;
+const t0 = Date.now();
+const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${m}\n`);
+
+/** Generates the data at a scale into a template database on OLD. */
+async function makeTemplate(servers: BenchServers, scale: number): Promise<{ name: string; rows: Record<string, number>; bytes: number }> {
+  const name = `bench_tpl_${String(scale).replace('.', '_')}`;
+  const url = await createDatabase(servers.old, name);
+  const shape = datasetShape(scale);
+  await withDb(url, async (db) => {
+    await createSchema(db, { foreignKeys: false });
+    await generateData(db, shape);
+  });
+  const sizes = await withDb(url, tableSizes);
+  return { name, rows: Object.fromEntries(sizes.map((s) => [s.table, s.rows])), bytes: sizes.reduce((a, s) => a + s.bytes, 0) };
+}
+
+/** Runs fn, or records why it failed and returns null: one failed run does not lose the others. */
+async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): Promise<T | null> {
+  const started = Date.now();
+  try {
+    const r = await fn();
+    log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return r;
+  } catch (err) {
+    const msg = `${what} FAILED: ${(err as Error).message}`;
+    log(msg);
+    notes.push(msg);
+    return null;
+  }
+}
+
+interface Lines { dump: boolean; load: boolean }
+
+async function measureScale(servers: BenchServers, o: BenchOptions, scale: number, count: number, lines: Lines, notes: string[]): Promise<ScaleRuns> {
+  log(`generating pgbench scale ${scale} on OLD`);
+  const tpl = await makeTemplate(servers, scale);
+  log(`template ${tpl.name}: ${Object.entries(tpl.rows).map(([t, n]) => `${t} ${n}`).join(', ')}; ${(tpl.bytes / 2 ** 20).toFixed(0)} MB`);
+  const ctx: LineContext = {
+    servers, template: tpl.name, shape: datasetShape(scale), rows: tpl.rows, concurrency: CONFIG_DEFAULTS.concurrency,
+    migrateArgs: o.batch ? ['--batch', String(o.batch)] : [],
+    load: { clients: o.clients, rate: o.rate, warmupSeconds: o.warmupSeconds, afterSeconds: o.afterSeconds },
+  };
+  const runs: RunRecord[] = [];
+  const fdwmigLine = async (what: string, withLoad: boolean) => {
+    const r = await attempt(what, notes, () => runFdwmigLine(ctx, withLoad));
+    if (r?.move.failure) {
+      notes.push(`${what} did not complete: ${r.move.failure}; re-run with no load: ${r.rerun?.completed ? 'completed' : `did not complete either (${r.rerun?.failure})`}`);
+    }
+    if (r && !r.invariant.ok) notes.push(`${what}: pgbench invariant BROKEN: ${r.invariant.problems.join('; ')}`);
+    return r;
+  };
+  try {
+    for (let i = 1; i <= count; i++) {
+      const tag = `scale ${scale} run ${i}/${count}`;
+      const copy = (await attempt(`${tag} copy`, notes, () => runCopyLine(ctx)))?.seconds ?? null;
+      const dump = lines.dump ? (await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null : null;
+      const fdwmig = await fdwmigLine(`${tag} fdwmig`, false);
+      const load = lines.load ? await fdwmigLine(`${tag} fdwmig under load`, true) : null;
+      runs.push({ copy, dump, fdwmig, load });
+    }
+  } finally {
+    await dropDatabase(servers.old, tpl.name).catch(() => undefined);
+  }
+  return { scale, rows: tpl.rows, bytes: tpl.bytes, runs };
+}
+
+async function run(o: BenchOptions): Promise<number> {
+  const notes: string[] = [];
+  const tools = (['pg_dump', 'pg_restore', 'pgbench'] as const).map(findTool);
+  const dumpMissing = missingTools(tools.filter((t) => t.name !== 'pgbench'))
+    ?? ((toolMajor(tools[0]!) ?? 0) < OLD_MAJOR ? `pg_dump ${toolMajor(tools[0]!)} cannot dump PostgreSQL ${OLD_MAJOR}; install postgresql-client-${OLD_MAJOR} or later` : null);
+  const loadMissing = missingTools(tools.filter((t) => t.name === 'pgbench'));
+  if (dumpMissing) notes.push(`pg_dump | pg_restore line skipped: ${dumpMissing}`);
+  if (loadMissing) notes.push(`load line skipped: ${loadMissing}`);
+  if (o.skipScale) notes.push('4x scale line skipped (--no-scale)');
+  for (const n of notes) log(n);
+  log(`starting OLD (PostgreSQL ${OLD_MAJOR}) and NEW (PostgreSQL ${NEW_MAJOR}), fsync ${o.fsync ? 'on' : 'off'}`);
+  const servers = await startBenchServers({ oldMajor: OLD_MAJOR, newMajor: NEW_MAJOR, fsync: o.fsync });
+  const onSigint = () => void servers.destroy().finally(() => process.exit(130));
+  process.once('SIGINT', onSigint);
+  try {
+    const machine = await describeMachine(servers, tools);
+    const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, load: !loadMissing }, notes);
+    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, load: false }, notes);
+    const summary = summarize(base, big, { load: loadMissing ?? undefined });
+    if (!summary) {
+      process.stderr.write(`no run of both copy and fdwmig completed, so there is nothing to compare:\n${notes.join('\n')}\n`);
+      return 1;
+    }
+    const report: Report = {
+      options: o, machine, settings: servers.settings, summary, notes, runtimeSeconds: (Date.now() - t0) / 1000,
+      shape: { scale: o.scale, rows: base.rows, megabytes: base.bytes / 2 ** 20 },
+    };
+    process.stdout.write(o.json ? `${JSON.stringify({ ...report, runs: { base, big } }, null, 2)}\n` : renderText(report));
+    if (o.docsPath) {
+      writeFileSync(o.docsPath, renderMarkdown(report, EXPLANATION));
+      log(`wrote ${o.docsPath}`);
+    }
+    const failedRuns = notes.some((n) => n.includes('FAILED') || n.includes('did not complete'));
+    return failedRuns || summary.invariantProblems.length ? 1 : 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await servers.destroy();
+  }
+}
+
+async function cli(): Promise<number> {
+  let o: BenchOptions | 'help';
+  try {
+    o = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (o === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  return run(o);
+}
+
+process.exitCode = await cli();

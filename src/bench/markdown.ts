@@ -1,0 +1,84 @@
+/** docs/BENCHMARKS.md: the latest figures, the machine, and how to reproduce them. */
+import { lineRows, loadBasis, loadRows, tableNotes, targetMark, type Report } from './report.js';
+
+function table(header: string[], rows: string[][]): string {
+  const esc = (c: string) => c.replaceAll('|', '\\|');
+  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+/** The command that reproduces the run, from its options. */
+export function reproduceCommand(r: Report): string {
+  const o = r.options;
+  const args = [`--scale ${o.scale}`, `--runs ${o.runs}`, o.skipScale ? '--no-scale' : `--runs-4x ${o.runs4x}`, `--fsync ${o.fsync ? 'on' : 'off'}`,
+    `--clients ${o.clients}`, `--rate ${o.rate}`, `--warmup ${o.warmupSeconds}`, `--after ${o.afterSeconds}`, ...(o.batch ? [`--batch ${o.batch}`] : [])];
+  return `npm run bench -- ${args.join(' ')}`;
+}
+
+export function renderMarkdown(r: Report, explanation: string): string {
+  const m = r.machine;
+  const s = r.summary;
+  const out = [
+    '# Benchmarks',
+    '',
+    '<!-- Written by `npm run bench` (src/bench/markdown.ts); the figures below are replaced on every run. -->',
+    '',
+    explanation.trim(),
+    '',
+    '## Latest figures',
+    '',
+    `pgbench scale ${r.shape.scale}: ${Object.entries(r.shape.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')} rows, ` +
+      `${Math.round(r.shape.megabytes)} MB with indexes. Each figure is the median of ${r.options.runs} runs${s.scale ? ` (${s.scale.runs} at 4x)` : ''}; ` +
+      `ratios are taken pair by pair within a run. The whole benchmark took ${(r.runtimeSeconds / 60).toFixed(1)} minutes.`,
+    '',
+    table(['line', 'seconds', 'rows/s', 'MB/s', 'x copy'], lineRows(r)),
+    '',
+    ...tableNotes(r).map((t) => `- ${t}`),
+  ];
+  if (s.load) {
+    out.push('', `### Under load: pgbench tpcb-like against NEW, ${r.options.clients} clients, ${r.options.rate ? `${r.options.rate} tps target` : 'unthrottled'}`, '',
+      table(['phase', 'seconds', 'tps', 'p50 ms', 'p99 ms', 'failed', 'retried'], loadRows(r)), '',
+      `Figures: ${loadBasis(r)}; a transaction counts in the phase in which it started. Failed: transactions rolled back after ${'pgbench\'s'} retries; retried: committed after at least one serialization failure or deadlock. ` +
+        `pgbench errors (clients aborted): ${s.load.errors.length ? s.load.errors.slice(0, 5).join('; ') : 'none'}.`);
+  }
+  out.push('', '### Targets', '', table(['target', 'goal', 'measured', 'result'], s.targets.map((t) => [t.name, t.goal, t.value, targetMark(t.met)])));
+  if (r.notes.length) out.push('', ...r.notes.map((n) => `- ${n}`));
+  out.push('', '## Machine', '',
+    `- CPU: ${m.cpuModel}, ${m.nproc} CPUs (nproc); memory ${m.memoryGiB} GiB; Linux ${m.kernel}`,
+    `- OLD: ${m.oldServer}; NEW: ${m.newServer}; both on this machine, over loopback TCP`,
+    `- server settings (both): ${Object.entries(r.settings).map(([k, v]) => `\`${k}=${v}\``).join(', ')}`,
+    `- fdwmig ${m.fdwmig} at commit ${m.commit}, Node.js ${m.node}`,
+    ...Object.entries(m.tools).map(([k, v]) => `- ${k}: ${v}`),
+    '', '## Reproduce', '', '```sh', reproduceCommand(r), '```', '');
+  return out.join('\n');
+}
+
+/** What the benchmark measures and how, above the figures. */
+export const EXPLANATION = `
+\`npm run bench\` (or \`make bench\`) measures, in one run on the same two servers (embedded
+PostgreSQL 13 as OLD, 17 as NEW, on this machine), moving a pgbench-shaped database: pgbench's
+four tables and DDL (\`pgbench -i --foreign-keys\`), generated in SQL; \`pgbench_history\` has no
+primary key and starts with 1% as many rows as accounts; every balance equals the sum of its
+history deltas. Every line starts from a fresh copy of the same generated OLD database and a
+fresh NEW database, after a CHECKPOINT on both servers.
+
+1. **copy**: \`COPY t TO STDOUT\` piped into \`COPY t FROM STDIN\` (pg-copy-streams, in Node) per
+   table into NEW's empty tables, primary keys present and FKs absent, two tables at once as
+   fdwmig's default concurrency: the physical limit for moving these rows between these servers.
+2. **pg_dump | pg_restore**: \`pg_dump -Fc -Z0 | pg_restore\` into an empty NEW database, what a
+   user would pick offline (skipped, saying what to install, when the tools are missing).
+3. **fdwmig**: \`fdwmig init-new\` then \`fdwmig migrate\` with fdwmig's defaults, each a child
+   process (\`node bin/fdwmig.js\`) timed from spawn to exit, with no load. If migrate skips a
+   table it cannot move (a table without a primary key) and leaves the tables that wait for it
+   not run, the benchmark runs a second pass with \`--exclude-tables\`, as a user would, counts it
+   in the time and says so. Once migrate moves such tables, no second pass happens.
+4. **fdwmig under load**: the same while pgbench's TPC-B-like script runs against NEW (in 5 s
+   slices with per-transaction logs, serialization failures and deadlocks retried up to 10
+   times); throughput and latency before, during and after migrate, failed transactions, and
+   pgbench's invariant (the sums of account, teller and branch balances each equal the sum of
+   history's deltas; every account present once), checked through NEW after every fdwmig run.
+5. **scale**: copy and fdwmig again at 4x the data: time per row at 4x over time per row at 1x
+   (1.0 is linear), and the peak RSS of every fdwmig process (ru_maxrss, written by the child on
+   exit), never the servers'.
+
+Replication switchover (issue 7, point 6) is not measured: the replication mode is not built.
+`;

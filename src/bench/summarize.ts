@@ -1,0 +1,147 @@
+/** From the runs to the figures: medians, pairwise ratios and the issue's targets. Pure. */
+import type { TableOutcome } from './fdwmig-run.js';
+import type { FdwmigLineResult } from './lines.js';
+import type { PhaseStats } from './load-phases.js';
+import { median, medianRatio } from './stats.js';
+
+/** One run of every line at one data size; null where the line failed or was not run. */
+export interface RunRecord {
+  copy: number | null;
+  dump: number | null;
+  fdwmig: FdwmigLineResult | null;
+  load: FdwmigLineResult | null;
+}
+
+/** Every run of one data size. */
+export interface ScaleRuns {
+  scale: number;
+  rows: Record<string, number>;
+  /** Tables and indexes on OLD, bytes. */
+  bytes: number;
+  runs: RunRecord[];
+}
+
+const done = (r: FdwmigLineResult | null): r is FdwmigLineResult => r !== null && r.move.failure === null;
+
+/** Seconds of copy and of fdwmig in the runs where both completed: the pairs the ratios use. */
+function pairs(runs: readonly RunRecord[]): { copy: number[]; fdwmig: number[]; results: FdwmigLineResult[] } {
+  const ok = runs.filter((r) => r.copy !== null && done(r.fdwmig));
+  return { copy: ok.map((r) => r.copy!), fdwmig: ok.map((r) => r.fdwmig!.move.seconds), results: ok.map((r) => r.fdwmig!) };
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: string;
+  /** null: not measured in this run (the reason is in value). */
+  met: boolean | null;
+}
+
+export interface LoadSummary {
+  before: PhaseStats;
+  during: PhaseStats;
+  after: PhaseStats;
+  /** Median over runs of p99 during / p99 after, pair by pair. */
+  p99Ratio: number;
+  /** pgbench's error lines over all runs (clients aborted on an error it does not retry). */
+  errors: string[];
+  /** Runs the figures come from: those where migrate completed, or all when none did. */
+  runs: number;
+  completedRuns: number;
+}
+
+export interface Summary {
+  totalRows: number;
+  copySeconds: number;
+  dumpSeconds: number | null;
+  fdwmigSeconds: number;
+  initSeconds: number;
+  migrateSeconds: number;
+  ratioFdwmigCopy: number;
+  ratioDumpCopy: number | null;
+  passes: number;
+  finalized: boolean;
+  tables: TableOutcome[];
+  leftOnOld: Record<string, number>;
+  load: LoadSummary | null;
+  invariantProblems: string[];
+  invariantChecks: number;
+  scale: null | { scale: number; totalRows: number; copySeconds: number; fdwmigSeconds: number; ratioFdwmigCopy: number; perRowRatio: number; peakRssMb: number; runs: number };
+  peakRssMb: number;
+  targets: Target[];
+}
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+function medianPhase(ps: readonly PhaseStats[]): PhaseStats {
+  const m = (f: (p: PhaseStats) => number) => median(ps.map(f));
+  return { seconds: m((p) => p.seconds), committed: m((p) => p.committed), tps: m((p) => p.tps), p50Ms: m((p) => p.p50Ms), p99Ms: m((p) => p.p99Ms),
+    failed: ps.reduce((a, p) => a + p.failed, 0), retried: ps.reduce((a, p) => a + p.retried, 0) };
+}
+
+function summarizeLoad(all: readonly FdwmigLineResult[]): LoadSummary | null {
+  const completed = all.filter(done);
+  const loads = (completed.length ? completed : all).flatMap((r) => (r.load ? [r.load] : []));
+  if (loads.length === 0) return null;
+  return {
+    runs: loads.length, completedRuns: completed.length,
+    before: medianPhase(loads.map((l) => l.phases.before)),
+    during: medianPhase(loads.map((l) => l.phases.during)),
+    after: medianPhase(loads.map((l) => l.phases.after)),
+    p99Ratio: medianRatio(loads.map((l) => l.phases.during.p99Ms), loads.map((l) => l.phases.after.p99Ms)),
+    errors: loads.flatMap((l) => l.errors),
+  };
+}
+
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+const nonNull = <T>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
+
+/** Figures and targets; null when no fdwmig run without load completed (nothing to compare). */
+export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?: string }): Summary | null {
+  const p = pairs(base.runs);
+  const first = p.results[0];
+  if (!first) return null;
+  const noLoad = nonNull(base.runs.map((r) => r.fdwmig));
+  const underLoad = nonNull(base.runs.map((r) => r.load));
+  const bigRuns = nonNull(big?.runs.map((r) => r.fdwmig) ?? []);
+  const all = [...noLoad, ...underLoad, ...bigRuns];
+  const totalRows = sum(base.rows);
+  const load = summarizeLoad(underLoad);
+  const invariantProblems = all.flatMap((r) => r.invariant.problems);
+  const peakRssMb = Math.max(...all.map((r) => r.move.peakRssMb));
+  let scale: Summary['scale'] = null;
+  const bp = big ? pairs(big.runs) : null;
+  if (big && bp && bp.fdwmig.length) {
+    const bigRows = sum(big.rows);
+    scale = {
+      scale: big.scale, totalRows: bigRows, copySeconds: median(bp.copy), fdwmigSeconds: median(bp.fdwmig),
+      ratioFdwmigCopy: medianRatio(bp.fdwmig, bp.copy),
+      perRowRatio: medianRatio(bp.fdwmig.map((s) => s / bigRows), p.fdwmig.map((s) => s / totalRows)),
+      peakRssMb: Math.max(...bigRuns.map((r) => r.move.peakRssMb)), runs: bp.fdwmig.length,
+    };
+  }
+  const dumps = base.runs.filter((r) => r.dump !== null && r.copy !== null);
+  const s: Omit<Summary, 'targets'> = {
+    totalRows, copySeconds: median(p.copy), dumpSeconds: dumps.length ? median(dumps.map((r) => r.dump!)) : null,
+    fdwmigSeconds: median(p.fdwmig), initSeconds: median(p.results.map((r) => r.move.initSeconds)), migrateSeconds: median(p.results.map((r) => r.move.migrateSeconds)),
+    ratioFdwmigCopy: medianRatio(p.fdwmig, p.copy), ratioDumpCopy: dumps.length ? medianRatio(dumps.map((r) => r.dump!), dumps.map((r) => r.copy!)) : null,
+    passes: first.move.passes, finalized: first.move.finalized, tables: first.move.tables, leftOnOld: first.leftOnOld,
+    load, invariantProblems, invariantChecks: all.length, scale, peakRssMb,
+  };
+  const completes = (xs: FdwmigLineResult[]) => `${xs.filter(done).length} of ${xs.length}`;
+  const targets: Target[] = [
+    { name: 'fdwmig completes: no load, under load, at 4x', goal: 'every run', value: `${completes(noLoad)}, ${underLoad.length ? completes(underLoad) : 'not run'}, ${bigRuns.length ? completes(bigRuns) : 'not run'}`,
+      met: all.every(done) },
+    { name: 'fdwmig / copy, no load', goal: '<= 1.4', value: fmt(s.ratioFdwmigCopy), met: s.ratioFdwmigCopy <= 1.4 },
+    load && load.completedRuns
+      ? { name: 'p99 during move / p99 after', goal: '<= 2', value: `${fmt(load.p99Ratio)} (${fmt(load.during.p99Ms, 1)} ms / ${fmt(load.after.p99Ms, 1)} ms)`, met: load.p99Ratio <= 2 }
+      : load
+      ? { name: 'p99 during move / p99 after', goal: '<= 2', value: 'migrate did not complete under load in any run', met: false }
+      : { name: 'p99 during move / p99 after', goal: '<= 2', value: `not measured: ${notes.load ?? 'no load line'}`, met: null },
+    { name: 'lost writes (pgbench invariant)', goal: '0', value: invariantProblems.length ? `${invariantProblems.length} problem(s) in ${all.length} checks` : `0 (invariant held in all ${all.length} runs)`, met: invariantProblems.length === 0 },
+    { name: 'peak RSS of fdwmig', goal: '< 200 MB', value: `${fmt(peakRssMb, 0)} MB${scale ? ` (${fmt(scale.peakRssMb, 0)} MB at scale ${scale.scale})` : ''}`, met: peakRssMb < 200 },
+    { name: 'replication switchover', goal: '< 2 s of refused writes', value: 'not measured: the replication mode is not built yet', met: null },
+  ];
+  return { ...s, targets };
+}

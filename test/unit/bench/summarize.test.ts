@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { FdwmigLineResult } from '../../../src/bench/lines.js';
+import type { PhaseStats } from '../../../src/bench/load-phases.js';
+import { summarize, type ScaleRuns } from '../../../src/bench/summarize.js';
+
+const phase = (p99Ms: number): PhaseStats => ({ seconds: 10, committed: 100, tps: 10, p50Ms: 1, p99Ms, failed: 0, retried: 0 });
+
+function fdwmig(seconds: number, o: { failure?: string; rss?: number; p99?: [number, number]; broken?: boolean } = {}): FdwmigLineResult {
+  return {
+    move: { seconds, initSeconds: 1, migrateSeconds: seconds - 1, passes: 1, peakRssMb: o.rss ?? 80, rowsMoved: 10, tables: [], finalized: true, window: { start: 0, end: 1 }, failure: o.failure ?? null },
+    leftOnOld: {},
+    rerun: null,
+    invariant: { ok: !o.broken, problems: o.broken ? ['sum of accounts balances 1 <> sum of history deltas 2'] : [], sums: { history: 0, accounts: 0, tellers: 0, branches: 0 } },
+    load: o.p99 ? { phases: { before: phase(1), during: phase(o.p99[0]), after: phase(o.p99[1]) }, errors: [], slices: 3 } : null,
+  };
+}
+
+const base = (runs: ScaleRuns['runs']): ScaleRuns => ({ scale: 1, rows: { a: 100 }, bytes: 1000, runs });
+
+describe('summarize', () => {
+  it('takes ratios pair by pair over the runs where both lines completed, and judges the targets', () => {
+    const s = summarize(base([
+      { copy: 10, dump: 20, fdwmig: fdwmig(13), load: fdwmig(20, { p99: [30, 10] }) },
+      { copy: 20, dump: 30, fdwmig: fdwmig(30), load: fdwmig(20, { p99: [10, 10] }) },
+      { copy: 10, dump: null, fdwmig: fdwmig(99, { failure: 'x failed' }), load: fdwmig(20, { p99: [20, 10] }) },
+    ]), null, {})!;
+    expect(s.ratioFdwmigCopy).toBeCloseTo(1.4);
+    expect(s.ratioDumpCopy).toBeCloseTo(1.75);
+    expect(s.load?.p99Ratio).toBe(2);
+    const byName = Object.fromEntries(s.targets.map((t) => [t.name, t.met]));
+    expect(byName).toMatchObject({
+      'fdwmig completes: no load, under load, at 4x': false,
+      'fdwmig / copy, no load': true,
+      'p99 during move / p99 after': true,
+      'lost writes (pgbench invariant)': true,
+      'peak RSS of fdwmig': true,
+      'replication switchover': null,
+    });
+  });
+
+  it('reports a broken invariant, a large RSS and a load line where migrate never completed', () => {
+    const s = summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(30, { rss: 250 }), load: fdwmig(20, { failure: 'lock timeout', p99: [50, 10], broken: true }) }]), null, {})!;
+    const t = Object.fromEntries(s.targets.map((x) => [x.name, x]));
+    expect(t['fdwmig / copy, no load']!.met).toBe(false);
+    expect(t['p99 during move / p99 after']).toMatchObject({ met: false, value: 'migrate did not complete under load in any run' });
+    expect(t['lost writes (pgbench invariant)']!.met).toBe(false);
+    expect(t['peak RSS of fdwmig']!.met).toBe(false);
+  });
+
+  it('has nothing to compare when no fdwmig run completed', () => {
+    expect(summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(1, { failure: 'x' }), load: null }]), null, {})).toBeNull();
+  });
+});
