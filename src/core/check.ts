@@ -12,6 +12,9 @@ import { assessTables, selectTables, type TableAssessment } from '../plan/assess
 import type { CoreDeps } from './context.js';
 import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
+import { canUseReplicaRole } from '../exec/mover-session.js';
+import { planMoveOrder } from '../plan/move-order.js';
+import { triggerHazards } from '../plan/trigger-hazards.js';
 
 export interface Finding {
   severity: 'error' | 'warning' | 'info';
@@ -104,6 +107,26 @@ function tableFindings(tables: TableAssessment[], oldDb: DatabaseModel, newDb: D
   return f;
 }
 
+/** What migrate would refuse because OLD's or NEW's triggers and FK actions would fire on moved rows. */
+async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: TableAssessment[], oldModel: DatabaseModel): Promise<Finding[]> {
+  const caps = { old: await canUseReplicaRole(oldDb), new: await canUseReplicaRole(newDb) };
+  const f: Finding[] = [];
+  for (const [side, ok] of [['OLD', caps.old], ['NEW', caps.new]] as const) {
+    f.push(ok
+      ? { severity: 'info', subject: side, message: "fdwmig's role may set session_replication_role: triggers and FK actions stay quiet on moved rows" }
+      : { severity: 'info', subject: side, message: "fdwmig's role may not set session_replication_role: migrate refuses tables whose triggers or FK actions would fire on moved rows (listed below, if any)", hint: `on ${side}: GRANT SET ON PARAMETER session_replication_role TO ${side === 'OLD' ? oldModel.server.role : '<role>'} (PostgreSQL 15+), or a superuser` });
+  }
+  const movable = tables.filter((a) => a.refusals.length === 0).map((a) => a.table);
+  const moved = new Set(movable.map(qualifiedName));
+  const cycles = planMoveOrder(movable).cycles;
+  for (const a of tables) {
+    for (const h of triggerHazards(a.table, a.newTable ?? undefined, oldModel.tables, moved, cycles, caps)) {
+      f.push({ severity: 'warning', subject: qualifiedName(a.table), message: `migrate will refuse it: ${h}` });
+    }
+  }
+  return f;
+}
+
 async function connectOrFinding(deps: CoreDeps, url: string, side: 'OLD' | 'NEW', findings: Finding[]): Promise<pg.Client | null> {
   try {
     return await deps.connect(url, side);
@@ -136,6 +159,7 @@ export async function runCheck(config: Config, deps: CoreDeps): Promise<CheckRep
     findings.push(...(await privilegeFindings(oldDb, 'OLD', tables, oldModel)));
     findings.push(...(await privilegeFindings(newDb, 'NEW', tables.filter((a) => a.newTable), newModel)));
     findings.push(...tableFindings(tables, oldModel, newModel, config));
+    findings.push(...(await moveHazardFindings(oldDb, newDb, tables, oldModel)));
     return {
       ok: !findings.some((x) => x.severity === 'error'),
       findings,

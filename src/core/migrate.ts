@@ -8,13 +8,14 @@ import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../exec/batch-store.js';
-import { prepareMoverSession } from '../exec/mover-session.js';
+import { canUseReplicaRole, prepareMoverSession } from '../exec/mover-session.js';
 import { moveTable } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';
 import { moveKey } from '../plan/move-key.js';
 import { buildMoveSql } from '../plan/move-sql.js';
 import { planMoveOrder } from '../plan/move-order.js';
+import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl } from '../plan/state-schema.js';
 import type { CoreDeps } from './context.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
@@ -54,12 +55,12 @@ export interface MigrateResult {
 /** Held on NEW for the whole run: a second migrate refuses instead of racing the first. */
 const LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || current_database())) AS ok`;
 
-async function openMover(deps: CoreDeps, config: Config, pids: Set<number>): Promise<{ old: pg.Client; new: pg.Client; close(): Promise<void> }> {
+async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<{ old: pg.Client; new: pg.Client; close(): Promise<void> }> {
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
   try {
     const newDb = await deps.connect(config.newUrl, 'NEW');
-    await prepareMoverSession(oldDb, 'OLD');
-    await prepareMoverSession(newDb, 'NEW');
+    await prepareMoverSession(oldDb, caps.old);
+    await prepareMoverSession(newDb, caps.new);
     const pid = (newDb as unknown as { processID: number }).processID;
     pids.add(pid);
     return {
@@ -102,9 +103,14 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     const tables = oldModel.tables.filter((t) => wanted.has(qualifiedName(t)) && selected.has(qualifiedName(t)));
     const order = planMoveOrder(tables);
     deps.onEvent?.({ kind: 'plan', order: order.sequence });
+    const caps = { old: await canUseReplicaRole(controlOld), new: await canUseReplicaRole(controlNew) };
+    const newTables = new Map((await introspectDatabase(controlNew, { skipSchemas: [config.stateSchema] })).tables.map((t) => [qualifiedName(t), t]));
+    const moved = new Set(tables.map(qualifiedName));
+    const hazards = new Map(tables.map((t) => [qualifiedName(t), triggerHazards(t, newTables.get(qualifiedName(t)), oldModel.tables, moved, order.cycles, caps)]));
+    for (const [name, h] of hazards) for (const line of h) deps.log({ level: 'warn', message: `${name}: ${line}` });
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
     for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
-    const results = await moveAll(config, deps, tables, order.waitsFor);
+    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted
       ? await runFinalize(config, controlOld, controlNew, served)
@@ -116,7 +122,10 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
   }
 }
 
-async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>): Promise<TableResult[]> {
+async function moveAll(
+  config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>,
+  caps: ReplicaCapability, hazards: ReadonlyMap<string, readonly string[]>,
+): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
   const pids = new Set<number>();
   const store = batchStore(config.stateSchema);
@@ -126,12 +135,14 @@ async function moveAll(config: Config, deps: MigrateDeps, tables: TableModel[], 
     const name = qualifiedName(t);
     const started = Date.now();
     if (!moveKey(t)) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new' };
+    const refused = hazards.get(name) ?? [];
+    if (refused.length) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: refused.join('; ') };
     deps.onEvent?.({ kind: 'table-start', table: name });
     let conns: Awaited<ReturnType<typeof openMover>> | undefined;
     let copyConns: Awaited<ReturnType<typeof openMover>> | undefined;
     try {
-      conns = await openMover(deps, config, pids);
-      copyConns = await openMover(deps, config, pids);
+      conns = await openMover(deps, config, pids, caps);
+      copyConns = await openMover(deps, config, pids, caps);
       const sql = buildMoveSql(t);
       const context = (c: NonNullable<typeof conns>) => ({
         conns: { old: c.old, new: c.new, ownPids: () => [...pids] }, sql, store, stateSchema: config.stateSchema,

@@ -2,7 +2,7 @@
  * The mover's own connections to OLD and NEW: settings every batch relies on (docs/PROTOCOL.md).
  */
 import type pg from 'pg';
-import { PreflightError, isDatabaseError, type ServerSide } from '../errors.js';
+import { isDatabaseError } from '../errors.js';
 
 /** Text COPY between different majors is exact only when both sides print values alike. */
 const SESSION_SETTINGS = [
@@ -17,19 +17,24 @@ const SESSION_SETTINGS = [
   'SET idle_in_transaction_session_timeout = 0',
 ];
 
-/**
- * Prepares a mover connection. session_replication_role = replica keeps OLD's FK actions and
- * user triggers from firing on fdwmig's deletes, and NEW's user triggers from rewriting moved rows.
- */
-export async function prepareMoverSession(db: pg.Client, side: ServerSide): Promise<void> {
-  for (const s of SESSION_SETTINGS) await db.query(s);
+/** Whether this role may SET session_replication_role here (superuser, or granted on 15+). */
+export async function canUseReplicaRole(db: pg.Client): Promise<boolean> {
   try {
     await db.query("SET session_replication_role = 'replica'");
+    await db.query('RESET session_replication_role');
+    return true;
   } catch (err) {
-    if (!isDatabaseError(err) || err.code !== '42501') throw err;
-    throw new PreflightError(`fdwmig's role on ${side} may not set session_replication_role, which keeps ${side === 'OLD' ? "OLD's FK actions and triggers from firing on moved rows' deletes" : "NEW's triggers from rewriting moved rows"}`, {
-      hint: `on ${side}: GRANT SET ON PARAMETER session_replication_role TO <role> (PostgreSQL 15+), or use a superuser (rds_superuser on RDS)`,
-      cause: err,
-    });
+    if (isDatabaseError(err) && err.code === '42501') return false;
+    throw err;
   }
+}
+
+/**
+ * Prepares a mover connection. With replica, session_replication_role = replica keeps OLD's FK
+ * actions and ordinary triggers from firing on fdwmig's deletes, and NEW's from rewriting moved
+ * rows; without it, migrate has refused every table where that would matter (trigger-hazards.ts).
+ */
+export async function prepareMoverSession(db: pg.Client, replica: boolean): Promise<void> {
+  for (const s of SESSION_SETTINGS) await db.query(s);
+  if (replica) await db.query("SET session_replication_role = 'replica'");
 }

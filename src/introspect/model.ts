@@ -44,6 +44,8 @@ export interface TriggerModel {
   name: string;
   /** 'O' origin (enabled), 'D' disabled, 'R' replica, 'A' always. */
   enabled: string;
+  /** The events it fires on: INSERT, DELETE, UPDATE, TRUNCATE. */
+  events: string[];
   definition: string;
 }
 

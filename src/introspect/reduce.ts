@@ -20,7 +20,7 @@ export interface ConstraintRow {
   on_update: string; on_delete: string; deferrable: boolean; deferred: boolean;
   validated: boolean; no_inherit: boolean; definition: string;
 }
-export interface TriggerRow { table_oid: string | number; name: string; enabled: string; definition: string }
+export interface TriggerRow { table_oid: string | number; name: string; enabled: string; events?: string[]; definition: string }
 export interface SequenceRow {
   schema: string; name: string; increment: string | number; min_value: string; max_value: string;
   last_value: string | null; owner_schema: string | null; owner_table: string | null;
@@ -99,7 +99,7 @@ function toTable(r: TableRow, cols: ColumnRow[], cons: ConstraintRow[], trgs: Tr
     checks: cons
       .filter((c) => c.type === 'c')
       .map((c) => ({ name: c.name, definition: c.definition, noInherit: c.no_inherit })),
-    triggers: trgs.map((t) => ({ name: t.name, enabled: t.enabled, definition: t.definition })),
+    triggers: trgs.map((t) => ({ name: t.name, enabled: t.enabled, events: t.events ?? [], definition: t.definition })),
   };
 }
 
