@@ -24,6 +24,10 @@ export const CONFIG_DEFAULTS = {
   dryRun: false,
   json: false,
   debug: false,
+  publicationName: 'fdwmig_pub',
+  subscriptionName: 'fdwmig_sub',
+  slotName: 'fdwmig_slot',
+  appRoles: [] as string[],
 } as const;
 
 /** Largest batch: a million rows per statement is already far past any useful size. */
@@ -92,6 +96,14 @@ export const ConfigSchema = z
     json: z.boolean().default(CONFIG_DEFAULTS.json),
     /** Show stack traces and extra diagnostics. */
     debug: z.boolean().default(CONFIG_DEFAULTS.debug),
+    /** replicate: the publication fdwmig creates on OLD (one per OLD database). */
+    publicationName: nonEmptyString.default(CONFIG_DEFAULTS.publicationName),
+    /** replicate: the subscription fdwmig creates on NEW (one per NEW database). */
+    subscriptionName: nonEmptyString.default(CONFIG_DEFAULTS.subscriptionName),
+    /** replicate: the logical replication slot on OLD; slot names are per server, not per database. */
+    slotName: z.string().regex(/^[a-z0-9_]{1,63}$/, { error: 'expected 1 to 63 lower-case letters, digits or underscores (PostgreSQL\'s rule for slot names)' }).default(CONFIG_DEFAULTS.slotName),
+    /** replicate switchover: OLD roles the application connects as; made read-only and their sessions ended. */
+    appRoles: z.array(nonEmptyString).default(() => [...CONFIG_DEFAULTS.appRoles]),
   })
   .strict();
 

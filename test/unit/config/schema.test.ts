@@ -22,6 +22,10 @@ describe('ConfigSchema', () => {
       stateSchema: 'fdwmig',
       serverName: 'fdwmig_old',
       pgDumpPath: 'pg_dump',
+      publicationName: 'fdwmig_pub',
+      subscriptionName: 'fdwmig_sub',
+      slotName: 'fdwmig_slot',
+      appRoles: [],
     });
   });
 
@@ -29,6 +33,11 @@ describe('ConfigSchema', () => {
     const first = ConfigSchema.parse(URLS);
     first.mappingRoles.push('x');
     expect(ConfigSchema.parse(URLS).mappingRoles).toEqual([]);
+  });
+
+  it('does not share the default appRoles array between parses', () => {
+    ConfigSchema.parse(URLS).appRoles.push('x');
+    expect(ConfigSchema.parse(URLS).appRoles).toEqual([]);
   });
 
   it.each([
@@ -44,6 +53,9 @@ describe('ConfigSchema', () => {
     [{ tables: ['public.t', 'orders'] }, "- tables[1]: expected a qualified name 'schema.table'"],
     [{ copySchema: 'yes' }, '- copySchema: expected boolean, received string'],
     [{ oldUrl: '' }, '- oldUrl: expected a non-empty string'],
+    [{ slotName: 'Fdwmig-Slot' }, "- slotName: expected 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)"],
+    [{ publicationName: '' }, '- publicationName: expected a non-empty string'],
+    [{ appRoles: 'app' }, '- appRoles: expected array, received string'],
   ])('rejects %j', (input, bullet) => {
     expect(problems(ConfigSchema, { ...URLS, ...input })).toEqual([bullet]);
   });
