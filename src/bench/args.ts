@@ -20,6 +20,8 @@ export interface BenchOptions {
   afterSeconds: number;
   /** Rows per batch passed to migrate (--batch); undefined keeps fdwmig's default. */
   batch?: number;
+  /** How long a line waits for other processes to quieten down before it starts anyway. */
+  quietWaitSeconds: number;
   /** Where the Markdown report goes; null to write none. */
   docsPath: string | null;
 }
@@ -35,6 +37,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup S          seconds of load before migrate starts (default 5)
   --after S           seconds of load after migrate ends (default 15)
   --batch ROWS        rows per batch for fdwmig migrate (default: fdwmig's own)
+ --quiet-wait S      before each line, wait up to S seconds for other processes to use
+                      under 15% of the CPU (default 600); the share they used is reported
   --docs FILE         where to write the Markdown report (default docs/BENCHMARKS.md)
   --no-docs           write no Markdown report
   --json              print the results as JSON instead of a table`;
@@ -59,7 +63,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     options: {
       scale: { type: 'string' }, runs: { type: 'string' }, 'runs-4x': { type: 'string' }, 'no-scale': { type: 'boolean' },
       fsync: { type: 'string' }, clients: { type: 'string' }, rate: { type: 'string' }, warmup: { type: 'string' },
-      after: { type: 'string' }, batch: { type: 'string' }, docs: { type: 'string' }, 'no-docs': { type: 'boolean' },
+      after: { type: 'string' }, 'quiet-wait': { type: 'string' }, batch: { type: 'string' }, docs: { type: 'string' }, 'no-docs': { type: 'boolean' },
       json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -77,6 +81,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     rate: num('rate', values.rate, 200, 0),
     warmupSeconds: num('warmup', values.warmup, 5, 0),
     afterSeconds: num('after', values.after, 15, 1),
+    quietWaitSeconds: num('quiet-wait', values['quiet-wait'], 300, 0),
     batch: values.batch === undefined ? undefined : int('batch', values.batch, 0, 1),
     docsPath: values['no-docs'] ? null : (values.docs ?? 'docs/BENCHMARKS.md'),
   };

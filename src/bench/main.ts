@@ -10,9 +10,10 @@ import { CONFIG_DEFAULTS } from '../config/schema.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { createSchema, datasetShape, generateData, tableSizes } from './dataset.js';
 import { runCopyLine, runDumpLine, runFdwmigLine, type LineContext } from './lines.js';
+import { otherShare, QUIET_SHARE, sampleCpu, waitForQuiet } from './cpu-monitor.js';
 import { describeMachine } from './machine.js';
 import { EXPLANATION, renderMarkdown } from './markdown.js';
-import { renderText, type Report } from './report.js';
+import { renderText, type Contention, type Report } from './report.js';
 import { createDatabase, dropDatabase, startBenchServers, withDb, type BenchServers } from './servers.js';
 import { summarize, type RunRecord, type ScaleRuns } from './summarize.js';
 import { findTool, missingTools, toolMajor } from './tools.js';
@@ -35,12 +36,30 @@ async function makeTemplate(servers: BenchServers, scale: number): Promise<{ nam
   return { name, rows: Object.fromEntries(sizes.map((s) => [s.table, s.rows])), bytes: sizes.reduce((a, s) => a + s.bytes, 0) };
 }
 
-/** Runs fn, or records why it failed and returns null: one failed run does not lose the others. */
+/** Other processes' share of the machine during each measured line. */
+const contention: Contention = { lines: [], waitedSeconds: 0 };
+let quietWaitSeconds = 0;
+
+/**
+ * Runs fn once the machine is quiet, or records why it failed and returns null: one failed run
+ * does not lose the others.
+ */
 async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): Promise<T | null> {
+  // The wait is bounded per line and, at three times that, over the whole run.
+  const budget = Math.min(quietWaitSeconds, Math.max(0, 3 * quietWaitSeconds - contention.waitedSeconds));
+  let told = 0;
+  contention.waitedSeconds += await waitForQuiet(budget, (share) => {
+    if (Date.now() - told < 30_000) return;
+    told = Date.now();
+    log(`other processes use ${(share * 100).toFixed(0)}% of the machine; waiting up to ${Math.round(budget)} s for quiet before ${what}`);
+  });
   const started = Date.now();
+  const before = sampleCpu();
   try {
     const r = await fn();
-    log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const share = otherShare(before, sampleCpu());
+    contention.lines.push({ what, share });
+    log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s${share > QUIET_SHARE ? ` (other processes used ${(share * 100).toFixed(0)}% of the machine)` : ''}`);
     return r;
   } catch (err) {
     const msg = `${what} FAILED: ${(err as Error).message}`;
@@ -87,6 +106,7 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
 
 async function run(o: BenchOptions): Promise<number> {
   const notes: string[] = [];
+  quietWaitSeconds = o.quietWaitSeconds;
   const tools = (['pg_dump', 'pg_restore', 'pgbench'] as const).map(findTool);
   const dumpMissing = missingTools(tools.filter((t) => t.name !== 'pgbench'))
     ?? ((toolMajor(tools[0]!) ?? 0) < OLD_MAJOR ? `pg_dump ${toolMajor(tools[0]!)} cannot dump PostgreSQL ${OLD_MAJOR}; install postgresql-client-${OLD_MAJOR} or later` : null);
@@ -109,7 +129,7 @@ async function run(o: BenchOptions): Promise<number> {
       return 1;
     }
     const report: Report = {
-      options: o, machine, settings: servers.settings, summary, notes, runtimeSeconds: (Date.now() - t0) / 1000,
+      options: o, machine, settings: servers.settings, summary, notes, runtimeSeconds: (Date.now() - t0) / 1000, contention,
       shape: { scale: o.scale, rows: base.rows, megabytes: base.bytes / 2 ** 20 },
     };
     process.stdout.write(o.json ? `${JSON.stringify({ ...report, runs: { base, big } }, null, 2)}\n` : renderText(report));

@@ -1,5 +1,5 @@
 /** docs/BENCHMARKS.md: the latest figures, the machine, and how to reproduce them. */
-import { lineRows, loadBasis, loadRows, tableNotes, targetMark, type Report } from './report.js';
+import { contentionNote, lineRows, loadBasis, loadRows, tableNotes, targetMark, type Report } from './report.js';
 
 function table(header: string[], rows: string[][]): string {
   const esc = (c: string) => c.replaceAll('|', '\\|');
@@ -41,7 +41,7 @@ export function renderMarkdown(r: Report, explanation: string): string {
         `pgbench errors (clients aborted): ${s.load.errors.length ? s.load.errors.slice(0, 5).join('; ') : 'none'}.`);
   }
   out.push('', '### Targets', '', table(['target', 'goal', 'measured', 'result'], s.targets.map((t) => [t.name, t.goal, t.value, targetMark(t.met)])));
-  if (r.notes.length) out.push('', ...r.notes.map((n) => `- ${n}`));
+  out.push('', ...[...r.notes, contentionNote(r.contention)].map((n) => `- ${n}`));
   out.push('', '## Machine', '',
     `- CPU: ${m.cpuModel}, ${m.nproc} CPUs (nproc); memory ${m.memoryGiB} GiB; Linux ${m.kernel}`,
     `- OLD: ${m.oldServer}; NEW: ${m.newServer}; both on this machine, over loopback TCP`,

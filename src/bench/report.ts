@@ -3,6 +3,23 @@ import type { BenchOptions } from './args.js';
 import type { MachineInfo } from './machine.js';
 import type { Summary } from './summarize.js';
 
+/** Other processes' share of the machine's CPU during each measured line (0..1). */
+export interface Contention {
+  lines: { what: string; share: number }[];
+  waitedSeconds: number;
+}
+
+/** One line on how much of the machine other processes took, with the worst lines. */
+export function contentionNote(c: Contention): string {
+  const shares = c.lines.map((l) => l.share).filter((x) => Number.isFinite(x));
+  if (!shares.length) return 'other processes on the machine: not measured (no /proc)';
+  const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
+  const busy = c.lines.filter((l) => l.share > 0.15).sort((a, b) => b.share - a.share);
+  return `other processes on the machine used ${(mean * 100).toFixed(0)}% of its CPU on average over the measured lines` +
+    (busy.length ? `; over 15% during ${busy.length} of ${c.lines.length} lines (worst: ${busy.slice(0, 3).map((l) => `${l.what} ${(l.share * 100).toFixed(0)}%`).join(', ')}): those figures are skewed` : ' (under 15% in every line)') +
+    (c.waitedSeconds >= 1 ? `; ${Math.round(c.waitedSeconds)} s spent waiting for quiet` : '');
+}
+
 export interface Report {
   options: BenchOptions;
   machine: MachineInfo;
@@ -11,6 +28,7 @@ export interface Report {
   summary: Summary;
   notes: string[];
   runtimeSeconds: number;
+  contention: Contention;
 }
 
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
@@ -93,6 +111,7 @@ export function renderText(r: Report): string {
   for (const t of s.targets) lines.push(`  ${targetMark(t.met).padEnd(8)} ${t.name} ${t.goal}: ${t.value}`);
   if (s.invariantProblems.length) lines.push(`  invariant problems: ${s.invariantProblems.slice(0, 5).join('; ')}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
+  lines.push(`note: ${contentionNote(r.contention)}`);
   lines.push(`total benchmark time: ${f(r.runtimeSeconds / 60)} min`);
   return `${lines.join('\n')}\n`;
 }
