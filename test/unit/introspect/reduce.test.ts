@@ -73,7 +73,7 @@ function catalog(): CatalogRows {
       constraintRow(LINE, 'ex', 'x', ['order_id']),
     ],
     triggers: [
-      { table_oid: LINE, name: 'audit', enabled: 'O', definition: 'CREATE TRIGGER audit ...' },
+      { table_oid: LINE, name: 'audit', enabled: 'O', events: ['DELETE'], definition: 'CREATE TRIGGER audit ...' },
       { table_oid: '16401', name: 'off', enabled: 'D', definition: 'CREATE TRIGGER off ...' },
     ],
     sequences: [
@@ -165,7 +165,7 @@ describe('rowsToModel', () => {
   });
 
   it('attaches triggers to their table', () => {
-    expect(byName('line').triggers).toEqual([{ name: 'audit', enabled: 'O', definition: 'CREATE TRIGGER audit ...' }]);
+    expect(byName('line').triggers).toEqual([{ name: 'audit', enabled: 'O', events: ['DELETE'], definition: 'CREATE TRIGGER audit ...' }]);
     expect(byName('Order "X"').triggers.map((t) => [t.name, t.enabled])).toEqual([['off', 'D']]);
     expect(byName('events').triggers).toEqual([]);
   });
