@@ -10,7 +10,8 @@ import { finalizeCommand } from './finalize.js';
 import { initNewCommand } from './init-new.js';
 import { migrateCommand } from './migrate.js';
 import { sequencesCommand } from './sequences.js';
+import { verifyCommand } from './verify.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, finalizeCommand, sequencesCommand, cleanupCommand, demoCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, verifyCommand, finalizeCommand, sequencesCommand, cleanupCommand, demoCommand, configShowCommand];
