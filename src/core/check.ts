@@ -4,12 +4,14 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
+import { selectionError } from '../config/selection.js';
 import { FdwmigError } from '../errors.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { loadSql } from '../introspect/load-sql.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
 import type { CoreDeps } from './context.js';
+import { findMissingRoles } from './init-new.js';
 import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
@@ -49,6 +51,9 @@ function newServerFindings(m: DatabaseModel): Finding[] {
   } else if (!s.fdwInstalled && !s.isSuperuser) {
     f.push({ severity: 'warning', subject: 'NEW', message: `postgres_fdw is not installed and ${s.role} is not superuser`, hint: 'ask an administrator to run CREATE EXTENSION postgres_fdw on NEW (managed services allow it for their admin role)' });
   }
+  if (s.fdwInstalled && !s.isSuperuser && !s.fdwUsage) {
+    f.push({ severity: 'error', subject: 'NEW', message: `${s.role} may not use the postgres_fdw wrapper (needed to create the server for OLD)`, hint: `on NEW: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${s.role}` });
+  }
   if (!s.canCreateSchema) {
     f.push({ severity: 'error', subject: 'NEW', message: `${s.role} cannot create fdwmig's state schema`, hint: `GRANT CREATE ON DATABASE ${s.database} TO ${s.role}` });
   }
@@ -62,6 +67,9 @@ function oldServerFindings(m: DatabaseModel): Finding[] {
   const f: Finding[] = [];
   if (m.server.largeObjects > 0) {
     f.push({ severity: 'warning', subject: 'OLD', message: `${m.server.largeObjects} large object(s) exist on OLD; fdwmig does not move large objects`, hint: 'move them separately (pg_dump --large-objects) or store them in bytea columns' });
+  }
+  if (!m.server.canCreateSchema) {
+    f.push({ severity: 'error', subject: 'OLD', message: `${m.server.role} cannot create schemas on OLD; migrate keeps a marker per moved batch there (fdwmig.moved_batches), written with each delete so that a crash can never be mistaken for an application delete`, hint: `on OLD: GRANT CREATE ON DATABASE ${m.server.database} TO ${m.server.role}` });
   }
   if (m.server.materializedViews.length) {
     f.push({ severity: 'info', subject: 'OLD', message: `materialized views (${m.server.materializedViews.join(', ')}) are not moved`, hint: 'create them on NEW and REFRESH MATERIALIZED VIEW after the move' });
@@ -146,6 +154,13 @@ export async function runCheck(config: Config, deps: CoreDeps): Promise<CheckRep
     const skip = { skipSchemas: [config.stateSchema] };
     const oldModel = await introspectDatabase(oldDb, skip);
     const newModel = await introspectDatabase(newDb, skip);
+    // A selection that names nothing is bad input (exit 2), as in init-new, not a finding.
+    const selection = selectionError(oldModel.tables, config, 'OLD');
+    if (selection.error) throw selection.error;
+    for (const t of selection.unknownExcludes) findings.push({ severity: 'warning', subject: t, message: 'named in --exclude-tables but no such table on OLD' });
+    for (const role of await findMissingRoles(newDb, config.mappingRoles)) {
+      findings.push({ severity: 'error', subject: 'NEW', message: `mapping role ${role} does not exist on NEW`, hint: 'create it on NEW (CREATE ROLE ...), or correct --mapping-roles / mappingRoles' });
+    }
     const tables = assessTables(oldModel, newModel, config, { copySchema: config.copySchema });
     findings.push(...versionFindings('OLD', oldModel), ...versionFindings('NEW', newModel));
     findings.push(...newServerFindings(newModel), ...oldServerFindings(oldModel));

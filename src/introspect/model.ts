@@ -92,6 +92,8 @@ export interface ServerInfo {
   maxPreparedTransactions: number;
   fdwInstalled: string | null;
   fdwAvailable: boolean;
+  /** The role may use the postgres_fdw wrapper (create servers). */
+  fdwUsage: boolean;
   largeObjects: number;
   materializedViews: string[];
 }

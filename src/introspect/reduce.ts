@@ -29,7 +29,7 @@ export interface SequenceRow {
 export interface ServerRow {
   version_num: number; version: string; database: string; role: string; is_superuser: boolean;
   can_create_schema: boolean; wal_level: string; max_prepared_transactions: number;
-  fdw_installed: string | null; fdw_available: boolean; large_objects: string | number;
+  fdw_installed: string | null; fdw_available: boolean; fdw_usage?: boolean; large_objects: string | number;
   materialized_views: string[] | null;
 }
 
@@ -130,6 +130,7 @@ function toServer(r: ServerRow): ServerInfo {
     maxPreparedTransactions: Number(r.max_prepared_transactions),
     fdwInstalled: r.fdw_installed,
     fdwAvailable: r.fdw_available,
+    fdwUsage: r.fdw_usage === true,
     largeObjects: Number(r.large_objects),
     materializedViews: r.materialized_views ?? [],
   };

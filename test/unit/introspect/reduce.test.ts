@@ -98,7 +98,7 @@ describe('rowsToModel', () => {
     expect(model.server).toEqual({
       versionNum: 130_023, version: 'PostgreSQL 13.23 on x86_64-pc-linux-gnu', database: 'shop', role: 'app user',
       isSuperuser: false, canCreateSchema: true, walLevel: 'logical', maxPreparedTransactions: 10,
-      fdwInstalled: null, fdwAvailable: true, largeObjects: 3, materializedViews: ['public.mv_sales'],
+      fdwInstalled: null, fdwAvailable: true, fdwUsage: false, largeObjects: 3, materializedViews: ['public.mv_sales'],
     });
   });
 

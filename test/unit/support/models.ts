@@ -78,6 +78,7 @@ export function server(over: Partial<ServerInfo> = {}): ServerInfo {
     maxPreparedTransactions: 0,
     fdwInstalled: '1.1',
     fdwAvailable: true,
+    fdwUsage: true,
     largeObjects: 0,
     materializedViews: [],
     ...over,
