@@ -3,6 +3,7 @@
  * Refuses before changing anything when a table cannot be migrated or NEW belongs to another OLD.
  */
 import type { Config } from '../config/schema.js';
+import { selectionError } from '../config/selection.js';
 import { PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
 import type { Queryable } from '../exec/queryable.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
@@ -31,6 +32,26 @@ export function refusalError(tables: readonly TableAssessment[]): SchemaMismatch
   if (!lines.length) return null;
   return new SchemaMismatchError(`${lines.length} problem(s) prevent init-new; nothing was changed:\n${lines.join('\n')}`, {
     hint: "fix NEW's schema to match OLD's, or leave tables out with --exclude; 'fdwmig check' lists every problem",
+  });
+}
+
+/**
+ * Roles of --mapping-roles that NEW lacks. Checked before the plan runs: CREATE USER MAPPING
+ * for a missing role would fail halfway, after the server and other mappings were created.
+ */
+export async function findMissingRoles(newDb: Queryable, roles: readonly string[]): Promise<string[]> {
+  const named = roles.filter((r) => r !== 'public');
+  if (!named.length) return [];
+  const r = await newDb.query<{ name: string }>(`SELECT name FROM unnest($1::text[]) AS name
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = name) ORDER BY 1`, [named]);
+  return r.rows.map((x) => x.name);
+}
+
+/** The error for {@link findMissingRoles}' result, or null. */
+export function missingRolesError(missing: readonly string[]): PreflightError | null {
+  if (!missing.length) return null;
+  return new PreflightError(`--mapping-roles names role(s) NEW does not have: ${missing.join(', ')}; nothing was changed`, {
+    hint: 'create the role(s) on NEW first (CREATE ROLE ...), or correct --mapping-roles / mappingRoles (names are case-sensitive)',
   });
 }
 
@@ -88,6 +109,12 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
         { hint: `check --old; to start over, run 'fdwmig cleanup' against the OLD it was set up for` },
       );
     }
+    // Every input check before the first change: a typo must not leave NEW half set up.
+    const selection = selectionError(oldModel.tables, config, 'OLD');
+    if (selection.error) throw selection.error;
+    for (const t of selection.unknownExcludes) deps.log({ level: 'warn', message: `--exclude-tables ${t}: no such table on OLD` });
+    const rolesMissing = missingRolesError(await findMissingRoles(newDb, config.mappingRoles));
+    if (rolesMissing) throw rolesMissing;
     let copiedSchemaSql: string | null = null;
     if (config.copySchema) {
       const copy = await copySchemaIfMissing(config, deps, oldModel, newModel);
