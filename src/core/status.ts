@@ -1,0 +1,85 @@
+/**
+ * status: where a migration stands, per table (rows left on OLD, rows moved, batches copied and
+ * not finished) and overall (phase, FKs on or off). Read-only.
+ */
+import type { Config } from '../config/schema.js';
+import { StateError } from '../errors.js';
+import type { Queryable } from '../exec/queryable.js';
+import { readIdentity } from '../introspect/read-new-state.js';
+import { ident } from '../sql/quote.js';
+import { countRowsOnOld, readRecordedState } from '../verify/recorded-state.js';
+import { describePhase, detectPhase, type Phase } from '../verify/report.js';
+import { prepareVerifySession } from '../verify/session.js';
+import { withBoth, type CoreDeps } from './context.js';
+
+/** waiting: nothing moved yet; moving: some moved, some left; moved: none left on OLD. */
+export type TableState = 'waiting' | 'moving' | 'moved';
+
+export interface TableStatus {
+  table: string;
+  state: TableState;
+  rowsOnOld: number;
+  rowsMoved: number;
+  /** Batches copied to NEW and not yet finished (deleted on OLD and marked moved). */
+  openBatches: number;
+}
+
+export interface StatusReport {
+  phase: Phase;
+  phaseText: string;
+  oldDisplay: string | null;
+  foreignKeys: { total: number; restored: number; on: boolean };
+  tables: TableStatus[];
+}
+
+interface BatchTotals { moved: number; open: number }
+
+async function batchTotals(db: Queryable, stateSchema: string): Promise<Map<string, BatchTotals>> {
+  const exists = (await db.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [`${ident(stateSchema)}.batches`])).rows[0]!.ok;
+  if (!exists) return new Map();
+  const r = await db.query<{ schema_name: string; table_name: string; moved: string; open: string }>(
+    `SELECT schema_name, table_name, coalesce(sum(row_count) FILTER (WHERE state = 'moved'), 0)::text AS moved,
+            count(*) FILTER (WHERE state = 'copied')::text AS open
+       FROM ${ident(stateSchema)}.batches GROUP BY 1, 2`);
+  return new Map(r.rows.map((x) => [`${x.schema_name}.${x.table_name}`, { moved: Number(x.moved), open: Number(x.open) }]));
+}
+
+/** Pure: a table's state from its numbers. */
+export function tableState(rowsOnOld: number, rowsMoved: number, openBatches: number): TableState {
+  if (rowsOnOld === 0 && openBatches === 0) return 'moved';
+  return rowsMoved > 0 || openBatches > 0 ? 'moving' : 'waiting';
+}
+
+export async function runStatus(config: Config, deps: CoreDeps): Promise<StatusReport> {
+  return withBoth(deps, config, async (oldDb, newDb) => {
+    await prepareVerifySession(oldDb);
+    await prepareVerifySession(newDb);
+    const state = await readRecordedState(newDb, config.stateSchema);
+    if (state.record) {
+      const identity = await readIdentity(oldDb);
+      if (identity !== state.record.oldIdentity) {
+        throw new StateError(`NEW was set up for another OLD (${state.record.oldDisplay}, ${state.record.oldIdentity}), not this one (${identity})`, { hint: 'check --old: it must name the server init-new was run against' });
+      }
+    }
+    const counts = await countRowsOnOld(oldDb, state.tables);
+    const batches = await batchTotals(newDb, config.stateSchema);
+    const tables = state.tables.map((t) => {
+      const name = `${t.schema}.${t.name}`;
+      const b = batches.get(name) ?? { moved: 0, open: 0 };
+      const rowsOnOld = counts.get(name) ?? 0;
+      return { table: name, state: tableState(rowsOnOld, b.moved, b.open), rowsOnOld, rowsMoved: b.moved, openBatches: b.open };
+    });
+    const restored = state.foreignKeys.filter((f) => f.restoredAt !== null).length;
+    const facts = {
+      recorded: state.record !== null, initCompleted: state.record?.initCompletedAt != null,
+      rowsOnOld: tables.reduce((a, t) => a + t.rowsOnOld, 0), openBatches: tables.reduce((a, t) => a + t.openBatches, 0),
+      unrestoredFks: state.foreignKeys.length - restored,
+    };
+    const phase = detectPhase(facts);
+    return {
+      phase, phaseText: describePhase(phase, facts), oldDisplay: state.record?.oldDisplay ?? null,
+      foreignKeys: { total: state.foreignKeys.length, restored, on: restored === state.foreignKeys.length },
+      tables,
+    };
+  });
+}
