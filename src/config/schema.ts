@@ -45,7 +45,9 @@ function wholeNumber(min: number, max?: number) {
 }
 
 const nonEmptyString = z.string().min(1, { error: 'expected a non-empty string' });
-const qualifiedName = z.string().regex(/^[^.]+\.[^.]+$/, {
+// schema.table as written, unquoted. Names may hold dots themselves ('public.v1.2'): selections
+// are matched against each table's `schema.name` as a whole, never split.
+const qualifiedName = z.string().regex(/^.+\..+$/, {
   error: "expected a qualified name 'schema.table'",
 });
 

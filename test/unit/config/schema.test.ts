@@ -83,3 +83,14 @@ describe('ConfigFileSchema', () => {
     expect(problems(ConfigFileSchema, [1])).toEqual(['- (root): expected object, received array']);
   });
 });
+
+describe('qualified table names', () => {
+  it('are taken as written: quotes, spaces, Unicode and dots inside the names', () => {
+    const tables = ['we"ird sch.Order Items', 'Ünï Cödé.日本の表', 'public.v1.2 (old)'];
+    expect(ConfigSchema.parse({ ...URLS, tables, excludeTables: tables })).toMatchObject({ tables, excludeTables: tables });
+  });
+
+  it('need a schema and a table around a dot', () => {
+    expect(problems(ConfigSchema, { ...URLS, tables: ['.t', 't.', 'nodot'] })).toEqual([0, 1, 2].map((i) => `- tables[${i}]: expected a qualified name 'schema.table'`));
+  });
+});
