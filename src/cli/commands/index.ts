@@ -12,8 +12,7 @@ import { migrateCommand } from './migrate.js';
 import { sequencesCommand } from './sequences.js';
 import { statusCommand } from './status.js';
 import { verifyCommand } from './verify.js';
-import { workloadCommand } from './workload.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, statusCommand, verifyCommand, finalizeCommand, sequencesCommand, cleanupCommand, demoCommand, workloadCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, statusCommand, verifyCommand, finalizeCommand, sequencesCommand, cleanupCommand, demoCommand, configShowCommand];
