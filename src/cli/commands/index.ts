@@ -9,10 +9,12 @@ import { demoCommand } from './demo.js';
 import { finalizeCommand } from './finalize.js';
 import { initNewCommand } from './init-new.js';
 import { migrateCommand } from './migrate.js';
+import { replicateCommand } from './replicate.js';
 import { sequencesCommand } from './sequences.js';
 import { statusCommand } from './status.js';
 import { verifyCommand } from './verify.js';
+import { workloadCommand } from './workload.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, statusCommand, verifyCommand, finalizeCommand, sequencesCommand, cleanupCommand, demoCommand, configShowCommand];
+export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, statusCommand, verifyCommand, finalizeCommand, sequencesCommand, cleanupCommand, replicateCommand, demoCommand, workloadCommand, configShowCommand];
