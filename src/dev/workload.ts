@@ -2,19 +2,24 @@
  * An application-like workload for tests, the demo and the benchmark: transfers that each
  * update one account's balance and log the delta, through NEW, while rows move. Its invariant
  * (every balance equals its start plus the sum of its logged deltas) detects any lost write.
+ * Its SQL is in sql/demo/bank*.sql, which the Docker example's init scripts load as well.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { maskUrl } from '../config/url.js';
+import { FdwmigError, toConnectionError } from '../errors.js';
 
-export const BANK_SCHEMA = `
-CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL, note text);
-CREATE TABLE ledger (id bigserial PRIMARY KEY, account_id bigint NOT NULL REFERENCES accounts (id), delta bigint NOT NULL,
-                     at timestamptz NOT NULL DEFAULT now());`;
+const bankSql = (name: string) => readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8');
 
+/** The accounts and ledger tables, for OLD and NEW alike. */
+export const BANK_SCHEMA = bankSql('bank');
+
+/** The balance every account starts with: the one sql/demo/bank-data.sql writes. */
 export const START_BALANCE = 1000;
 
 /** Rows for OLD: `accounts` accounts, each with START_BALANCE. */
 export function bankData(accounts: number): string {
-  return `INSERT INTO accounts (id, balance, note) SELECT g, ${START_BALANCE}, md5(g::text) FROM generate_series(1, ${accounts}) g;`;
+  return bankSql('bank-data').replaceAll('$ACCOUNTS', String(accounts));
 }
 
 export interface WorkloadStats {
@@ -107,4 +112,77 @@ export async function checkInvariant(db: pg.Client, accounts: number): Promise<{
   const problems = r.rows.map((x) => `account ${x.id}: balance ${x.balance}, expected ${x.expected}`);
   if (c.rows[0].n !== accounts || c.rows[0].d !== accounts) problems.push(`accounts: ${c.rows[0].n} rows, ${c.rows[0].d} distinct, expected ${accounts}`);
   return { ok: problems.length === 0, problems };
+}
+
+export interface WorkloadRunOptions {
+  accounts: number;
+  clients: number;
+  seconds: number;
+  seed: number;
+  /** Called every `progressEverySeconds` with the counts so far. */
+  onProgress?: (elapsedSeconds: number, stats: WorkloadStats) => void;
+  progressEverySeconds?: number;
+}
+
+export interface WorkloadRun {
+  stats: WorkloadStats;
+  invariant: { ok: boolean; problems: string[] };
+  /** True when the workload saw no lost write, no other error and an intact invariant. */
+  ok: boolean;
+}
+
+/**
+ * The workload as a program (`fdwmig workload`): runs for `seconds` against `url`, then checks
+ * the invariant there. Refuses to start unless `url` shows exactly `accounts` accounts, since an
+ * update of an account the database does not serve yet would count as a lost write.
+ */
+export async function runWorkloadFor(url: string, o: WorkloadRunOptions): Promise<WorkloadRun> {
+  const seen = await countAccounts(url);
+  if (seen !== o.accounts) {
+    throw new FdwmigError(`the database at ${maskUrl(url)} shows ${seen} accounts, not ${o.accounts}`, {
+      code: 'WORKLOAD', exitCode: 1,
+      hint: seen === 0 ? 'run fdwmig init-new first: the workload runs through NEW once it serves OLD\'s rows' : `pass --accounts ${seen}`,
+    });
+  }
+  const workload = startWorkload(url, o.accounts, o.clients, o.seed);
+  const t0 = Date.now();
+  const every = (o.progressEverySeconds ?? 10) * 1000;
+  const ticker = setInterval(() => o.onProgress?.(Math.round((Date.now() - t0) / 1000), workload.stats), every);
+  try {
+    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+  } finally {
+    clearInterval(ticker);
+  }
+  const stats = await workload.stop();
+  const invariant = await withClient(url, (c) => checkInvariant(c, o.accounts));
+  return { stats, invariant, ok: invariant.ok && stats.lostWrites === 0 && stats.otherErrors.length === 0 };
+}
+
+async function countAccounts(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url, application_name: 'workload' });
+  try {
+    await c.connect();
+  } catch (err) {
+    throw toConnectionError(err, 'NEW', maskUrl(url));
+  }
+  try {
+    return Number((await c.query('SELECT count(*) AS n FROM accounts')).rows[0].n);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P01') throw err;
+    throw new FdwmigError(`the database at ${maskUrl(url)} has no accounts table`, {
+      code: 'WORKLOAD', exitCode: 1, hint: 'load sql/demo/bank.sql on OLD and NEW, and bank-data.sql on OLD (the demo and the Docker example do)',
+    });
+  } finally {
+    await c.end();
+  }
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, application_name: 'workload' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
