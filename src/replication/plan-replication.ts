@@ -78,6 +78,21 @@ export function planDropSubscription(names: ReplicationNames): Step {
   });
 }
 
+/**
+ * Before the write pause: NEW's apply worker commits with synchronous_commit = off by default, and
+ * reports a position as flushed only after NEW's WAL writer flushed it and the worker woke again
+ * (up to twice wal_writer_delay). With on, it confirms each transaction as it applies it, so
+ * waiting for lag 0 inside the pause takes milliseconds.
+ */
+export function planConfirmPromptly(names: ReplicationNames): Step {
+  return step({
+    id: `synchronous-commit:${names.subscription}`,
+    description: 'on NEW: the apply worker flushes each transaction it applies, so NEW confirms positions at once',
+    sql: [`ALTER SUBSCRIPTION ${ident(names.subscription)} SET (synchronous_commit = 'on')`],
+    takesLocks: false,
+  });
+}
+
 export function planDropPublication(names: ReplicationNames): Step {
   return step({
     id: `drop-publication:${names.publication}`,

@@ -113,14 +113,23 @@ describe('replicate start, status, cleanup', () => {
     await startUnderLoad('copy-data');
   });
 
-  it('status --json through the CLI; cleanup drops everything and a second run does nothing', async () => {
+  it('status --json and switchover --dry-run through the CLI; cleanup drops everything and a second run does nothing', async () => {
     const urls = ['--old', db.oldUrl, '--new', db.newUrl, ...Object.entries(namesFor(db)).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v])];
     const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'replicate', ...args, ...urls], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
     const st = run(['status', '--json']);
     expect(st.status, st.stderr).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ phase: 'streaming', lagBytes: 0 });
+    const noWay = run(['switchover']);
+    expect(noWay.status).toBe(2);
+    expect(noWay.stderr).toContain("error: switchover needs a way to refuse the application's writes on OLD");
+    const dry = run(['switchover', '--dry-run', '--app-roles', 'postgres']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('SET default_transaction_read_only = on;');
+    expect(dry.stdout).toContain('-- dry run: nothing was changed');
+    expect((await status()).phase).toBe('streaming');
     const first = run(['cleanup']);
     expect(first.status, first.stderr).toBe(0);
+    expect((await status()).phase).toBe('not-started');
     expect(first.stdout).toContain(`NEW: subscription ${namesFor(db).subscriptionName}`);
     expect(first.stdout).toContain(`OLD: replication slot ${namesFor(db).slotName}`);
     expect(first.stdout).toContain(`OLD: publication ${namesFor(db).publicationName}`);

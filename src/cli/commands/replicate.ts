@@ -12,6 +12,7 @@ import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../o
 import { addSelectionOptions } from '../selection-options.js';
 import { addNameOptions, replicationDeps } from './replicate-options.js';
 import { registerReplicateStatus } from './replicate-status.js';
+import { registerReplicateSwitchover } from './replicate-switchover.js';
 
 const GROUP_HELP = `
 The application keeps using OLD while NEW follows it through logical replication; a short,
@@ -20,6 +21,7 @@ measured switchover ends it: writes on OLD are refused only while NEW applies th
 Examples:
   $ fdwmig replicate start --snapshot
   $ fdwmig replicate status
+  $ fdwmig replicate switchover --app-roles shop_app
   $ fdwmig replicate cleanup
 `;
 
@@ -82,6 +84,7 @@ export const replicateCommand: CommandModule = {
       .addHelpText('after', GROUP_HELP);
     registerStart(group, ctx);
     registerReplicateStatus(group, ctx);
+    registerReplicateSwitchover(group, ctx);
     registerCleanup(group, ctx);
   },
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conninfoValue, subscriptionConninfo } from '../../../src/replication/conninfo.js';
 import {
-  planCreateSlot, planDropPublication, planDropSubscription, planPublication, planRefreshViews, planStart, planSubscription, type ReplicationNames,
+  planConfirmPromptly, planCreateSlot, planDropPublication, planDropSubscription, planPublication, planRefreshViews, planStart, planSubscription, type ReplicationNames,
 } from '../../../src/replication/plan-replication.js';
 import { copyStatements, createSlotCommand } from '../../../src/replication/snapshot-copy.js';
 import { column, table } from '../support/models.js';
@@ -48,6 +48,10 @@ describe('replication planners', () => {
   it('drops the subscription detached from its slot', () => {
     expect(planDropSubscription(NAMES).sql).toEqual(['ALTER SUBSCRIPTION "Sub Ü" DISABLE', 'ALTER SUBSCRIPTION "Sub Ü" SET (slot_name = NONE)', 'DROP SUBSCRIPTION "Sub Ü"']);
     expect(planDropPublication(NAMES).sql).toEqual(['DROP PUBLICATION IF EXISTS "pub ""x"""']);
+  });
+
+  it('has the apply worker confirm each transaction at once before the write pause', () => {
+    expect(planConfirmPromptly(NAMES).sql).toEqual([`ALTER SUBSCRIPTION "Sub Ü" SET (synchronous_commit = 'on')`]);
   });
 
   it('refreshes each materialized view', () => {
