@@ -8,11 +8,11 @@ import type { Config } from '../config/schema.js';
 import { StateError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
 import { loadSql } from '../introspect/load-sql.js';
-import { readIdentity } from '../introspect/read-new-state.js';
 import { planCleanup, renderCleanupPlan, type CleanupModel, type CleanupPlan } from '../plan/plan-cleanup.js';
-import { countRowsOnOld, readRecordedState, type RecordedFk, type RecordedState } from '../verify/recorded-state.js';
+import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedFk, type RecordedState } from '../verify/recorded-state.js';
 import { ident, qualified } from '../sql/quote.js';
 import { withBoth, type CoreDeps } from './context.js';
+import { MIGRATE_LOCK_SQL } from './finalize.js';
 
 export interface CleanupOptions {
   /** Drop even while rows remain on OLD or FKs are not restored. */
@@ -26,9 +26,6 @@ export interface CleanupResult {
   /** The refusals --force overrode, one line each. */
   overridden: string[];
 }
-
-/** The same lock migrate holds for its whole run (src/core/migrate.ts): no cleanup under a running migrate. */
-const MIGRATE_LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || pg_catalog.current_database())) AS ok`;
 
 /** The FK as the statement that would restore it, for the user to keep when cleanup is forced. */
 function restoreSql(f: RecordedFk): string {
@@ -69,14 +66,7 @@ export async function runCleanup(config: Config, deps: CoreDeps, opts: CleanupOp
       throw new StateError('fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C), then run cleanup' });
     }
     const state = await readRecordedState(newDb, config.stateSchema);
-    if (state.record) {
-      const identity = await readIdentity(oldDb);
-      if (identity !== state.record.oldIdentity) {
-        throw new StateError(`NEW was set up for another OLD (${state.record.oldDisplay}, ${state.record.oldIdentity}), not this one (${identity}); nothing was dropped`, {
-          hint: 'check --old: cleanup must run against the OLD that init-new was run against',
-        });
-      }
-    }
+    await requireRecordedOld(oldDb, state.record, '; nothing was dropped');
     const refused = await refusals(oldDb, state);
     const lines = [...refused.rows, ...refused.fks.map((f) => `FK ${f.constraint} on ${f.schema}.${f.table} is not restored on NEW`)];
     if (lines.length && !opts.force) {

@@ -115,8 +115,11 @@ export async function runFinalize(config: Config, oldDb: pg.Client, newDb: pg.Cl
   return { foreignKeys: restored, sequences: seq.lines };
 }
 
-/** Same lock as migrate's (src/core/migrate.ts): finalize does not run beside a migrate. */
-const MIGRATE_LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || pg_catalog.current_database())) AS ok`;
+/**
+ * The advisory lock migrate holds on NEW for its whole run (the same key as in src/core/migrate.ts):
+ * finalize and cleanup take it too, so neither runs beside a migrate.
+ */
+export const MIGRATE_LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || pg_catalog.current_database())) AS ok`;
 
 /** `fdwmig finalize` on its own: after `migrate --no-finalize`, or again after fixing orphans. */
 export async function runFinalizeCommand(config: Config, deps: CoreDeps): Promise<FinalizeResult> {

@@ -3,11 +3,9 @@
  * not finished) and overall (phase, FKs on or off). Read-only.
  */
 import type { Config } from '../config/schema.js';
-import { StateError } from '../errors.js';
 import type { Queryable } from '../exec/queryable.js';
-import { readIdentity } from '../introspect/read-new-state.js';
 import { ident } from '../sql/quote.js';
-import { countRowsOnOld, readRecordedState } from '../verify/recorded-state.js';
+import { countRowsOnOld, readRecordedState, requireRecordedOld } from '../verify/recorded-state.js';
 import { describePhase, detectPhase, type Phase } from '../verify/report.js';
 import { prepareVerifySession } from '../verify/session.js';
 import { withBoth, type CoreDeps } from './context.js';
@@ -55,12 +53,7 @@ export async function runStatus(config: Config, deps: CoreDeps): Promise<StatusR
     await prepareVerifySession(oldDb);
     await prepareVerifySession(newDb);
     const state = await readRecordedState(newDb, config.stateSchema);
-    if (state.record) {
-      const identity = await readIdentity(oldDb);
-      if (identity !== state.record.oldIdentity) {
-        throw new StateError(`NEW was set up for another OLD (${state.record.oldDisplay}, ${state.record.oldIdentity}), not this one (${identity})`, { hint: 'check --old: it must name the server init-new was run against' });
-      }
-    }
+    await requireRecordedOld(oldDb, state.record);
     const counts = await countRowsOnOld(oldDb, state.tables);
     const batches = await batchTotals(newDb, config.stateSchema);
     const tables = state.tables.map((t) => {

@@ -3,11 +3,10 @@
  * and lists each problem with the table, the row's key where there is one, and what to do.
  */
 import type { Config } from '../config/schema.js';
-import { StateError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Queryable } from '../exec/queryable.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
-import { readIdentity } from '../introspect/read-new-state.js';
 import { selectTables } from '../plan/assess-tables.js';
 import { ident } from '../sql/quote.js';
 import { compareTableContent, type ContentResult } from '../verify/compare-content.js';
@@ -17,7 +16,7 @@ import { checkFkOrphans, checkRestoredFk } from '../verify/fk-check.js';
 import type { KeyedTable } from '../verify/key-sql.js';
 import { formatKey } from '../verify/orphans.js';
 import { pairPool, type Pair } from '../verify/pair-pool.js';
-import { countRowsOnOld, readRecordedState, type RecordedState } from '../verify/recorded-state.js';
+import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedState } from '../verify/recorded-state.js';
 import { describePhase, detectPhase, type Finding, type Phase } from '../verify/report.js';
 import { checkSequence, readSequenceFacts } from '../verify/sequence-check.js';
 import { prepareVerifySession } from '../verify/session.js';
@@ -87,6 +86,19 @@ async function duplicateFindings(oldDb: Queryable, newDb: Queryable, stateSchema
   return out;
 }
 
+/** Per served table with rows still on OLD: the count, and keys held on both sides. */
+async function rowFindings(oldDb: Queryable, newDb: Queryable, stateSchema: string, pairs: { new: TableModel }[], served: ReadonlySet<string>, rowsOnOld: ReadonlyMap<string, number>): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const p of pairs) {
+    const name = qualifiedName(p.new);
+    const n = rowsOnOld.get(name) ?? 0;
+    if (!served.has(name) || n === 0) continue;
+    out.push({ severity: 'info', check: 'rows-on-old', subject: name, message: `${n} row(s) still on OLD` });
+    out.push(...(await duplicateFindings(oldDb, newDb, stateSchema, p.new)));
+  }
+  return out;
+}
+
 async function fkFindings(newDb: Queryable, state: RecordedState, newModel: DatabaseModel, selected: ReadonlySet<string> | null): Promise<Finding[]> {
   const keys = new Map(newModel.tables.map((t) => [qualifiedName(t), t.primaryKey]));
   const out: Finding[] = [];
@@ -140,12 +152,7 @@ export async function runVerify(config: Config, deps: CoreDeps, opts: VerifyOpti
     await prepareVerifySession(oldDb);
     await prepareVerifySession(newDb);
     const state = await readRecordedState(newDb, config.stateSchema);
-    if (state.record) {
-      const identity = await readIdentity(oldDb);
-      if (identity !== state.record.oldIdentity) {
-        throw new StateError(`NEW was set up for another OLD (${state.record.oldDisplay}, ${state.record.oldIdentity}), not this one (${identity})`, { hint: 'check --old: it must name the server init-new was run against' });
-      }
-    }
+    await requireRecordedOld(oldDb, state.record);
     const skip = { skipSchemas: [config.stateSchema] };
     const oldModel = await introspectDatabase(oldDb, skip);
     const newModel = await introspectDatabase(newDb, skip);
@@ -161,18 +168,12 @@ export async function runVerify(config: Config, deps: CoreDeps, opts: VerifyOpti
       unrestoredFks: state.foreignKeys.filter((f) => !f.restoredAt).length,
     };
     const phase = detectPhase(facts);
-    const findings: Finding[] = [];
-    for (const p of pairs) {
-      const name = qualifiedName(p.new);
-      const n = rowsOnOld.get(name) ?? 0;
-      if (served.has(name) && n > 0) {
-        findings.push({ severity: 'info', check: 'rows-on-old', subject: name, message: `${n} row(s) still on OLD` });
-        findings.push(...(await duplicateFindings(oldDb, newDb, config.stateSchema, p.new)));
-      }
-    }
-    findings.push(...(await fkFindings(newDb, state, newModel, selection)));
-    for (const f of await readSequenceFacts(oldDb, newDb, oldModel, newModel, skip.skipSchemas, selection)) findings.push(...checkSequence(f));
-    findings.push(...checkTriggers(pairs));
+    const findings: Finding[] = [
+      ...(await rowFindings(oldDb, newDb, config.stateSchema, pairs, served, rowsOnOld)),
+      ...(await fkFindings(newDb, state, newModel, selection)),
+      ...(await readSequenceFacts(oldDb, newDb, oldModel, newModel, skip.skipSchemas, selection)).flatMap(checkSequence),
+      ...checkTriggers(pairs),
+    ];
     const content = new Map<string, ContentResult>();
     if (opts.compareContent) {
       if (phase === 'moving' || phase === 'moved-fks-off') {

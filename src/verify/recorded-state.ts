@@ -3,7 +3,9 @@
  * commands that inspect or undo a migration (verify, status, cleanup) run at every phase,
  * including after an interrupted init-new or cleanup.
  */
+import { StateError } from '../errors.js';
 import type { Queryable } from '../exec/queryable.js';
+import { readIdentity } from '../introspect/read-new-state.js';
 import { ident, qualified } from '../sql/quote.js';
 
 export interface MigrationRecord {
@@ -96,4 +98,14 @@ export async function countRowsOnOld(oldDb: Queryable, tables: readonly { schema
     counts.set(`${t.schema}.${t.name}`, n);
   }
   return counts;
+}
+
+/** Refuses an OLD other than the one init-new recorded (no record: nothing to compare). */
+export async function requireRecordedOld(oldDb: Queryable, record: MigrationRecord | null, consequence = ''): Promise<void> {
+  if (!record) return;
+  const identity = await readIdentity(oldDb);
+  if (identity === record.oldIdentity) return;
+  throw new StateError(`NEW was set up for another OLD (${record.oldDisplay}, ${record.oldIdentity}), not this one (${identity})${consequence}`, {
+    hint: 'check --old: it must name the server init-new was run against',
+  });
 }
