@@ -4,6 +4,8 @@
 SELECT c.oid::int8 AS table_oid,
        c.relreplident::text AS identity,
        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) AS has_identity_index,
+       -- A partition's primary key is inherited from its parent: read it from the index itself.
+       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_primary_key,
        pg_has_role(c.relowner, 'USAGE') AS owns,
        has_table_privilege(c.oid, 'SELECT') AS can_select
   FROM pg_class c

@@ -88,6 +88,8 @@ export async function dropReplicationObjects(
   const subOid = newDb ? await dropSubscription(newDb, names, config) : null;
   if (subOid !== null) done.push(`NEW: subscription ${names.subscription}`);
   if (oldDb) {
+    // After a switchover fdwmig's own role may be one it made read-only in OLD's database.
+    await oldDb.query('SET default_transaction_read_only = off');
     for (const s of await dropSlots(oldDb, names, subOid, deps)) done.push(`OLD: replication slot ${s}`);
     if (await dropPublication(oldDb, names, config)) done.push(`OLD: publication ${names.publication}`);
   }

@@ -38,6 +38,8 @@ export interface NewFacts {
 export interface TableFacts {
   identity: 'd' | 'n' | 'f' | 'i';
   hasIdentityIndex: boolean;
+  /** From pg_index, so a partition's inherited primary key counts too. */
+  hasPrimaryKey: boolean;
   owns: boolean;
   canSelect: boolean;
 }
@@ -72,7 +74,7 @@ function identityFinding(t: TableModel, f: TableFacts | undefined): Finding | nu
   if (f.identity === 'f') {
     return { severity: 'warning', subject, message: 'REPLICA IDENTITY FULL: each UPDATE and DELETE ships the whole row, and NEW finds the row by comparing every column (slow on big tables)' };
   }
-  const usable = (f.identity === 'd' && t.primaryKey !== null) || (f.identity === 'i' && f.hasIdentityIndex);
+  const usable = (f.identity === 'd' && f.hasPrimaryKey) || (f.identity === 'i' && f.hasIdentityIndex);
   if (usable) return null;
   const why = f.identity === 'n' ? 'REPLICA IDENTITY NOTHING' : 'no primary key and no replica identity';
   return {

@@ -38,7 +38,7 @@ async function readTableFacts(db: pg.Client, tables: readonly TableModel[]): Pro
   const rows = (await db.query(loadSql('replication/replica-identity'), [tables.map((t) => String(t.oid))])).rows;
   const byOid = new Map(tables.map((t) => [String(t.oid), qualifiedName(t)]));
   return new Map(rows.map((r) => [byOid.get(String(r.table_oid))!, {
-    identity: r.identity, hasIdentityIndex: r.has_identity_index, owns: r.owns, canSelect: r.can_select,
+    identity: r.identity, hasIdentityIndex: r.has_identity_index, hasPrimaryKey: r.has_primary_key, owns: r.owns, canSelect: r.can_select,
   }]));
 }
 

@@ -38,7 +38,7 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 60_
 }
 
 async function expectSameRows(db: DbPair): Promise<void> {
-  for (const [table, key] of [['accounts', 'id'], ['ledger', 'id'], [ODD, '"select"']] as const) {
+  for (const [table, key] of [['accounts', 'id'], ['ledger', 'id'], [ODD, '"select"'], ['events_old', 'id'], ['events_new', 'id']] as const) {
     expect(await tableDigest(db.new, table, key), table).toEqual(await tableDigest(db.old, table, key));
   }
 }
@@ -48,8 +48,12 @@ describe('replicate start, status, cleanup', () => {
   let config: Config;
   beforeAll(async () => {
     db = await freshDatabases('repl');
-    const schema = `${BANK_SCHEMA} CREATE TABLE ${ODD} ("select" int PRIMARY KEY, "Value" text, twice int GENERATED ALWAYS AS ("select" * 2) STORED);`;
-    await db.old.query(schema + bankData(ACCOUNTS) + `INSERT INTO ${ODD} ("select", "Value") SELECT g, 'v' || g FROM generate_series(1, 1000) g;`);
+    const schema = `${BANK_SCHEMA} CREATE TABLE ${ODD} ("select" int PRIMARY KEY, "Value" text, twice int GENERATED ALWAYS AS ("select" * 2) STORED);
+      CREATE TABLE events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE events_old PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2020-01-01');
+      CREATE TABLE events_new PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2100-01-01');`;
+    await db.old.query(schema + bankData(ACCOUNTS) + `INSERT INTO ${ODD} ("select", "Value") SELECT g, 'v' || g FROM generate_series(1, 1000) g;
+      INSERT INTO events SELECT g, date '2010-01-01' + g * 7 FROM generate_series(1, 1000) g;`);
     await db.new.query(schema);
     config = await configFor(db, namesFor(db));
   });
@@ -68,8 +72,8 @@ describe('replicate start, status, cleanup', () => {
       await new Promise((r) => setTimeout(r, 200));
       const r = await runReplicateStart(config, mode, deps());
       expect(r.applied).toBe(true);
-      expect(r.tables).toEqual(['public.Odd "Name" ü', 'public.accounts', 'public.ledger']);
-      if (mode === 'snapshot') expect(r.copies.map((c) => c.status)).toEqual(['copied', 'copied', 'copied']);
+      expect(r.tables).toEqual(['public.Odd "Name" ü', 'public.accounts', 'public.events_new', 'public.events_old', 'public.ledger']);
+      if (mode === 'snapshot') expect(r.copies.map((c) => c.status)).toEqual(Array(5).fill('copied'));
       // Rows written after the copy, while NEW streams.
       await new Promise((r) => setTimeout(r, 500));
     } finally {
@@ -77,7 +81,9 @@ describe('replicate start, status, cleanup', () => {
       expect(stats.otherErrors).toEqual([]);
       expect(stats.transactions).toBeGreaterThan(20);
     }
-    await db.old.query(`UPDATE ${ODD} SET "Value" = 'changed' WHERE "select" <= 10; DELETE FROM ${ODD} WHERE "select" > 990`);
+    // An UPDATE that moves rows to another partition is a DELETE and an INSERT in the stream.
+    await db.old.query(`UPDATE ${ODD} SET "Value" = 'changed' WHERE "select" <= 10; DELETE FROM ${ODD} WHERE "select" > 990;
+      UPDATE events SET at = at + 3650 WHERE id % 100 = 0`);
     const lags: number[] = [];
     await waitFor('lag 0', async () => {
       const s = await status();
@@ -140,9 +146,9 @@ describe('replicate start, status, cleanup', () => {
   });
 
   it('start --snapshot: parallel copy from the exported snapshot, then streaming; lag falls to 0', async () => {
-    await db.new.query(`TRUNCATE accounts, ledger, ${ODD}`);
+    await db.new.query(`TRUNCATE accounts, ledger, events, ${ODD}`);
     await startUnderLoad('snapshot');
     const s = await status();
-    expect(s.tables.map((t) => t.state)).toEqual(['ready', 'ready', 'ready']);
+    expect(s.tables.map((t) => t.state)).toEqual(Array(5).fill('ready'));
   });
 });

@@ -16,7 +16,7 @@ function newFacts(over: Partial<NewFacts> = {}): NewFacts {
   return { versionNum: 170_000, role: 'migrator', isSuperuser: false, canSubscribe: true, maxWorkers: 4, maxSyncWorkers: 2, subscriptionExists: false, ...over };
 }
 
-const OK_FACTS: TableFacts = { identity: 'd', hasIdentityIndex: false, owns: true, canSelect: true };
+const OK_FACTS: TableFacts = { identity: 'd', hasIdentityIndex: false, hasPrimaryKey: true, owns: true, canSelect: true };
 
 function input(oldTables: TableModel[], over: Partial<PreflightInput> = {}): PreflightInput {
   return {
@@ -40,16 +40,16 @@ describe('assessReplication', () => {
 
   it('refuses a table without a primary key or replica identity, naming the fixes', () => {
     const nopk = table('public', 'nopk', { primaryKey: null });
-    const [f] = errors(input([nopk]));
+    const [f] = errors(input([nopk], { tableFacts: new Map([['public.nopk', { ...OK_FACTS, hasPrimaryKey: false }]]) }));
     expect(f).toMatchObject({ subject: 'public.nopk', message: expect.stringMatching(/^no primary key and no replica identity: /) });
     expect(f!.hint).toBe('add a primary key on OLD and NEW (e.g. ALTER TABLE public.nopk ADD COLUMN id bigserial PRIMARY KEY), or on OLD: ALTER TABLE public.nopk REPLICA IDENTITY FULL, or leave the table out (--exclude-tables)');
   });
 
   it('accepts REPLICA IDENTITY FULL or USING INDEX, with a warning for FULL', () => {
     const nopk = table('public', 'nopk', { primaryKey: null });
-    const full = assessReplication(input([nopk], { tableFacts: new Map([['public.nopk', { ...OK_FACTS, identity: 'f' }]]) }));
+    const full = assessReplication(input([nopk], { tableFacts: new Map([['public.nopk', { ...OK_FACTS, hasPrimaryKey: false, identity: 'f' }]]) }));
     expect(full.findings.map((f) => f.severity)).toEqual(['warning']);
-    expect(errors(input([nopk], { tableFacts: new Map([['public.nopk', { ...OK_FACTS, identity: 'i', hasIdentityIndex: true }]]) }))).toEqual([]);
+    expect(errors(input([nopk], { tableFacts: new Map([['public.nopk', { ...OK_FACTS, hasPrimaryKey: false, identity: 'i', hasIdentityIndex: true }]]) }))).toEqual([]);
     expect(errors(input([ORDER], { tableFacts: new Map([[qualifiedName(ORDER), { ...OK_FACTS, identity: 'n' }]]) }))[0]!.message).toMatch(/^REPLICA IDENTITY NOTHING/);
   });
 
