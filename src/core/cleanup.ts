@@ -12,7 +12,7 @@ import { planCleanup, renderCleanupPlan, type CleanupModel, type CleanupPlan } f
 import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedFk, type RecordedState } from '../verify/recorded-state.js';
 import { ident, qualified } from '../sql/quote.js';
 import { withBoth, type CoreDeps } from './context.js';
-import { MIGRATE_LOCK_SQL } from './finalize.js';
+import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 
 export interface CleanupOptions {
   /** Drop even while rows remain on OLD or FKs are not restored. */

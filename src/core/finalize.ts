@@ -22,6 +22,7 @@ import { readRecordedState, type RecordedFk } from '../verify/recorded-state.js'
 import { withBoth, type CoreDeps } from './context.js';
 import { requireInitialized, type ServedTable } from './migration-state.js';
 import { syncSequences } from './sequences.js';
+import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 
 export interface FinalizeResult {
   /** FKs restored and validated by this run, as schema.table.constraint. */
@@ -119,7 +120,6 @@ export async function runFinalize(config: Config, oldDb: pg.Client, newDb: pg.Cl
  * The advisory lock migrate holds on NEW for its whole run (the same key as in src/core/migrate.ts):
  * finalize and cleanup take it too, so neither runs beside a migrate.
  */
-export const MIGRATE_LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || pg_catalog.current_database())) AS ok`;
 
 /** `fdwmig finalize` on its own: after `migrate --no-finalize`, or again after fixing orphans. */
 export async function runFinalizeCommand(config: Config, deps: CoreDeps): Promise<FinalizeResult> {

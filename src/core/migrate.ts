@@ -19,6 +19,7 @@ import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.
 import { oldMarkerDdl } from '../plan/state-schema.js';
 import type { CoreDeps } from './context.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
+import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 import { requireInitialized } from './migration-state.js';
 
 export type TableStatus = 'moved' | 'failed' | 'skipped' | 'not-run' | 'stopped';
@@ -52,8 +53,6 @@ export interface MigrateResult {
   order: readonly string[];
 }
 
-/** Held on NEW for the whole run: a second migrate refuses instead of racing the first. */
-const LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:migrate:' || current_database())) AS ok`;
 
 async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<{ old: pg.Client; new: pg.Client; close(): Promise<void> }> {
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
@@ -93,7 +92,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
   const controlOld = await deps.connect(config.oldUrl, 'OLD');
   const controlNew = await deps.connect(config.newUrl, 'NEW').catch(async (e) => { await controlOld.end(); throw e; });
   try {
-    if (!(await controlNew.query<{ ok: boolean }>(LOCK_SQL)).rows[0]!.ok) {
+    if (!(await controlNew.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
       throw new StateError('another fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C lets it finish its batch) and re-run' });
     }
     const served = await requireInitialized(config, controlOld, controlNew);
