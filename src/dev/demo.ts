@@ -96,16 +96,19 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     });
     const leftOnOld = await counts(oldUrl);
     const allMoved = TABLES.every((t) => leftOnOld[t] === 0);
-    const ok = same && migrated === 0 && allMoved && invariant.ok && w.lostWrites === 0;
+    const verified = await cli(o.io, ['verify', ...conn]);
+    const cleaned = await cli(o.io, ['cleanup', ...conn]);
+    const ok = same && migrated === 0 && allMoved && invariant.ok && w.lostWrites === 0 && verified === 0 && cleaned === 0;
     o.io.stdout([
       '', '==== summary ====',
       `rows moved to NEW:     ${TABLES.map((t) => `${t} ${local[t]}`).join(', ')}`,
       `rows left on OLD:      ${TABLES.reduce((a, t) => a + leftOnOld[t]!, 0)}`,
       `workload during move:  ${w.transactions} transactions, ${w.retried} retried after a serialization failure, ${w.lostWrites} lost writes, ${w.otherErrors.length} other errors`,
       `workload invariant:    ${invariant.ok ? 'every balance equals its start plus its logged deltas' : `BROKEN: ${invariant.problems.join('; ')}`}`,
+      `verify:                ${verified === 0 ? 'consistent' : `FAILED (exit ${verified})`}`,
+      `cleanup:               ${cleaned === 0 ? 'every FDW object fdwmig made is gone' : `FAILED (exit ${cleaned})`}`,
       `total time:            ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-      `result:                ${ok ? 'OK' : 'FAILED'}`,
-      '(verify and cleanup are not built yet)', '',
+      `result:                ${ok ? 'OK' : 'FAILED'}`, '',
     ].join('\n'));
     return ok ? 0 : 1;
   } finally {

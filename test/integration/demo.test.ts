@@ -12,6 +12,8 @@ describe('make demo', () => {
     expect(out).toMatch(/rows left on OLD: +0\n/);
     expect(out).toMatch(/workload during move: +\d+ transactions, \d+ retried after a serialization failure, 0 lost writes, 0 other errors/);
     expect(out).toContain('workload invariant:    every balance equals its start plus its logged deltas');
+    expect(out).toMatch(/verify: +consistent/);
+    expect(out).toMatch(/cleanup: +every FDW object fdwmig made is gone/);
     expect(out).toMatch(/result: +OK/);
     expect(out).toContain('servers stopped and removed');
     expect(out).not.toContain('embedded-test-pw');
