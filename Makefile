@@ -2,7 +2,7 @@
 OLD ?= 13
 NEW ?= 17
 
-.PHONY: install build test test-unit test-integration test-matrix lint bench demo
+.PHONY: install build test test-unit test-integration test-matrix lint bench demo demo-keep demo-stop psql-old psql-new
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -56,3 +56,20 @@ bench: install
 SCALE ?= 1
 demo: build
 	node bin/fdwmig.js demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+
+# The same, leaving the servers running for a look around; their URLs go to .fdwmig-demo/env.
+demo-keep: build
+	node bin/fdwmig.js demo --keep --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+
+demo-stop:
+	node bin/fdwmig.js demo --stop
+
+# psql on a kept demo server. Your own psql, without LD_LIBRARY_PATH: the embedded servers'
+# libraries are theirs, and psql must load its own libpq.
+DEMO_PSQL = test -f .fdwmig-demo/env || { echo "no demo servers kept: run make demo-keep first" >&2; exit 1; }; \
+  command -v psql >/dev/null || { echo "psql not found: install a PostgreSQL client (e.g. apt-get install postgresql-client)" >&2; exit 1; }; \
+  . ./.fdwmig-demo/env && exec env -u LD_LIBRARY_PATH psql
+psql-old:
+	@$(DEMO_PSQL) "$$FDWMIG_OLD_URL"
+psql-new:
+	@$(DEMO_PSQL) "$$FDWMIG_NEW_URL"

@@ -2,18 +2,24 @@
  * `fdwmig demo` / `make demo`: the main job on embedded servers. Starts OLD and NEW, loads the
  * sample shop on OLD and its schema on NEW, runs check and init-new through the real CLI, shows
  * the application's view through NEW, and removes the servers at the end (also on Ctrl-C).
+ * With `keep`, the servers stay up for a look around (src/dev/demo-state.ts records them).
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { main } from '../cli/main.js';
 import type { CliIo } from '../cli/context.js';
-import { startTestCluster, type Cluster } from './cluster-provider.js';
+import { FdwmigError } from '../errors.js';
+import { startTestCluster } from './cluster-provider.js';
+import { DEMO_STATE_DIR, readDemoState, writeDemoState } from './demo-state.js';
+import { startEmbeddedCluster, type Cluster } from './embedded-cluster.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from './workload.js';
 
 export interface DemoOptions {
   scale: number;
   oldMajor: number;
   newMajor: number;
+  /** Leave the servers running (embedded, detached) and say how to reach and remove them. */
+  keep?: boolean;
   io: CliIo;
 }
 
@@ -49,20 +55,35 @@ async function cli(io: CliIo, args: string[]): Promise<number> {
 
 /** Runs the demo; resolves to the exit code. */
 export async function runDemo(o: DemoOptions): Promise<number> {
+  if (o.keep && readDemoState()) {
+    throw new FdwmigError(`the servers of an earlier 'fdwmig demo --keep' still run (${DEMO_STATE_DIR})`, {
+      code: 'DEMO', exitCode: 1, hint: "remove them first: make demo-stop (or fdwmig demo --stop)",
+    });
+  }
   const started: Cluster[] = [];
+  let kept = false;
   const stopAll = () => Promise.all(started.map((c) => c.destroy()));
-  const onSigint = () => void stopAll().then(() => process.exit(130));
+  const onSigint = () => {
+    if (kept) o.io.stdout('\nthe servers keep running: make demo-stop removes them\n');
+    void (kept ? Promise.resolve() : stopAll()).then(() => process.exit(130));
+  };
   process.once('SIGINT', onSigint);
   const t0 = Date.now();
+  // Kept servers are embedded and detached: testcontainers would remove containers at exit.
+  const start = (major: number, name: string) => (o.keep ? startEmbeddedCluster({ major, name, detached: true }) : startTestCluster({ major, name }));
   try {
     o.io.stdout(`starting OLD (PostgreSQL ${o.oldMajor}) and NEW (PostgreSQL ${o.newMajor}) from the embedded binaries...\n`);
     const [oldC, newC] = await Promise.all([
-      startTestCluster({ major: o.oldMajor, name: 'demo-old' }).then((c) => (started.push(c), c)),
-      startTestCluster({ major: o.newMajor, name: 'demo-new' }).then((c) => (started.push(c), c)),
+      start(o.oldMajor, 'demo-old').then((c) => (started.push(c), c)),
+      start(o.newMajor, 'demo-new').then((c) => (started.push(c), c)),
     ]);
     for (const c of [oldC, newC]) await withDb(c.url(), (db) => db.query('CREATE DATABASE shop'));
     const oldUrl = oldC.url('shop');
     const newUrl = newC.url('shop');
+    if (o.keep) {
+      writeDemoState({ old: { major: o.oldMajor, url: oldUrl, dataDir: oldC.dataDir }, new: { major: o.newMajor, url: newUrl, dataDir: newC.dataDir }, startedAt: new Date().toISOString() });
+      kept = true;
+    }
     const accounts = ACCOUNTS_PER_SCALE * o.scale;
     await withDb(oldUrl, async (db) => {
       await db.query(shopSql('shop', o.scale) + BANK_SCHEMA);
@@ -113,7 +134,27 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     return ok ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    await stopAll();
-    o.io.stdout('servers stopped and removed\n');
+    if (kept) o.io.stdout(keptNotes(started));
+    else {
+      await stopAll();
+      o.io.stdout('servers stopped and removed\n');
+    }
   }
+}
+
+/** How to reach the kept servers; no password (it is in .fdwmig-demo/env, readable by you alone). */
+function keptNotes([oldC, newC]: Cluster[]): string {
+  return [
+    'the servers keep running (make demo-stop removes them):',
+    `  OLD  PostgreSQL ${oldC!.major}  postgresql://postgres@127.0.0.1:${oldC!.port}/shop`,
+    `  NEW  PostgreSQL ${newC!.major}  postgresql://postgres@127.0.0.1:${newC!.port}/shop`,
+    `their URLs, with the password, are in ${DEMO_STATE_DIR}env:`,
+    '  make psql-old                       # psql on OLD (make psql-new: on NEW)',
+    '  (set -a; . .fdwmig-demo/env; env -u LD_LIBRARY_PATH psql "$FDWMIG_NEW_URL")',
+    '  (set -a; . .fdwmig-demo/env; npx fdwmig verify)',
+    'psql is your own (12 or later; the embedded packages have none). Run it without LD_LIBRARY_PATH',
+    "pointing at the embedded servers' lib/ directory: those libraries are the servers', and psql",
+    'must load its own libpq.',
+    '',
+  ].join('\n');
 }

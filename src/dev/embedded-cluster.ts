@@ -10,7 +10,7 @@
  * - the server needs LD_LIBRARY_PATH on the package's lib/, and only the server gets it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { chownSync, closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -41,6 +41,12 @@ export interface ClusterOptions {
   settings?: Record<string, string | number>;
   /** A label for the temp directory. */
   name?: string;
+  /**
+   * Let the server outlive this process (`fdwmig demo --keep`): its own process group, its log in
+   * `server.log` beside the data directory, and no kill at exit. Stop it with
+   * {@link stopDetachedServer}.
+   */
+  detached?: boolean;
 }
 
 /** PostgreSQL majors this project can start (npm alias `pgNN` must be installed). */
@@ -167,12 +173,23 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
   let destroyed = false;
 
   const start = async (): Promise<void> => {
+    if (options.detached) return startDetached();
     const child = spawn(join(bin, 'postgres'), args, { ...ids, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
     handle.child = child;
     live.add(handle);
     await waitReady(port, child, () => log);
+  };
+  const startDetached = async (): Promise<void> => {
+    const logFile = join(base, 'server.log');
+    const fd = openSync(logFile, 'a');
+    if (who.uid !== undefined) chownSync(logFile, who.uid, who.gid!);
+    const child = spawn(join(bin, 'postgres'), args, { ...ids, env, stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
+    child.unref();
+    handle.child = child;
+    await waitReady(port, child, () => readFileSync(logFile, 'utf8').slice(-4000));
   };
   const stop = async (mode: 'fast' | 'immediate' = 'fast'): Promise<void> => {
     const child = handle.child;
@@ -219,6 +236,42 @@ async function waitReady(port: number, child: ChildProcess, log: () => string): 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`postgres did not start on port ${port}: ${String(last)} ${log()}`);
+}
+
+/**
+ * Stops a server started with `detached` by an earlier process, given its data directory, then
+ * removes the directory that holds it. Signals only the postmaster named in its postmaster.pid,
+ * and only while that process still runs this data directory (a stale pid is left alone).
+ */
+export async function stopDetachedServer(dataDir: string): Promise<void> {
+  const pid = postmasterPid(dataDir);
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGINT'); // fast shutdown
+    const deadline = Date.now() + 30_000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+  }
+  rmSync(dirname(dataDir), { recursive: true, force: true });
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(dataDir) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 // A dying test process must not leave servers behind.

@@ -1,17 +1,20 @@
 /** `fdwmig demo`: the main job on throwaway embedded servers (needs the dev dependencies). */
 import type { Command } from 'commander';
-import { FdwmigError } from '../../errors.js';
+import { FdwmigError, UsageError } from '../../errors.js';
 import type { CommandModule } from '../context.js';
 import { parsePositiveInt } from '../options.js';
 
 const EXAMPLES = `
 Starts OLD and NEW servers of their own (embedded binaries, or Docker when reachable), loads a
-sample shop, runs check and init-new, shows the application's view through NEW, and removes
-the servers at the end, also on Ctrl-C. Touches no server of yours.
+sample shop, runs check and init-new, then migrate while a workload writes through NEW, prints
+a summary, and removes the servers at the end, also on Ctrl-C. Touches no server of yours.
+--keep leaves them running (embedded, whatever the provider) and records them in .fdwmig-demo/
+for make psql-old, make psql-new and fdwmig itself; --stop removes them.
 
 Examples:
   $ fdwmig demo
   $ fdwmig demo --scale 5 --old-major 12 --new-major 16
+  $ fdwmig demo --keep && make psql-new && fdwmig demo --stop
 `;
 
 export const demoCommand: CommandModule = {
@@ -21,10 +24,19 @@ export const demoCommand: CommandModule = {
       .option('--scale <n>', 'sample data size (1 = 2,000 customers, 8,000 orders, 24,000 lines) (default: 1)', parsePositiveInt('--scale', 100))
       .option('--old-major <n>', 'OLD PostgreSQL major (default: 13)', parsePositiveInt('--old-major'))
       .option('--new-major <n>', 'NEW PostgreSQL major (default: 17)', parsePositiveInt('--new-major'))
+      .option('--keep', 'leave the servers running at the end (default: false)')
+      .option('--stop', "stop and remove the servers of an earlier --keep, then exit (default: false)")
       .addHelpText('after', EXAMPLES)
-      .action(async (opts: { scale?: number; oldMajor?: number; newMajor?: number }, _cmd: Command) => {
+      .action(async (opts: { scale?: number; oldMajor?: number; newMajor?: number; keep?: boolean; stop?: boolean }, _cmd: Command) => {
+        if (opts.stop) {
+          if (opts.keep) throw new UsageError('--stop and --keep exclude each other', { hint: "run 'fdwmig demo --stop', then 'fdwmig demo --keep'" });
+          const { stopKeptDemo } = await import('../../dev/demo-state.js');
+          const stopped = await stopKeptDemo();
+          ctx.io.stdout(stopped.length ? `stopped and removed the demo servers: ${stopped.join(', ')}\n` : 'no demo servers were kept; nothing to stop\n');
+          return;
+        }
         const { runDemo } = await import('../../dev/demo.js');
-        const code = await runDemo({ scale: opts.scale ?? 1, oldMajor: opts.oldMajor ?? 13, newMajor: opts.newMajor ?? 17, io: ctx.io });
+        const code = await runDemo({ scale: opts.scale ?? 1, oldMajor: opts.oldMajor ?? 13, newMajor: opts.newMajor ?? 17, keep: opts.keep === true, io: ctx.io });
         if (code !== 0) throw new FdwmigError('the demo did not complete', { code: 'DEMO', exitCode: 1, hint: 'the output above says which step failed' });
       });
   },
