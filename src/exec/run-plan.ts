@@ -5,6 +5,7 @@
  */
 import { PgError, isDatabaseError } from '../errors.js';
 import type { Plan, Step } from '../plan/step.js';
+import { crashPoint } from './crash-points.js';
 import type { Queryable } from './queryable.js';
 
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -59,6 +60,8 @@ export async function runPlan(db: Queryable, plan: Plan, opts: RunPlanOptions): 
         throw err;
       }
     }
+    // FDWMIG_CRASH_AT=after-step:<n>: killed after the n-th committed step of the process.
+    crashPoint('after-step');
     opts.onStep?.(s, 'done', 0);
   }
 }

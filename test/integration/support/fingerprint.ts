@@ -16,24 +16,28 @@ const STATE_TABLE_COLUMNS: Record<string, string> = {
   moved_batches: `count(*) > 0 AS any`,
 };
 
-const CATALOG_SQL = `SELECT
-  (SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema') AS schemas,
-  (SELECT string_agg(format('%s.%s:%s', n.nspname, c.relname, c.relkind), ',' ORDER BY 1)
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relkind <> 't') AS rels,
-  (SELECT string_agg(format('%s.%s(%s %s %s %s)', c.oid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated, a.attislocal), ',' ORDER BY 1)
-     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'f', 'p')
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema')) AS columns,
-  (SELECT string_agg(format('%s:%s:%s:%s', conrelid::regclass, conname, convalidated, pg_get_constraintdef(oid)), ',' ORDER BY 1)
-     FROM pg_constraint WHERE connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)) AS constraints,
-  (SELECT string_agg(format('%s<%s', inhrelid::regclass, inhparent::regclass), ',' ORDER BY 1) FROM pg_inherits) AS inherits,
-  (SELECT string_agg(format('%s:%s', srvname, srvoptions), ',' ORDER BY 1) FROM pg_foreign_server) AS servers,
-  (SELECT string_agg(format('%s:%s', ftrelid::regclass, ftoptions), ',' ORDER BY 1) FROM pg_foreign_table) AS foreign_tables,
-  (SELECT string_agg(format('%s@%s:%s', usename, srvname, md5(coalesce(umoptions::text, ''))), ',' ORDER BY 1) FROM pg_user_mappings) AS mappings,
-  (SELECT string_agg(extname, ',' ORDER BY 1) FROM pg_extension) AS extensions,
-  (SELECT string_agg(format('%s.%s=%s', schemaname, sequencename, coalesce(last_value::text, '-')), ',' ORDER BY 1) FROM pg_sequences) AS sequences,
-  (SELECT string_agg(format('%s:%s', relname, relacl), ',' ORDER BY 1) FROM pg_class WHERE relkind = 'f') AS grants`;
+/** Each catalog part as one sorted, comma-separated list (sorted by the text itself, not by OID or creation order). */
+const CATALOG_PARTS: Record<string, string> = {
+  schemas: `SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'`,
+  rels: `SELECT format('%s.%s:%s', n.nspname, c.relname, c.relkind) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relkind <> 't'`,
+  columns: `SELECT format('%s.%s(%s %s %s %s %s)', c.oid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnum, a.attnotnull, a.attgenerated, a.attislocal)
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'f', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  constraints: `SELECT format('%s:%s:%s:%s', conrelid::regclass, conname, convalidated, pg_get_constraintdef(oid)) FROM pg_constraint
+    WHERE connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
+  inherits: `SELECT format('%s<%s', inhrelid::regclass, inhparent::regclass) FROM pg_inherits`,
+  servers: `SELECT format('%s:%s', srvname, srvoptions) FROM pg_foreign_server`,
+  foreignTables: `SELECT format('%s:%s:%s', ftrelid::regclass, s.srvname, ftoptions) FROM pg_foreign_table JOIN pg_foreign_server s ON s.oid = ftserver`,
+  // The options hold OLD's password: compared by digest only.
+  mappings: `SELECT format('%s@%s:%s', usename, srvname, md5(coalesce(umoptions::text, ''))) FROM pg_user_mappings`,
+  extensions: `SELECT extname FROM pg_extension`,
+  sequences: `SELECT format('%s.%s=%s', schemaname, sequencename, coalesce(last_value::text, '-')) FROM pg_sequences`,
+  grants: `SELECT format('%s:%s', oid::regclass, relacl) FROM pg_class WHERE relkind IN ('r', 'f') AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`,
+};
+
+const CATALOG_SQL = `SELECT ${Object.entries(CATALOG_PARTS)
+  .map(([name, sql]) => `(SELECT string_agg(x, ',' ORDER BY x COLLATE "C") FROM (${sql}) AS p (x)) AS "${name}"`).join(',\n  ')}`;
 
 async function rowsDigest(db: pg.Client, stateSchema: string): Promise<Record<string, string>> {
   const tables = await db.query<{ schema: string; name: string }>(`SELECT n.nspname AS schema, c.relname AS name
