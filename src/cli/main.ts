@@ -3,6 +3,7 @@
  * stderr, and turned into the exit code (0 success, 1 runtime failure, 2 usage/config).
  */
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -16,6 +17,7 @@ Environment:
   FDWMIG_OLD_URL, FDWMIG_NEW_URL                       server URLs (flags win)
   FDWMIG_OLD_PASSWORD_FILE, FDWMIG_NEW_PASSWORD_FILE   files holding the passwords
   FDWMIG_CONFIG                                        JSON config file
+  PGPASSFILE (default ~/.pgpass)                       libpq password file, for a URL without a password
 
 Exit codes: 0 success, 1 failure or inconsistency, 2 bad usage or config.
 
@@ -36,7 +38,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const ctx: CliContext = {
     io,
     async loadConfig(cmd) {
-      loaded = await loadConfig({ flags: cmd.optsWithGlobals(), env: io.env, readFile: io.readFile });
+      loaded = await loadConfig({ flags: cmd.optsWithGlobals(), env: io.env, readFile: io.readFile, fileMode: readFileMode });
       return loaded;
     },
   };
@@ -103,6 +105,12 @@ function helpCommandFor(program: Command, err: CommanderError): string {
   const args = program.args;
   const used = err.code === 'commander.unknownCommand' ? undefined : program.commands.find((c) => args.includes(c.name()));
   return used === undefined ? 'fdwmig --help' : `fdwmig ${used.name()} --help`;
+}
+
+/** A file's permission bits; null where they mean nothing (Windows) or the file is not on disk. */
+async function readFileMode(path: string): Promise<number | null> {
+  if (process.platform === 'win32') return null;
+  return stat(path).then((s) => s.mode & 0o777, () => null);
 }
 
 function readVersion(): string {

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { formatIssues } from './format-issues.js';
 import type { z } from 'zod';
 import { CONFIG_KEYS, ConfigFileSchema, ConfigSchema, type Config } from './schema.js';
+import { findPgPassPassword, isTooOpen } from './pgpass.js';
 import { findUrlPasswords, parsePgUrl, registerSecret, setUrlPassword } from './url.js';
 
 export interface LoadConfigInput {
@@ -13,6 +14,8 @@ export interface LoadConfigInput {
   flags: Readonly<Record<string, unknown>>;
   env: Readonly<Record<string, string | undefined>>;
   readFile: (path: string) => Promise<string>;
+  /** The permission bits of a file, or null when unknown; used to refuse a password file others can read. */
+  fileMode?: (path: string) => Promise<number | null>;
 }
 
 type Side = 'old' | 'new';
@@ -26,10 +29,11 @@ const CONFIG_HELP = "run 'fdwmig config --help' for every key and its default";
 /**
  * Build the config from defaults, the JSON config file (`flags.config` or
  * `FDWMIG_CONFIG`), the environment and the flags, in rising precedence. Password
- * files are read into the URLs; every password is registered as a secret.
+ * files are read into the URLs, and for a URL still without a password, libpq's password
+ * file (PGPASSFILE or ~/.pgpass); every password is registered as a secret.
  * @throws ConfigError listing every problem, with the path of each.
  */
-export async function loadConfig({ flags, env, readFile }: LoadConfigInput): Promise<Config> {
+export async function loadConfig({ flags, env, readFile, fileMode }: LoadConfigInput): Promise<Config> {
   const file = await readConfigFile(pickString(flags.config) ?? pickEnv(env, 'FDWMIG_CONFIG'), readFile);
   const sources = [file, readEnvConfig(env), readFlagConfig(flags)];
   sources.forEach(registerUrlSecrets);
@@ -42,9 +46,46 @@ export async function loadConfig({ flags, env, readFile }: LoadConfigInput): Pro
     if (passwordFile !== undefined) {
       const password = await readPasswordFile(side, passwordFile, readFile);
       config[URL_KEY[side]] = setUrlPassword(config[URL_KEY[side]], password);
+    } else if (parsePgUrl(config[URL_KEY[side]]).password === undefined) {
+      // In the URL itself, not left to node-postgres: postgres_fdw's user mapping needs it too.
+      const password = await readPgPass(config[URL_KEY[side]], { env, readFile, fileMode });
+      if (password !== undefined) config[URL_KEY[side]] = setUrlPassword(config[URL_KEY[side]], password);
     }
   }
   return config;
+}
+
+/**
+ * The password libpq would take from its password file (PGPASSFILE, else ~/.pgpass) for
+ * `url`, matched on host, port, database and user with node-postgres's defaults for absent
+ * parts. A missing or unreadable file gives none, as in libpq.
+ * @throws ConfigError when the matching file is open to group or others (libpq refuses it).
+ */
+async function readPgPass(url: string, io: Pick<LoadConfigInput, 'env' | 'readFile' | 'fileMode'>): Promise<string | undefined> {
+  const env = io.env;
+  const path = pickEnv(env, 'PGPASSFILE') ?? (pickEnv(env, 'HOME') === undefined ? undefined : `${env.HOME}/.pgpass`);
+  const u = parsePgUrl(url);
+  const user = u.user ?? pickEnv(env, 'PGUSER') ?? pickEnv(env, 'USER');
+  if (path === undefined || user === undefined) return undefined;
+  const text = await io.readFile(path).catch(() => undefined);
+  if (text === undefined) return undefined;
+  const host = u.host ?? pickEnv(env, 'PGHOST') ?? 'localhost';
+  const password = findPgPassPassword(text, {
+    // libpq looks a Unix-domain socket up as localhost.
+    host: host.startsWith('/') ? 'localhost' : host,
+    port: u.port ?? Number(pickEnv(env, 'PGPORT') ?? 5432),
+    database: u.database ?? pickEnv(env, 'PGDATABASE') ?? user,
+    user,
+  });
+  if (password === undefined || password === '') return undefined;
+  registerSecret(password);
+  const mode = (await io.fileMode?.(path)) ?? null;
+  if (mode !== null && isTooOpen(mode)) {
+    throw new ConfigError(`the password file ${path} may be read by group or others, so libpq ignores it, and fdwmig too`, {
+      hint: `chmod 0600 ${path}`,
+    });
+  }
+  return password;
 }
 
 async function readConfigFile(path: string | undefined, readFile: LoadConfigInput['readFile']): Promise<RawRecord> {
