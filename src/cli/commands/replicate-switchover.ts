@@ -43,9 +43,9 @@ export function renderSwitchover(r: SwitchoverResult): string {
 
 export function registerReplicateSwitchover(group: Command, ctx: CliContext): void {
   const cmd = group.command('switchover').description('refuse writes on OLD briefly, let NEW catch up, end replication')
-    .option('--app-roles <roles...>', 'OLD roles the application connects as: made read-only, sessions ended')
-    .option('--before-sql <file>', 'SQL run on OLD to refuse writes (e.g. REVOKE ...), before the roles')
-    .option('--rollback-sql <file>', 'SQL run on OLD by --rollback to undo --before-sql')
+    .option('--app-roles <roles...>', 'OLD roles the application connects as: made read-only, sessions ended (default: none)')
+    .option('--before-sql <file>', 'SQL run on OLD to refuse writes (e.g. REVOKE ...), before the roles (default: none)')
+    .option('--rollback-sql <file>', 'SQL run on OLD by --rollback to undo --before-sql (default: none)')
     .option('--max-lag <bytes>', `refuse writes only once the lag is at most this (default: ${DEFAULT_MAX_LAG_BYTES})`, parseNonNegativeInt('--max-lag'))
     .option('--timeout <s>', `bound on each wait for replication (default: ${DEFAULT_TIMEOUT_S})`, parsePositiveInt('--timeout'))
     .option('--rollback', 're-allow writes on OLD after a failed switchover')
