@@ -3,7 +3,7 @@
 # test/integration/docker-example.test.ts, against embedded servers):
 #   prepare  check, then init-new: NEW serves OLD's rows, the application may switch to NEW
 #   move     migrate (FKs and sequences finalized at its end), then verify
-#   other    passed to fdwmig as is, e.g. `docker compose run --rm fdwmig-migrate cleanup`
+#   other    passed to fdwmig as is, e.g. `docker compose run --rm --no-deps fdwmig-migrate cleanup`
 # The servers come from FDWMIG_OLD_URL and FDWMIG_NEW_URL; FDWMIG is the command to run.
 set -eu
 fdwmig="${FDWMIG:-node /app/bin/fdwmig.js}"
