@@ -54,13 +54,27 @@ export function redactSecrets(text: string, secrets: string[] = listRegisteredSe
   let out = text;
   for (const secret of sortLongestFirst(secrets)) {
     if (secret.length === 0) continue;
-    out = out.split(secret).join(MASK);
+    out = out.replace(secretPattern(secret), MASK);
     const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join(MASK);
+    if (encoded !== secret) out = out.replace(secretPattern(encoded), MASK);
   }
   out = out.replace(URL_IN_TEXT, (match) => maskUrl(match));
   out = out.replace(SQL_PASSWORD_LITERAL, `$1'${MASK}'`);
   return out.replace(PASSWORD_KEYWORD, `$1${MASK}`);
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/**
+ * A secret as a whole token: not part of a longer word, and never a URL's scheme. A password
+ * such as 'postgres' or 'e' would otherwise turn `postgres://` into `****://` and every 'e' of
+ * the output into `****`; where such a password stands on its own, it is still masked.
+ */
+function secretPattern(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const before = WORD_CHAR.test(secret[0]!) ? '(?<![\\p{L}\\p{N}_])' : '';
+  const after = WORD_CHAR.test(secret[secret.length - 1]!) ? '(?![\\p{L}\\p{N}_])' : '';
+  return new RegExp(`${before}${escaped}${after}(?!:\\/\\/)`, 'gu');
 }
 
 function maskAfterScheme(rest: string): string {

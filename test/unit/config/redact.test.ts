@@ -63,3 +63,19 @@ describe('redactSecrets', () => {
     expect(redactSecrets('the password is tops3cret')).toBe('the password is ****');
   });
 });
+
+describe('redactSecrets with short or common passwords', () => {
+  it("masks 'postgres' where it stands alone, never the URL scheme or inside other words", () => {
+    const text = 'cannot connect to postgres://postgres:postgres@h/postgres as postgres (postgresql, my_postgres_db)';
+    expect(redactSecrets(text, ['postgres'])).toBe('cannot connect to postgres://****:****@h/**** as **** (postgresql, my_postgres_db)');
+  });
+
+  it('leaves words alone that merely contain a one-letter password', () => {
+    expect(redactSecrets('{"newUrl": "postgres://app:e@h/shop", "sequenceGap": 1}', ['e'])).toBe('{"newUrl": "postgres://app:****@h/shop", "sequenceGap": 1}');
+  });
+
+  it('still masks a password made of punctuation, or ending in it, wherever it is', () => {
+    expect(redactSecrets('x!!y and a!!', ['!!'])).toBe('x****y and a****');
+    expect(redactSecrets('pass: s3cret! here', ['s3cret!'])).toBe('pass: **** here');
+  });
+});
