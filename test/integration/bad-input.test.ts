@@ -1,19 +1,20 @@
 /**
- * Bad input, as a user meets it: the CLI as a child process against real servers. Each case
- * must print one error line and a hint (no stack trace), exit 1 (runtime) or 2 (usage/config),
- * and leave both servers exactly as they were (a fingerprint of catalog and rows).
+ * Bad input, as a user meets it: the CLI's main() against real servers, with the process's I/O
+ * (bin/fdwmig.js only sets the exit code main() returns; test/integration/cli.test.ts runs the
+ * real binary). Each case must print one error line and a hint (no stack trace), exit 1
+ * (runtime) or 2 (usage/config), and leave both servers exactly as they were (a fingerprint of
+ * catalog and rows).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { runInitNew } from '../../src/core/init-new.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 import { databaseFingerprint, firstDifference } from './support/fingerprint.js';
-
-const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 
 interface Run {
   code: number | null;
@@ -21,13 +22,18 @@ interface Run {
   err: string;
 }
 
-function fdwmig(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+/** `fdwmig <args>` with this environment, relative paths taken from `cwd`. */
+async function fdwmig(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  const code = await main(['node', 'fdwmig', ...args], {
+    stdout: (text) => void (out += text),
+    stderr: (text) => void (err += text),
+    isTTY: false,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    readFile: (path) => readFile(resolve(cwd, path), 'utf8'),
+  });
+  return { code, out, err };
 }
 
 function withUrl(url: string, change: (u: URL) => void): string {
@@ -59,8 +65,8 @@ const DB = (u: Urls) => ['--old', u.old, '--new', u.new];
 
 /** Inputs refused before anything could change, on a NEW that init-new has not touched. */
 const BEFORE_INIT: Case[] = [
-  { name: 'unreachable OLD host', args: (u) => ['init-new', '--old', 'postgres://app:pw@127.0.0.1:1/shop', '--new', u.new], code: 1,
-    error: /^cannot connect to the OLD server at postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/shop: connection refused/, hint: /check host and port in --old/ },
+  { name: 'unreachable OLD host', args: (u) => ['init-new', '--old', 'postgres://app:Unre4chable@127.0.0.1:1/shop', '--new', u.new], code: 1,
+    error: /^cannot connect to the OLD server at postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/shop: connection refused/, hint: /check host and port in --old/, never: 'Unre4chable' },
   { name: 'unknown NEW host', args: (u) => ['init-new', '--old', u.old, '--new', 'postgres://app@no-such-host.invalid/shop'], code: 1,
     error: /^cannot connect to the NEW server .*(host not found|timed out)/, hint: /--new/ },
   { name: 'wrong OLD password', args: (u) => ['init-new', '--old', withUrl(u.old, (x) => (x.password = 'Wr0ng-Secret')), '--new', u.new], code: 1,
@@ -71,8 +77,8 @@ const BEFORE_INIT: Case[] = [
     error: /^check found 1 problem/, hint: /fix what is marked/ },
   { name: 'missing NEW database', args: (u) => ['init-new', '--old', u.old, '--new', withUrl(u.new, (x) => (x.pathname = '/no_such_db'))], code: 1,
     error: /^cannot connect to the NEW server .*no_such_db.*database does not exist/, hint: /create the database or fix its name/ },
-  { name: 'malformed URL (port)', args: (u) => ['init-new', '--old', 'postgres://app:pw@old-db:port/shop', '--new', u.new], code: 2,
-    error: /^OLD server URL \(--old \/ FDWMIG_OLD_URL\): malformed connection URL/, hint: /port must be a number/, never: ':pw@' },
+  { name: 'malformed URL (port)', args: (u) => ['init-new', '--old', 'postgres://app:Malf0rmed@old-db:port/shop', '--new', u.new], code: 2,
+    error: /^OLD server URL \(--old \/ FDWMIG_OLD_URL\): malformed connection URL/, hint: /port must be a number/, never: 'Malf0rmed' },
   { name: 'not a PostgreSQL URL', args: (u) => ['check', '--old', u.old, '--new', 'mysql://app@new-db/shop'], code: 2,
     error: /^NEW server URL .*not a PostgreSQL connection URL/, hint: /postgres:\/\// },
   { name: 'bad percent-encoding in the URL', args: (u) => ['check', '--old', 'postgres://app:50%zz@old-db/shop', '--new', u.new], code: 2,
@@ -164,12 +170,16 @@ describe('bad input: one error with a hint, exit 1 or 2, nothing changed on eith
     await Promise.all([db?.drop(), other?.drop()]);
   });
 
+  // Each case's "after" is the next one's "before": nothing may change in between.
+  let last: string[] | undefined;
   const check = async (c: Case) => {
-    const before = await fingerprints();
+    const before = last ?? (await fingerprints());
+    last = undefined;
     const r = await fdwmig(c.args(urls), c.env?.(urls) ?? {}, dir);
     expectReported(c, r);
     const after = await fingerprints();
     ['OLD', 'NEW', 'other OLD'].forEach((side, i) => expect(after[i], `${side} changed: ${firstDifference(before[i]!, after[i]!)}`).toBe(before[i]));
+    last = after;
   };
 
   describe('before init-new', () => {
@@ -179,6 +189,7 @@ describe('bad input: one error with a hint, exit 1 or 2, nothing changed on eith
   describe('after init-new', () => {
     beforeAll(async () => {
       await runInitNew(await configFor(db), testDeps());
+      last = undefined;
     });
     it.each(AFTER_INIT.map((c) => [c.name, c] as const))('%s', async (_name, c) => check(c));
   });
