@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { runInitNew } from '../../src/core/init-new.js';
 import { runMigrate } from '../../src/core/migrate.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
@@ -19,15 +20,26 @@ import { databaseFingerprint, firstDifference } from './support/fingerprint.js';
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 const PARALLEL = 4;
 
-function fdwmig(args: string[], urls: { oldUrl: string; newUrl: string }, crashAt?: string) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl };
-  if (crashAt) env.FDWMIG_CRASH_AT = crashAt;
+/** The CLI as a child process, to be killed at a crash point. */
+function fdwmigKilled(args: string[], urls: { oldUrl: string; newUrl: string }, crashAt: string) {
+  const env = { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl, FDWMIG_CRASH_AT: crashAt };
   const child = spawn(process.execPath, [BIN, ...args], { env });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, out })));
+}
+
+/** The CLI's main() in this process (what bin/fdwmig.js runs), for runs that are not killed. */
+async function fdwmig(args: string[], urls: { oldUrl: string; newUrl: string }) {
+  let out = '';
+  const write = (text: string) => void (out += text);
+  const code = await main(['node', 'fdwmig', ...args], {
+    stdout: write, stderr: write, isTTY: false, readFile: async () => '',
+    env: { FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl },
+  });
+  return { code, out };
 }
 
 async function onNewAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -99,7 +111,7 @@ function crashEveryStep(label: string, ctx: () => { oldUrl: string; template: st
     for (let i = 0; i < points.length; i += PARALLEL) {
       await Promise.all(points.slice(i, i + PARALLEL).map(async (n) => {
         const urls = { oldUrl, newUrl: await copies.copy(template) };
-        const crashed = await fdwmig(args, urls, `after-step:${n}`);
+        const crashed = await fdwmigKilled(args, urls, `after-step:${n}`);
         expect(crashed.signal, `after-step:${n}\n${crashed.out}`).toBe('SIGKILL');
         const rerun = await fdwmig(args, urls);
         expect(rerun.code, `re-run after step ${n}\n${rerun.out}`).toBe(0);
