@@ -17,6 +17,7 @@ import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
 import { planMoveOrder } from '../plan/move-order.js';
 import { triggerHazards } from '../plan/trigger-hazards.js';
+import { ident, qualified } from '../sql/quote.js';
 
 export interface Finding {
   severity: 'error' | 'warning' | 'info';
@@ -52,10 +53,10 @@ function newServerFindings(m: DatabaseModel): Finding[] {
     f.push({ severity: 'warning', subject: 'NEW', message: `postgres_fdw is not installed and ${s.role} is not superuser`, hint: 'ask an administrator to run CREATE EXTENSION postgres_fdw on NEW (managed services allow it for their admin role)' });
   }
   if (s.fdwInstalled && !s.isSuperuser && !s.fdwUsage) {
-    f.push({ severity: 'error', subject: 'NEW', message: `${s.role} may not use the postgres_fdw wrapper (needed to create the server for OLD)`, hint: `on NEW: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${s.role}` });
+    f.push({ severity: 'error', subject: 'NEW', message: `${s.role} may not use the postgres_fdw wrapper (needed to create the server for OLD)`, hint: `on NEW: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${ident(s.role)}` });
   }
   if (!s.canCreateSchema) {
-    f.push({ severity: 'error', subject: 'NEW', message: `${s.role} cannot create fdwmig's state schema`, hint: `GRANT CREATE ON DATABASE ${s.database} TO ${s.role}` });
+    f.push({ severity: 'error', subject: 'NEW', message: `${s.role} cannot create fdwmig's state schema`, hint: `on NEW: GRANT CREATE ON DATABASE ${ident(s.database)} TO ${ident(s.role)}` });
   }
   if (s.versionNum < 140000) {
     f.push({ severity: 'info', subject: 'NEW', message: 'NEW is 13: TRUNCATE of a migrated table fails until cleanup (foreign tables cannot be truncated there); TRUNCATE ONLY works' });
@@ -69,7 +70,7 @@ function oldServerFindings(m: DatabaseModel): Finding[] {
     f.push({ severity: 'warning', subject: 'OLD', message: `${m.server.largeObjects} large object(s) exist on OLD; fdwmig does not move large objects`, hint: 'move them separately (pg_dump --large-objects) or store them in bytea columns' });
   }
   if (!m.server.canCreateSchema) {
-    f.push({ severity: 'error', subject: 'OLD', message: `${m.server.role} cannot create schemas on OLD; migrate keeps a marker per moved batch there (fdwmig.moved_batches), written with each delete so that a crash can never be mistaken for an application delete`, hint: `on OLD: GRANT CREATE ON DATABASE ${m.server.database} TO ${m.server.role}` });
+    f.push({ severity: 'error', subject: 'OLD', message: `${m.server.role} cannot create schemas on OLD; migrate keeps a marker per moved batch there (fdwmig.moved_batches), written with each delete so that a crash can never be mistaken for an application delete`, hint: `on OLD: GRANT CREATE ON DATABASE ${ident(m.server.database)} TO ${ident(m.server.role)}` });
   }
   if (m.server.materializedViews.length) {
     f.push({ severity: 'info', subject: 'OLD', message: `materialized views (${m.server.materializedViews.join(', ')}) are not moved`, hint: 'create them on NEW and REFRESH MATERIALIZED VIEW after the move' });
@@ -83,16 +84,25 @@ async function privilegeFindings(db: pg.Client, side: 'OLD' | 'NEW', tables: Tab
   if (!targets.length) return [];
   const rows = (await db.query<{ table_oid: string; can_select: boolean; can_delete: boolean; owns: boolean }>(
     loadSql('privileges'), [targets.map((t) => String(t.oid))])).rows;
-  const byOid = new Map(targets.map((t) => [String(t.oid), qualifiedName(t)]));
+  const byOid = new Map(targets.map((t) => [String(t.oid), t]));
   const role = model.server.role;
+  // The application's UPDATEs through NEW of rows still on OLD run on OLD as this role (it is
+  // the user of NEW's user mappings), so it needs UPDATE too.
+  const updatable = side === 'OLD' ? new Set((await db.query<{ oid: string }>(
+    `SELECT oid::int8::text AS oid FROM unnest($1::oid[]) AS oid WHERE has_table_privilege(oid, 'UPDATE')`,
+    [targets.map((t) => String(t.oid))])).rows.map((x) => x.oid)) : new Set<string>();
   const f: Finding[] = [];
   for (const r of rows) {
-    const name = byOid.get(String(r.table_oid))!;
-    if (side === 'OLD' && (!r.can_select || !r.can_delete)) {
-      f.push({ severity: 'error', subject: `OLD ${name}`, message: `${role} lacks ${[!r.can_select && 'SELECT', !r.can_delete && 'DELETE'].filter(Boolean).join(' and ')} on OLD's table`, hint: `on OLD: GRANT SELECT, DELETE ON ${name} TO ${role}` });
+    const t = byOid.get(String(r.table_oid))!;
+    const name = qualifiedName(t);
+    // Hints are SQL to paste: every name quoted, whatever it holds.
+    const sqlName = qualified(t.schema, t.name);
+    const lacks = side === 'OLD' ? [!r.can_select && 'SELECT', !updatable.has(String(r.table_oid)) && 'UPDATE', !r.can_delete && 'DELETE'].filter(Boolean) : [];
+    if (lacks.length) {
+      f.push({ severity: 'error', subject: `OLD ${name}`, message: `${role} lacks ${lacks.join(', ')} on OLD's table (fdwmig reads and deletes moved rows; the application's updates through NEW reach OLD as this role)`, hint: `on OLD: GRANT SELECT, UPDATE, DELETE ON ${sqlName} TO ${ident(role)}` });
     }
     if (side === 'NEW' && !r.owns) {
-      f.push({ severity: 'error', subject: `NEW ${name}`, message: `${role} does not own NEW's table (needed to attach the foreign table and turn FKs off and on)`, hint: `on NEW: ALTER TABLE ${name} OWNER TO ${role}, or GRANT <owner> TO ${role}` });
+      f.push({ severity: 'error', subject: `NEW ${name}`, message: `${role} does not own NEW's table (needed to attach the foreign table and turn FKs off and on)`, hint: `on NEW: ALTER TABLE ${sqlName} OWNER TO ${ident(role)}, or GRANT <owner> TO ${ident(role)}` });
     }
   }
   return f;
@@ -116,13 +126,13 @@ function tableFindings(tables: TableAssessment[], oldDb: DatabaseModel, newDb: D
 }
 
 /** What migrate would refuse because OLD's or NEW's triggers and FK actions would fire on moved rows. */
-async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: TableAssessment[], oldModel: DatabaseModel): Promise<Finding[]> {
+async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: TableAssessment[], oldModel: DatabaseModel, newRole: string): Promise<Finding[]> {
   const caps = { old: await canUseReplicaRole(oldDb), new: await canUseReplicaRole(newDb) };
   const f: Finding[] = [];
   for (const [side, ok] of [['OLD', caps.old], ['NEW', caps.new]] as const) {
     f.push(ok
       ? { severity: 'info', subject: side, message: "fdwmig's role may set session_replication_role: triggers and FK actions stay quiet on moved rows" }
-      : { severity: 'info', subject: side, message: "fdwmig's role may not set session_replication_role: migrate refuses tables whose triggers or FK actions would fire on moved rows (listed below, if any)", hint: `on ${side}: GRANT SET ON PARAMETER session_replication_role TO ${side === 'OLD' ? oldModel.server.role : '<role>'} (PostgreSQL 15+), or a superuser` });
+      : { severity: 'info', subject: side, message: "fdwmig's role may not set session_replication_role: migrate refuses tables whose triggers or FK actions would fire on moved rows (listed below, if any)", hint: `on ${side}: GRANT SET ON PARAMETER session_replication_role TO ${ident(side === 'OLD' ? oldModel.server.role : newRole)} (PostgreSQL 15+), or a superuser` });
   }
   const movable = tables.filter((a) => a.refusals.length === 0).map((a) => a.table);
   const moved = new Set(movable.map(qualifiedName));
@@ -133,6 +143,59 @@ async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: Ta
     }
   }
   return f;
+}
+
+/** Schemas among `names` on which the connecting role lacks `privilege` (looked up by OID: no USAGE needed to ask). */
+async function schemasLacking(db: pg.Client, names: readonly string[], privilege: 'USAGE' | 'CREATE'): Promise<string[]> {
+  const r = await db.query<{ name: string }>(`SELECT nspname AS name FROM pg_catalog.pg_namespace
+    WHERE nspname = ANY ($1::text[]) AND NOT has_schema_privilege(oid, $2) ORDER BY 1`, [[...names], privilege]);
+  return r.rows.map((x) => x.name);
+}
+
+/**
+ * Privileges beyond the tables' own: USAGE on their schemas (a table privilege is no use
+ * without it), on NEW CREATE on each schema that gets a `<table>_remote` foreign table, and on
+ * OLD SELECT on the sequences whose positions NEW's are moved past (without it OLD's last value
+ * reads as null and the sync skips the sequence, so NEW would hand out keys OLD's rows have).
+ */
+async function schemaAndSequenceFindings(oldDb: pg.Client, newDb: pg.Client, tables: TableAssessment[], oldModel: DatabaseModel, newModel: DatabaseModel): Promise<Finding[]> {
+  const f: Finding[] = [];
+  const grant = (side: 'OLD' | 'NEW', what: string, role: string) => `on ${side}: GRANT ${what} TO ${ident(role)}`;
+  const oldRole = oldModel.server.role;
+  const newRole = newModel.server.role;
+  const oldSchemas = [...new Set([...tables.map((a) => a.table.schema), ...oldModel.sequences.map((q) => q.schema)])];
+  for (const name of await schemasLacking(oldDb, oldSchemas, 'USAGE')) {
+    f.push({ severity: 'error', subject: `OLD ${name}`, message: `${oldRole} may not use schema ${name} on OLD (its tables and sequences cannot be read)`, hint: grant('OLD', `USAGE ON SCHEMA ${ident(name)}`, oldRole) });
+  }
+  const newSchemas = [...new Set(tables.filter((a) => a.newTable).map((a) => a.table.schema))];
+  for (const name of await schemasLacking(newDb, newSchemas, 'USAGE')) {
+    f.push({ severity: 'error', subject: `NEW ${name}`, message: `${newRole} may not use schema ${name} on NEW`, hint: grant('NEW', `USAGE ON SCHEMA ${ident(name)}`, newRole) });
+  }
+  for (const name of await schemasLacking(newDb, newSchemas, 'CREATE')) {
+    f.push({ severity: 'error', subject: `NEW ${name}`, message: `${newRole} may not create objects in schema ${name} on NEW (init-new puts each table's _remote foreign table there)`, hint: grant('NEW', `CREATE ON SCHEMA ${ident(name)}`, newRole) });
+  }
+  const unreadable = await oldDb.query<{ schema: string; name: string }>(`SELECT s.schema, s.name
+      FROM unnest($1::text[], $2::text[]) AS s (schema, name)
+      JOIN pg_catalog.pg_namespace n ON n.nspname = s.schema
+      JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.name AND c.relkind = 'S'
+     WHERE NOT CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT') ELSE true END ORDER BY 1, 2`,
+  [oldModel.sequences.map((q) => q.schema), oldModel.sequences.map((q) => q.name)]);
+  for (const q of unreadable.rows) {
+    f.push({ severity: 'error', subject: `OLD ${q.schema}.${q.name}`, message: `${oldRole} cannot read the sequence's position on OLD, so NEW's would not be moved past it and new rows on NEW could take keys OLD's rows have`, hint: grant('OLD', `SELECT ON SEQUENCE ${qualified(q.schema, q.name)}`, oldRole) });
+  }
+  return f;
+}
+
+/** The fix for a failed reachability probe: a privilege on NEW, OLD's password, or the network. */
+function probeHint(failure: string, newRole: string): string {
+  if (/permission denied to create extension/.test(failure)) {
+    return 'the probe needs postgres_fdw on NEW: ask an administrator to run CREATE EXTENSION postgres_fdw there, then check again';
+  }
+  if (/permission denied for foreign-data wrapper/.test(failure)) return `on NEW: GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${ident(newRole)}`;
+  if (/password is required|password authentication failed|no password supplied/.test(failure)) {
+    return "postgres_fdw logs in to OLD with the user and password of --old: put the password in the URL, --old-password-file or PGPASSFILE (a non-superuser on NEW must give one)";
+  }
+  return "the address in --old must work from NEW's host too: check OLD's pg_hba.conf and listen_addresses, firewalls, and the password";
 }
 
 async function connectOrFinding(deps: CoreDeps, url: string, side: 'OLD' | 'NEW', findings: Finding[]): Promise<pg.Client | null> {
@@ -169,12 +232,13 @@ export async function runCheck(config: Config, deps: CoreDeps): Promise<CheckRep
       const failure = await probeFdwReach(newDb, endpoint);
       findings.push(failure === null
         ? { severity: 'info', subject: 'NEW -> OLD', message: `NEW reads OLD at ${describeEndpoint(endpoint)} through postgres_fdw` }
-        : { severity: 'error', subject: 'NEW -> OLD', message: `NEW cannot reach OLD at ${describeEndpoint(endpoint)} through postgres_fdw: ${failure}`, hint: "the address in --old must work from NEW's host too: check OLD's pg_hba.conf and listen_addresses, firewalls, and the password" });
+        : { severity: 'error', subject: 'NEW -> OLD', message: `NEW cannot reach OLD at ${describeEndpoint(endpoint)} through postgres_fdw: ${failure}`, hint: probeHint(failure, newModel.server.role) });
     }
     findings.push(...(await privilegeFindings(oldDb, 'OLD', tables, oldModel)));
     findings.push(...(await privilegeFindings(newDb, 'NEW', tables.filter((a) => a.newTable), newModel)));
+    findings.push(...(await schemaAndSequenceFindings(oldDb, newDb, tables, oldModel, newModel)));
     findings.push(...tableFindings(tables, oldModel, newModel, config));
-    findings.push(...(await moveHazardFindings(oldDb, newDb, tables, oldModel)));
+    findings.push(...(await moveHazardFindings(oldDb, newDb, tables, oldModel, newModel.server.role)));
     return {
       ok: !findings.some((x) => x.severity === 'error'),
       findings,
