@@ -8,10 +8,11 @@ import { selectionError } from '../config/selection.js';
 import { FdwmigError } from '../errors.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { loadSql } from '../introspect/load-sql.js';
+import { readIdentity } from '../introspect/read-new-state.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
 import type { CoreDeps } from './context.js';
-import { findMissingRoles } from './init-new.js';
+import { findMissingRoles, sameDatabaseError } from './init-new.js';
 import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
@@ -214,6 +215,8 @@ export async function runCheck(config: Config, deps: CoreDeps): Promise<CheckRep
   const newDb = await connectOrFinding(deps, config.newUrl, 'NEW', findings);
   try {
     if (!oldDb || !newDb) return { ok: false, findings, tables: [] };
+    const same = sameDatabaseError(await readIdentity(oldDb), await readIdentity(newDb));
+    if (same) throw same;
     const skip = { skipSchemas: [config.stateSchema] };
     const oldModel = await introspectDatabase(oldDb, skip);
     const newModel = await introspectDatabase(newDb, skip);

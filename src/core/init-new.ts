@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
-import { PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
+import { ConfigError, PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
 import type { Queryable } from '../exec/queryable.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { runPlan } from '../exec/run-plan.js';
@@ -32,6 +32,18 @@ export function refusalError(tables: readonly TableAssessment[]): SchemaMismatch
   if (!lines.length) return null;
   return new SchemaMismatchError(`${lines.length} problem(s) prevent init-new; nothing was changed:\n${lines.join('\n')}`, {
     hint: "fix NEW's schema to match OLD's, or leave tables out with --exclude; 'fdwmig check' lists every problem",
+  });
+}
+
+/**
+ * --old and --new naming one database: init-new would make each table's `_remote` a foreign
+ * table on the table itself, and every query of it would recurse through postgres_fdw until the
+ * server runs out of connections. Identities without a known system identifier never match.
+ */
+export function sameDatabaseError(oldIdentity: string, newIdentity: string): ConfigError | null {
+  if (oldIdentity !== newIdentity || oldIdentity.includes('sysid=unknown')) return null;
+  return new ConfigError(`--old and --new name the same database (${oldIdentity}); nothing was changed`, {
+    hint: 'NEW must be another database, usually on another server: check --new / FDWMIG_NEW_URL and --old / FDWMIG_OLD_URL',
   });
 }
 
@@ -103,6 +115,8 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
     const state = await readNewState(newDb, config.stateSchema, config.serverName);
     const endpoint = oldEndpointFromUrl(config.oldUrl);
     const identity = { id: await readIdentity(oldDb), display: describeEndpoint(endpoint) };
+    const same = sameDatabaseError(identity.id, await readIdentity(newDb));
+    if (same) throw same;
     if (state.recorded && state.recorded.oldIdentity !== identity.id) {
       throw new StateError(
         `NEW was set up by fdwmig for another OLD (${state.recorded.oldDisplay}, ${state.recorded.oldIdentity}), not ${identity.display} (${identity.id})`,
