@@ -6,7 +6,7 @@ export interface BenchOptions {
   scale: number;
   /** Runs per line at 1x; each figure is their median. */
   runs: number;
-  /** Runs per line at 4x (the scale line); fewer by default because each takes four times as long. */
+  /** Runs per line at 4x (the scale line). */
   runs4x: number;
   /** Skip the 4x line. */
   skipScale: boolean;
@@ -18,6 +18,8 @@ export interface BenchOptions {
   /** Seconds of load before migrate starts and after it ends. */
   warmupSeconds: number;
   afterSeconds: number;
+  /** Tables at once, for migrate (--concurrency) and the copy baseline alike; undefined: fdwmig's default. */
+  concurrency?: number;
   /** Rows per batch passed to migrate (--batch); undefined keeps fdwmig's default. */
   batch?: number;
   /** How long a line waits for other processes to quieten down before it starts anyway. */
@@ -29,7 +31,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
   --scale N           pgbench scale, 100 000 accounts each (default 10, about 130 MB of accounts)
   --runs R            runs per line at 1x, each figure their median (default 3)
-  --runs-4x R         runs of the 4x scale line (default 2)
+  --runs-4x R         runs of the 4x scale line (default: as --runs)
   --no-scale          skip the 4x scale line
   --fsync on|off      fsync and full_page_writes on both servers (default on)
   --clients N         pgbench clients in the load line (default 4)
@@ -37,6 +39,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup S          seconds of load before migrate starts (default 5)
   --after S           seconds of load after migrate ends (default 15)
   --batch ROWS        rows per batch for fdwmig migrate (default: fdwmig's own)
+  --concurrency N     tables at once for fdwmig migrate and the copy line alike (default: fdwmig's own)
  --quiet-wait S      before each line, wait up to S seconds for other processes to use
                       under 15% of the CPU (default 600); the share they used is reported
   --docs FILE         where to write the Markdown report (default docs/BENCHMARKS.md)
@@ -63,17 +66,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     options: {
       scale: { type: 'string' }, runs: { type: 'string' }, 'runs-4x': { type: 'string' }, 'no-scale': { type: 'boolean' },
       fsync: { type: 'string' }, clients: { type: 'string' }, rate: { type: 'string' }, warmup: { type: 'string' },
-      after: { type: 'string' }, 'quiet-wait': { type: 'string' }, batch: { type: 'string' }, docs: { type: 'string' }, 'no-docs': { type: 'boolean' },
+      after: { type: 'string' }, concurrency: { type: 'string' }, 'quiet-wait': { type: 'string' }, batch: { type: 'string' }, docs: { type: 'string' }, 'no-docs': { type: 'boolean' },
       json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return 'help';
   if (values.fsync !== undefined && !['on', 'off'].includes(values.fsync)) throw new Error(`--fsync: expected on or off, got '${values.fsync}'`);
+  const runs = int('runs', values.runs, 3, 1);
   return {
     scale: num('scale', values.scale, 10, 0.001),
-    runs: int('runs', values.runs, 3, 1),
-    runs4x: int('runs-4x', values['runs-4x'], 2, 1),
+    runs,
+    runs4x: int('runs-4x', values['runs-4x'], runs, 1),
     skipScale: values['no-scale'] ?? false,
     json: values.json ?? false,
     fsync: (values.fsync ?? 'on') === 'on',
@@ -82,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     warmupSeconds: num('warmup', values.warmup, 5, 0),
     afterSeconds: num('after', values.after, 15, 1),
     quietWaitSeconds: num('quiet-wait', values['quiet-wait'], 300, 0),
+    concurrency: values.concurrency === undefined ? undefined : int('concurrency', values.concurrency, 0, 1),
     batch: values.batch === undefined ? undefined : int('batch', values.batch, 0, 1),
     docsPath: values['no-docs'] ? null : (values.docs ?? 'docs/BENCHMARKS.md'),
   };

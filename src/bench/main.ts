@@ -76,8 +76,8 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
   const tpl = await makeTemplate(servers, scale);
   log(`template ${tpl.name}: ${Object.entries(tpl.rows).map(([t, n]) => `${t} ${n}`).join(', ')}; ${(tpl.bytes / 2 ** 20).toFixed(0)} MB`);
   const ctx: LineContext = {
-    servers, template: tpl.name, shape: datasetShape(scale), rows: tpl.rows, concurrency: CONFIG_DEFAULTS.concurrency,
-    migrateArgs: o.batch ? ['--batch', String(o.batch)] : [],
+    servers, template: tpl.name, shape: datasetShape(scale), rows: tpl.rows, concurrency: o.concurrency ?? CONFIG_DEFAULTS.concurrency,
+    migrateArgs: [...(o.batch ? ['--batch', String(o.batch)] : []), ...(o.concurrency ? ['--concurrency', String(o.concurrency)] : [])],
     load: { clients: o.clients, rate: o.rate, warmupSeconds: o.warmupSeconds, afterSeconds: o.afterSeconds },
   };
   const runs: RunRecord[] = [];

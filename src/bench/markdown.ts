@@ -10,7 +10,8 @@ function table(header: string[], rows: string[][]): string {
 export function reproduceCommand(r: Report): string {
   const o = r.options;
   const args = [`--scale ${o.scale}`, `--runs ${o.runs}`, o.skipScale ? '--no-scale' : `--runs-4x ${o.runs4x}`, `--fsync ${o.fsync ? 'on' : 'off'}`,
-    `--clients ${o.clients}`, `--rate ${o.rate}`, `--warmup ${o.warmupSeconds}`, `--after ${o.afterSeconds}`, ...(o.batch ? [`--batch ${o.batch}`] : [])];
+    `--clients ${o.clients}`, `--rate ${o.rate}`, `--warmup ${o.warmupSeconds}`, `--after ${o.afterSeconds}`,
+    ...(o.batch ? [`--batch ${o.batch}`] : []), ...(o.concurrency ? [`--concurrency ${o.concurrency}`] : [])];
   return `npm run bench -- ${args.join(' ')}`;
 }
 

@@ -1,4 +1,5 @@
 /** The benchmark's results as rows of a table, rendered as text (stdout) or Markdown (docs). Pure. */
+import { CONFIG_DEFAULTS } from '../config/schema.js';
 import type { BenchOptions } from './args.js';
 import type { MachineInfo } from './machine.js';
 import type { Summary } from './summarize.js';
@@ -40,9 +41,11 @@ export function lineRows(r: Report): string[][] {
   const mb = r.shape.megabytes;
   const row = (name: string, secs: number | null, ratio: number | null, rows = s.totalRows, megabytes = mb) =>
     [name, f(secs), secs ? int(rows / secs) : 'n/a', secs ? f(megabytes / secs) : 'n/a', f(ratio, 2)];
-  const out = [row('copy: COPY | COPY, 2 tables at once (the physical limit)', s.copySeconds, 1)];
+  const at = r.options.concurrency ?? CONFIG_DEFAULTS.concurrency;
+  const out = [row(`copy: COPY | COPY, ${at} table${at > 1 ? 's' : ''} at once (the physical limit)`, s.copySeconds, 1)];
   out.push(s.dumpSeconds === null ? ['pg_dump | pg_restore', 'skipped', '', '', ''] : row('pg_dump -Fc -Z0 | pg_restore (schema, data, indexes, FKs)', s.dumpSeconds, s.ratioDumpCopy));
-  out.push(row(`fdwmig init-new + migrate, no load (${f(s.initSeconds)} s + ${f(s.migrateSeconds)} s, ${s.passes} migrate pass${s.passes > 1 ? 'es' : ''})`, s.fdwmigSeconds, s.ratioFdwmigCopy));
+  const opts = [r.options.batch ? `--batch ${r.options.batch}` : '', r.options.concurrency ? `--concurrency ${r.options.concurrency}` : ''].filter(Boolean).join(' ');
+  out.push(row(`fdwmig init-new + migrate${opts ? ` ${opts}` : ''}, no load (${f(s.initSeconds)} s + ${f(s.migrateSeconds)} s, ${s.passes} migrate pass${s.passes > 1 ? 'es' : ''})`, s.fdwmigSeconds, s.ratioFdwmigCopy));
   if (s.scale) {
     const big = s.scale;
     const bigMb = mb * (big.totalRows / s.totalRows);

@@ -4,7 +4,8 @@ import { parseMigrateSummary } from '../../../src/bench/fdwmig-run.js';
 
 describe('bench options', () => {
   it('defaults: scale 10, three runs, fsync on, docs written', () => {
-    expect(parseBenchArgs([])).toMatchObject({ scale: 10, runs: 3, runs4x: 2, fsync: true, json: false, docsPath: 'docs/BENCHMARKS.md', batch: undefined });
+    expect(parseBenchArgs([])).toMatchObject({ scale: 10, runs: 3, runs4x: 3, fsync: true, json: false, docsPath: 'docs/BENCHMARKS.md', batch: undefined, concurrency: undefined });
+    expect(parseBenchArgs(['--runs', '5'])).toMatchObject({ runs: 5, runs4x: 5 });
   });
 
   it('parses flags and refuses bad values with the flag named', () => {
