@@ -56,21 +56,18 @@ function pick(a: bigint | null, b: bigint | null, up: boolean): bigint | null {
 
 /** Reads what checkSequence needs for NEW's sequences owned by `tables` (all tables when null), plus standalone ones then. */
 export async function readSequenceFacts(oldDb: Queryable, newDb: Queryable, oldModel: DatabaseModel, newModel: DatabaseModel, skipSchemas: string[], tables: ReadonlySet<string> | null): Promise<SequenceFacts[]> {
-  const positions = new Map((await newDb.query<{ schema: string; name: string; last_value: string | null; start_value: string; increment: string }>(
-    loadSql('sequence-positions'), [skipSchemas])).rows.map((p) => [`${p.schema}.${p.name}`, p]));
   const oldByNew = new Map<string, SequenceModel>();
   for (const o of oldModel.sequences) {
     const n = matchSequence(o, newModel.sequences);
     if (n) oldByNew.set(`${n.schema}.${n.name}`, o);
   }
-  const facts: SequenceFacts[] = [];
+  // Largest keys first, positions after: a row the application inserts in between then has a
+  // key below the position read, instead of looking like a key past its sequence.
+  const pending: { seq: SequenceModel; extremeKey: bigint | null }[] = [];
   for (const seq of newModel.sequences) {
     const owner = seq.owner ? `${seq.owner.schema}.${seq.owner.table}` : null;
     if (tables && (!owner || !tables.has(owner))) continue;
-    const pos = positions.get(`${seq.schema}.${seq.name}`);
-    if (!pos) continue;
     const up = seq.increment > 0;
-    const next = pos.last_value === null ? BigInt(pos.start_value) : BigInt(pos.last_value) + BigInt(pos.increment);
     let extremeKey: bigint | null = null;
     const newTable = owner ? newModel.tables.find((t) => `${t.schema}.${t.name}` === owner) : undefined;
     const col = newTable?.columns.find((c) => c.name === seq.owner!.column);
@@ -80,6 +77,15 @@ export async function readSequenceFacts(oldDb: Queryable, newDb: Queryable, oldM
         extremeKey = pick(extremeKey, await extremeOf(oldDb, seq.owner.schema, seq.owner.table, col.name, up), up);
       }
     }
+    pending.push({ seq, extremeKey });
+  }
+  const positions = new Map((await newDb.query<{ schema: string; name: string; last_value: string | null; start_value: string; increment: string }>(
+    loadSql('sequence-positions'), [skipSchemas])).rows.map((p) => [`${p.schema}.${p.name}`, p]));
+  const facts: SequenceFacts[] = [];
+  for (const { seq, extremeKey } of pending) {
+    const pos = positions.get(`${seq.schema}.${seq.name}`);
+    if (!pos) continue;
+    const next = pos.last_value === null ? BigInt(pos.start_value) : BigInt(pos.last_value) + BigInt(pos.increment);
     const o = oldByNew.get(`${seq.schema}.${seq.name}`);
     facts.push({ seq, next, extremeKey, old: o?.lastValue ? { name: `${o.schema}.${o.name}`, lastValue: BigInt(o.lastValue) } : null });
   }
