@@ -49,18 +49,21 @@ export const migrateCommand: CommandModule = {
         const config = await ctx.loadConfig(cmd);
         const view = progressView(ctx.io, config.json);
         const stop = new AbortController();
+        // Ctrl-C, or SIGTERM from a container runtime or Kubernetes: finish the batches in flight.
         const onSigint = () => {
           if (stop.signal.aborted) process.exit(130);
           ctx.io.stderr('\nstopping after the batches in flight (Ctrl-C again to quit at once; a re-run repairs either way)\n');
           stop.abort();
         };
         process.on('SIGINT', onSigint);
+        process.on('SIGTERM', onSigint);
         let result: MigrateResult;
         try {
           result = await runMigrate(config, { ...cliDeps(ctx.io, config.json), onEvent: (e) => view.onEvent(e), signal: stop.signal });
         } finally {
           view.stop();
           process.removeListener('SIGINT', onSigint);
+          process.removeListener('SIGTERM', onSigint);
         }
         if (config.json) ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'summary', ...result }))}\n`);
         else if (config.dryRun) ctx.io.stdout(`move order (referencing tables first): ${result.order.join(', ')}\n-- dry run: nothing was moved\n`);
