@@ -2,7 +2,7 @@
 OLD ?= 13
 NEW ?= 17
 
-.PHONY: install build test test-unit test-integration test-matrix lint bench demo demo-keep demo-stop psql-old psql-new
+.PHONY: install build test test-unit test-integration test-matrix lint bench demo demo-logical demo-keep demo-stop psql-old psql-new
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -56,6 +56,10 @@ bench: install
 SCALE ?= 1
 demo: build
 	node bin/fdwmig.js demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+
+# The replication mode on embedded servers: start --snapshot, switchover under load, cleanup.
+demo-logical: build
+	node bin/fdwmig.js demo --logical --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 # The same, leaving the servers running for a look around; their URLs go to .fdwmig-demo/env.
 demo-keep: build

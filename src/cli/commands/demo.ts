@@ -15,6 +15,7 @@ Examples:
   $ fdwmig demo
   $ fdwmig demo --scale 5 --old-major 12 --new-major 16
   $ fdwmig demo --keep && make psql-new && fdwmig demo --stop
+  $ fdwmig demo --logical
 `;
 
 export const demoCommand: CommandModule = {
@@ -26,8 +27,16 @@ export const demoCommand: CommandModule = {
       .option('--new-major <n>', 'NEW PostgreSQL major (default: 17)', parsePositiveInt('--new-major'))
       .option('--keep', 'leave the servers running at the end (default: false)')
       .option('--stop', "stop and remove the servers of an earlier --keep, then exit (default: false)")
+      .option('--logical', 'the replication mode instead: replicate start, switchover under load, cleanup (default: false)')
       .addHelpText('after', EXAMPLES)
-      .action(async (opts: { scale?: number; oldMajor?: number; newMajor?: number; keep?: boolean; stop?: boolean }, _cmd: Command) => {
+      .action(async (opts: { scale?: number; oldMajor?: number; newMajor?: number; keep?: boolean; stop?: boolean; logical?: boolean }, _cmd: Command) => {
+        if (opts.logical) {
+          if (opts.keep || opts.stop) throw new UsageError('--logical does not take --keep or --stop', { hint: "run 'fdwmig demo --logical' alone" });
+          const { runLogicalDemo } = await import('../../dev/demo-logical.js');
+          const code = await runLogicalDemo({ scale: opts.scale ?? 1, oldMajor: opts.oldMajor ?? 13, newMajor: opts.newMajor ?? 17, io: ctx.io });
+          if (code !== 0) throw new FdwmigError('the demo did not complete', { code: 'DEMO', exitCode: 1, hint: 'the output above says which step failed' });
+          return;
+        }
         if (opts.stop) {
           if (opts.keep) throw new UsageError('--stop and --keep exclude each other', { hint: "run 'fdwmig demo --stop', then 'fdwmig demo --keep'" });
           const { stopKeptDemo } = await import('../../dev/demo-state.js');

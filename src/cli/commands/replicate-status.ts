@@ -31,11 +31,11 @@ export function formatBytes(n: number | null): string {
 export function renderStatus(s: ReplicationStatus): string {
   const lines = [s.phaseText];
   if (s.slot || s.subscription) {
-    const time = s.lagSeconds === null ? '?' : `${s.lagSeconds.toFixed(1)} s`;
+    const time = s.lagSeconds === null ? '?' : `${Math.max(0, s.lagSeconds).toFixed(1)} s`;
     lines.push(`lag: ${formatBytes(s.lagBytes)} (${s.lagBytes ?? '?'} bytes), ${time}`);
     if (s.slot) lines.push(`OLD: slot ${s.slot.active ? 'in use' : 'idle'}, at ${s.slot.currentLsn}, NEW confirmed ${s.slot.confirmedFlushLsn ?? '-'}`);
     if (s.subscription) {
-      const age = s.subscription.lastMessageAgeS === null ? '' : `, last message from OLD ${s.subscription.lastMessageAgeS.toFixed(1)} s ago`;
+      const age = s.subscription.lastMessageAgeS === null ? '' : `, last message from OLD ${Math.max(0, s.subscription.lastMessageAgeS).toFixed(1)} s ago`;
       lines.push(`NEW: subscription ${s.subscription.enabled ? 'enabled' : 'disabled'}, apply worker ${s.subscription.workerRunning ? 'running' : 'not running'}${age}`);
     }
   }
