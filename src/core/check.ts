@@ -8,11 +8,11 @@ import { selectionError } from '../config/selection.js';
 import { FdwmigError } from '../errors.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { loadSql } from '../introspect/load-sql.js';
-import { readIdentity } from '../introspect/read-new-state.js';
+import { readIdentity, readNewState } from '../introspect/read-new-state.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
 import type { CoreDeps } from './context.js';
-import { findMissingRoles, sameDatabaseError } from './init-new.js';
+import { findMissingRoles, findNonEmptyTables, nonEmptyError, sameDatabaseError } from './init-new.js';
 import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
@@ -240,6 +240,10 @@ export async function runCheck(config: Config, deps: CoreDeps): Promise<CheckRep
     findings.push(...(await privilegeFindings(oldDb, 'OLD', tables, oldModel)));
     findings.push(...(await privilegeFindings(newDb, 'NEW', tables.filter((a) => a.newTable), newModel)));
     findings.push(...(await schemaAndSequenceFindings(oldDb, newDb, tables, oldModel, newModel)));
+    if (!(await readNewState(newDb, config.stateSchema, config.serverName)).recorded) {
+      const filled = await findNonEmptyTables(newDb, tables.filter((a) => a.newTable).map((a) => a.table));
+      if (filled.length) findings.push({ severity: 'error', subject: 'NEW', message: nonEmptyError(filled).message.replace(/; nothing was changed$/, ''), hint: nonEmptyError(filled).hint });
+    }
     findings.push(...tableFindings(tables, oldModel, newModel, config));
     findings.push(...(await moveHazardFindings(oldDb, newDb, tables, oldModel, newModel.server.role)));
     return {

@@ -14,6 +14,7 @@ import { assessTables, selectTables, type TableAssessment } from '../plan/assess
 import { planInitNew } from '../plan/plan-init-new.js';
 import { renderPlan, type Plan } from '../plan/step.js';
 import type { SequenceChange } from '../sequences/plan-sequence-sync.js';
+import { qualified } from '../sql/quote.js';
 import { FDWMIG_VERSION } from '../version.js';
 import { withBoth, type CoreDeps } from './context.js';
 import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
@@ -107,6 +108,64 @@ function withTablesOf(newModel: DatabaseModel, oldModel: DatabaseModel): Databas
   return { ...newModel, tables: [...newModel.tables, ...oldModel.tables], sequences: [...newModel.sequences, ...oldModel.sequences] };
 }
 
+/** What init-new has read before it checks its input. */
+interface InitNewFacts {
+  oldDb: Queryable;
+  newDb: Queryable;
+  oldModel: DatabaseModel;
+  newModel: DatabaseModel;
+  state: Awaited<ReturnType<typeof readNewState>>;
+  identity: { id: string; display: string };
+}
+
+/**
+ * NEW's selected tables that already hold rows. Before the first init-new they must be empty:
+ * the application would see those rows beside OLD's through the parent table, the move would
+ * collide with them, and rows there usually mean --old and --new are swapped.
+ */
+export async function findNonEmptyTables(newDb: Queryable, tables: readonly { schema: string; name: string }[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const t of tables) {
+    const r = await newDb.query<{ any: boolean }>(`SELECT EXISTS (SELECT FROM ONLY ${qualified(t.schema, t.name)}) AS any`).catch((err: unknown) => {
+      // A table the role may not read yet: check names the missing privilege, init-new fails on it.
+      if (isDatabaseError(err) && err.code === '42501') return { rows: [] };
+      throw err;
+    });
+    if (r.rows[0]?.any) found.push(qualifiedName(t));
+  }
+  return found;
+}
+
+/** Every check of the input before the first change: a mistake must not leave NEW half set up. */
+async function refuseBadInput(config: Config, deps: CoreDeps, f: InitNewFacts): Promise<void> {
+  const same = sameDatabaseError(f.identity.id, await readIdentity(f.newDb));
+  if (same) throw same;
+  const recorded = f.state.recorded;
+  if (recorded && recorded.oldIdentity !== f.identity.id) {
+    throw new StateError(
+      `NEW was set up by fdwmig for another OLD (${recorded.oldDisplay}, ${recorded.oldIdentity}), not ${f.identity.display} (${f.identity.id})`,
+      { hint: `check --old; to start over, run 'fdwmig cleanup' against the OLD it was set up for` },
+    );
+  }
+  const selection = selectionError(f.oldModel.tables, config, 'OLD');
+  if (selection.error) throw selection.error;
+  for (const t of selection.unknownExcludes) deps.log({ level: 'warn', message: `--exclude-tables ${t}: no such table on OLD` });
+  const rolesMissing = missingRolesError(await findMissingRoles(f.newDb, config.mappingRoles));
+  if (rolesMissing) throw rolesMissing;
+  if (!recorded) {
+    const onNew = new Set(f.newModel.tables.map(qualifiedName));
+    const filled = await findNonEmptyTables(f.newDb, selectTables(f.oldModel.tables, config).filter((t) => onNew.has(qualifiedName(t))));
+    if (filled.length) throw nonEmptyError(filled);
+  }
+}
+
+/** The refusal for {@link findNonEmptyTables}' result. */
+export function nonEmptyError(tables: readonly string[]): PreflightError {
+  return new PreflightError(`NEW's ${tables.join(', ')} already hold(s) rows; init-new needs NEW's tables empty; nothing was changed`, {
+    hint: 'the application would see those rows beside OLD\'s, and the move would collide with them: check that --old and --new are not swapped, then empty the tables on NEW (TRUNCATE) or leave them out (--exclude-tables)',
+  });
+}
+
 export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNewResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     const skip = { skipSchemas: [config.stateSchema] };
@@ -115,20 +174,7 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
     const state = await readNewState(newDb, config.stateSchema, config.serverName);
     const endpoint = oldEndpointFromUrl(config.oldUrl);
     const identity = { id: await readIdentity(oldDb), display: describeEndpoint(endpoint) };
-    const same = sameDatabaseError(identity.id, await readIdentity(newDb));
-    if (same) throw same;
-    if (state.recorded && state.recorded.oldIdentity !== identity.id) {
-      throw new StateError(
-        `NEW was set up by fdwmig for another OLD (${state.recorded.oldDisplay}, ${state.recorded.oldIdentity}), not ${identity.display} (${identity.id})`,
-        { hint: `check --old; to start over, run 'fdwmig cleanup' against the OLD it was set up for` },
-      );
-    }
-    // Every input check before the first change: a typo must not leave NEW half set up.
-    const selection = selectionError(oldModel.tables, config, 'OLD');
-    if (selection.error) throw selection.error;
-    for (const t of selection.unknownExcludes) deps.log({ level: 'warn', message: `--exclude-tables ${t}: no such table on OLD` });
-    const rolesMissing = missingRolesError(await findMissingRoles(newDb, config.mappingRoles));
-    if (rolesMissing) throw rolesMissing;
+    await refuseBadInput(config, deps, { oldDb, newDb, oldModel, newModel, state, identity });
     let copiedSchemaSql: string | null = null;
     if (config.copySchema) {
       const copy = await copySchemaIfMissing(config, deps, oldModel, newModel);

@@ -114,6 +114,8 @@ const BEFORE_INIT: Case[] = [
     error: /^--old and --new name the same database \(sysid=\d+ db=badinput_\w+\); nothing was changed/, hint: /NEW must be another database/ },
   { name: 'check with OLD as NEW too', args: (u) => ['check', '--old', u.old, '--new', u.old], code: 2,
     error: /^--old and --new name the same database/, hint: /--new/ },
+  { name: 'init-new with --old and --new swapped (NEW holds the rows)', args: (u) => ['init-new', '--old', u.new, '--new', u.old], code: 1,
+    error: /^NEW's .*public\.customers.* already hold\(s\) rows; init-new needs NEW's tables empty; nothing was changed/, hint: /swapped/ },
   { name: 'migrate before init-new', args: (u) => ['migrate', ...DB(u)], code: 1, error: /^NEW has not been set up by init-new yet$/m, hint: /run fdwmig init-new first/ },
   { name: 'finalize before init-new', args: (u) => ['finalize', ...DB(u)], code: 1, error: /^NEW has not been set up by init-new yet$/m, hint: /init-new/ },
   { name: 'cleanup before init-new has nothing to drop', args: (u) => ['cleanup', ...DB(u)], code: 0 },
