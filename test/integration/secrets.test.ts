@@ -56,6 +56,8 @@ function withLogin(url: string, user: string, password?: string): string {
   return u.toString();
 }
 
+// The CLI runs as child processes here, one per command: each registers only its own secrets
+// for masking, as a user's run does (in one process they would accumulate and hide a leak).
 describe('secrets: never printed, never in the state, in the user mapping until cleanup', () => {
   let db: DbPair;
   let dir: string;
@@ -83,6 +85,7 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     const oldDb = decodeURIComponent(old.pathname.slice(1));
     writeFileSync(join(dir, 'pgpass'), `# OLD\n${old.hostname}:${old.port}:${oldDb}:${OLD_ROLE}:${OLD_PW.replace(/[:\\]/g, '\\$&')}\n`, { mode: 0o600 });
     writeFileSync(join(dir, 'new.pw'), `${NEW_PW}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'old.pw'), `${OLD_PW}\n`, { mode: 0o600 });
     writeFileSync(join(dir, 'ca.pem'), 'not a certificate: sslmode=disable never reads it\n');
     env = {
       PATH: process.env.PATH ?? '', HOME: dir, PGPASSFILE: join(dir, 'pgpass'),
@@ -185,5 +188,22 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(new RegExp(`CREATE SERVER "fdwmig_old" FOREIGN DATA WRAPPER postgres_fdw OPTIONS \\(.*"sslmode" 'disable', "sslrootcert" '${join(dir, 'ca.pem')}', "connect_timeout" '7'`));
     expectNoSecret(r.out, 'init-new --dry-run with TLS options');
+  });
+
+  it('--old-password-file reaches the user mapping too, and cleanup drops it again', async () => {
+    const noPgpass = { PGPASSFILE: join(dir, 'none') };
+    const r = fdwmig(['init-new', '--tables', 'public.events', '--old-password-file', join(dir, 'old.pw')], noPgpass);
+    expect(r.code, r.out).toBe(0);
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping WHERE $1 = ANY (umoptions)`, [`password=${OLD_PW}`])).rows[0].n).toBe(1);
+    const mover = new pg.Client(inline.newUrl);
+    await mover.connect();
+    try {
+      expect((await mover.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(30);
+    } finally {
+      await mover.end();
+    }
+    expect(fdwmig(['cleanup', '--force'], noPgpass).code).toBe(0);
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping`)).rows[0].n).toBe(0);
+    for (const [command, out] of outputs.slice(-2)) expectNoSecret(out, command);
   });
 });
