@@ -206,6 +206,13 @@ const CONNECTION_PROBLEMS: ConnectionProblem[] = [
       `check the password in the URL or PGPASSFILE (or pass --${w.toLowerCase()}-password-file / FDWMIG_${w}_PASSWORD_FILE)`,
   },
   {
+    // node-postgres's words when the server asks for a password and none was given.
+    test: (_code, message) => /client password must be a string|no password supplied/i.test(message),
+    describe: 'the server asks for a password and none was given',
+    hint: (w) =>
+      `put the password in the URL, in a file given with --${w.toLowerCase()}-password-file / FDWMIG_${w}_PASSWORD_FILE, or in PGPASSFILE (~/.pgpass)`,
+  },
+  {
     test: (code) => code === '3D000',
     describe: 'database does not exist',
     hint: (w) => `create the database or fix its name in the URL (${urlSource(w)})`,

@@ -73,6 +73,8 @@ const BEFORE_INIT: Case[] = [
     error: /^cannot connect to the OLD server .*password authentication failed/, hint: /password/, never: 'Wr0ng-Secret' },
   { name: 'wrong NEW password from a password file', args: (u) => ['migrate', ...DB(u), '--new-password-file', 'wrong.pw'], code: 1,
     error: /^cannot connect to the NEW server .*password authentication failed/, hint: /--new-password-file/, never: 'file-Wr0ng' },
+  { name: 'no password for OLD anywhere', args: (u) => ['init-new', '--old', withUrl(u.old, (x) => (x.password = '')), '--new', u.new], env: () => ({ PGPASSFILE: '/nonexistent/pgpass' }), code: 1,
+    error: /^cannot connect to the OLD server .*: the server asks for a password and none was given/, hint: /--old-password-file.*PGPASSFILE/ },
   { name: 'missing OLD database', args: (u) => ['check', '--old', withUrl(u.old, (x) => (x.pathname = '/no_such_db')), '--new', u.new], code: 1,
     error: /^check found 1 problem/, hint: /fix what is marked/ },
   { name: 'missing NEW database', args: (u) => ['init-new', '--old', u.old, '--new', withUrl(u.new, (x) => (x.pathname = '/no_such_db'))], code: 1,

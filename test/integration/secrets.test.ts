@@ -202,7 +202,8 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     } finally {
       await mover.end();
     }
-    expect(fdwmig(['cleanup', '--force'], noPgpass).code).toBe(0);
+    const cleaned = fdwmig(['cleanup', '--force', '--old-password-file', join(dir, 'old.pw')], noPgpass);
+    expect(cleaned.code, cleaned.out).toBe(0);
     expect((await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping`)).rows[0].n).toBe(0);
     for (const [command, out] of outputs.slice(-2)) expectNoSecret(out, command);
   });

@@ -117,6 +117,7 @@ describe('toConnectionError', () => {
     [databaseError({ message: 'database "db" does not exist', code: '3D000' }), 'database does not exist', 'create the database or fix its name in the URL'],
     [databaseError({ message: 'no pg_hba.conf entry for host', code: '28000' }), 'login rejected', 'pg_hba.conf on the OLD server'],
     [new Error('The server does not support SSL connections'), 'does not support SSL', 'sslmode=disable'],
+    [new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), 'asks for a password and none was given', '--old-password-file / FDWMIG_OLD_PASSWORD_FILE, or in PGPASSFILE'],
   ])('turns %s into a ConnectionError with a hint', (cause, reason, hint) => {
     const err = toConnectionError(cause, 'OLD', url);
     expect(err).toBeInstanceOf(ConnectionError);
