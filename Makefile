@@ -46,8 +46,9 @@ test-matrix: build
 lint: install
 	npx tsc -p tsconfig.json --noEmit
 
-# Performance against COPY and pg_dump on embedded servers (docs/BENCHMARKS.md), about 10 min
-# at the default scale; e.g. make bench BENCH_ARGS="--scale 2 --runs 1 --no-scale".
+# Performance against COPY and pg_dump on embedded servers (docs/BENCHMARKS.md): about 5 min at
+# the default scale on 2 cores, longer while it waits for a busy machine to quieten;
+# e.g. make bench BENCH_ARGS="--scale 2 --runs 1 --no-scale".
 BENCH_ARGS ?=
 bench: install
 	npm run bench -- $(BENCH_ARGS)

@@ -5,14 +5,14 @@
  * stdout; the figures to docs/BENCHMARKS.md. Exit 0 when every run completed and no write was
  * lost (targets missed are reported, not an error), 1 otherwise, 2 on bad options.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_DEFAULTS } from '../config/schema.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { createSchema, datasetShape, generateData, tableSizes } from './dataset.js';
 import { runCopyLine, runDumpLine, runFdwmigLine, type LineContext } from './lines.js';
 import { otherShare, QUIET_SHARE, sampleCpu, waitForQuiet } from './cpu-monitor.js';
 import { describeMachine } from './machine.js';
-import { EXPLANATION, renderMarkdown } from './markdown.js';
+import { EXPLANATION, keptTail, renderMarkdown } from './markdown.js';
 import { renderText, type Contention, type Report } from './report.js';
 import { createDatabase, dropDatabase, startBenchServers, withDb, type BenchServers } from './servers.js';
 import { summarize, type RunRecord, type ScaleRuns } from './summarize.js';
@@ -134,7 +134,8 @@ async function run(o: BenchOptions): Promise<number> {
     };
     process.stdout.write(o.json ? `${JSON.stringify({ ...report, runs: { base, big } }, null, 2)}\n` : renderText(report));
     if (o.docsPath) {
-      writeFileSync(o.docsPath, renderMarkdown(report, EXPLANATION));
+      const kept = keptTail(existsSync(o.docsPath) ? readFileSync(o.docsPath, 'utf8') : null);
+      writeFileSync(o.docsPath, renderMarkdown(report, EXPLANATION, kept));
       log(`wrote ${o.docsPath}`);
     }
     const failedRuns = notes.some((n) => n.includes('FAILED') || n.includes('did not complete'));

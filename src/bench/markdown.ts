@@ -15,7 +15,16 @@ export function reproduceCommand(r: Report): string {
   return `npm run bench -- ${args.join(' ')}`;
 }
 
-export function renderMarkdown(r: Report, explanation: string): string {
+/** Below this line BENCHMARKS.md is written by hand (analysis, findings) and kept by every run. */
+export const KEEP_MARKER = '<!-- Written by hand below this line; npm run bench keeps it. -->';
+
+/** The hand-written tail of an existing BENCHMARKS.md, marker included, or ''. */
+export function keptTail(existing: string | null): string {
+  const at = existing?.indexOf(KEEP_MARKER) ?? -1;
+  return at >= 0 ? existing!.slice(at) : '';
+}
+
+export function renderMarkdown(r: Report, explanation: string, kept = ''): string {
   const m = r.machine;
   const s = r.summary;
   const out = [
@@ -50,7 +59,7 @@ export function renderMarkdown(r: Report, explanation: string): string {
     `- fdwmig ${m.fdwmig} at commit ${m.commit}, Node.js ${m.node}`,
     ...Object.entries(m.tools).map(([k, v]) => `- ${k}: ${v}`),
     '', '## Reproduce', '', '```sh', reproduceCommand(r), '```', '');
-  return out.join('\n');
+  return out.join('\n') + (kept ? `\n${kept.trimEnd()}\n` : '');
 }
 
 /** What the benchmark measures and how, above the figures. */

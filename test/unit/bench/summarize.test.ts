@@ -51,3 +51,12 @@ describe('summarize', () => {
     expect(summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(1, { failure: 'x' }), load: null }]), null, {})).toBeNull();
   });
 });
+
+describe('BENCHMARKS.md', () => {
+  it('keeps the hand-written tail from the marker on', async () => {
+    const { KEEP_MARKER, keptTail } = await import('../../../src/bench/markdown.js');
+    expect(keptTail(null)).toBe('');
+    expect(keptTail('# Benchmarks\nold figures\n')).toBe('');
+    expect(keptTail(`# Benchmarks\nold figures\n${KEEP_MARKER}\n## Analysis\nkept\n`)).toBe(`${KEEP_MARKER}\n## Analysis\nkept\n`);
+  });
+});
