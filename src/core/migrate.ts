@@ -6,7 +6,8 @@
 import pLimit from 'p-limit';
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import { FdwmigError, StateError } from '../errors.js';
+import { selectionError } from '../config/selection.js';
+import { ConfigError, FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../exec/batch-store.js';
 import { canUseReplicaRole, prepareMoverSession } from '../exec/mover-session.js';
 import { moveTable } from '../exec/move-table.js';
@@ -96,6 +97,9 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
       throw new StateError('another fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C lets it finish its batch) and re-run' });
     }
     const served = await requireInitialized(config, controlOld, controlNew);
+    // A typo in --tables would otherwise move nothing and "succeed".
+    const unknown = selectionError(served, { tables: config.tables, excludeTables: config.excludeTables }, 'NEW');
+    if (unknown.error) throw new ConfigError(unknown.error.message.replace('no such table on NEW', 'not a table init-new set up'), { hint: unknown.error.hint });
     const wanted = new Set(served.map((t) => `${t.schema}.${t.name}`));
     const selected = new Set((config.tables?.length ? config.tables : [...wanted]).filter((t) => !(config.excludeTables ?? []).includes(t)));
     const oldModel = await introspectDatabase(controlOld, { skipSchemas: [config.stateSchema] });

@@ -15,7 +15,8 @@ export function oldEndpointFromUrl(url: string): OldEndpoint {
     host: u.host ?? 'localhost',
     port: u.port ?? 5432,
     dbname: u.database ?? u.user ?? 'postgres',
-    user: u.user ?? 'postgres',
+    // As libpq and node-postgres do for a URL without a user.
+    user: u.user ?? process.env.PGUSER ?? process.env.USER ?? 'postgres',
     password: u.password ?? null,
     libpqOptions,
   };

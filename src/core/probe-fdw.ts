@@ -6,6 +6,7 @@ import type { Queryable } from '../exec/queryable.js';
 import { isDatabaseError } from '../errors.js';
 import { ident, literal, optionList } from '../sql/quote.js';
 import type { OldEndpoint } from '../plan/plan-init-new.js';
+import { runSecretDdl } from '../exec/secret-ddl.js';
 
 const PROBE = 'fdwmig_probe';
 
@@ -18,7 +19,7 @@ export async function probeFdwReach(newDb: Queryable, old: OldEndpoint): Promise
       host: old.host, port: String(old.port), dbname: old.dbname, ...old.libpqOptions })})`);
     const mapping = [`user ${literal(old.user)}`];
     if (old.password !== null) mapping.push(`password ${literal(old.password)}`);
-    await newDb.query(`CREATE USER MAPPING FOR CURRENT_USER SERVER ${ident(PROBE)} OPTIONS (${mapping.join(', ')})`);
+    await runSecretDdl(newDb, `CREATE USER MAPPING FOR CURRENT_USER SERVER ${ident(PROBE)} OPTIONS (${mapping.join(', ')})`);
     await newDb.query(`CREATE FOREIGN TABLE pg_temp.${ident(PROBE)} (one int) SERVER ${ident(PROBE)}
       OPTIONS (schema_name 'pg_catalog', table_name 'pg_database')`);
     // Any column list would do; counting rows reads through the connection without decoding.

@@ -3,10 +3,32 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 
-/** Pipes rows from src to dst; resolves to the number of rows dst received. */
+/**
+ * Pipes rows from src to dst; resolves to the number of rows dst received. A connection that
+ * dies mid-COPY (a server's immediate shutdown) does not always end the COPY streams by itself;
+ * losing either client destroys both streams, so the pipe always settles.
+ */
 export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Client, copyInSql: string): Promise<number> {
   const out = src.query(copyStreams.to(copyOutSql));
   const into = dst.query(copyStreams.from(copyInSql));
-  await pipeline(out, into);
-  return into.rowCount ?? 0;
+  const gone = (which: string) => () => {
+    const err = new Error(`connection lost during COPY (${which})`);
+    out.destroy(err);
+    into.destroy(err);
+  };
+  const onSrc = gone('source');
+  const onDst = gone('destination');
+  for (const [c, f] of [[src, onSrc], [dst, onDst]] as const) {
+    c.once('end', f);
+    c.once('error', f);
+  }
+  try {
+    await pipeline(out, into);
+    return into.rowCount ?? 0;
+  } finally {
+    for (const [c, f] of [[src, onSrc], [dst, onDst]] as const) {
+      c.removeListener('end', f);
+      c.removeListener('error', f);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { PgError, isDatabaseError } from '../errors.js';
 import type { Plan, Step } from '../plan/step.js';
 import { crashPoint } from './crash-points.js';
 import type { Queryable } from './queryable.js';
+import { runSecretDdl } from './secret-ddl.js';
 
 const LOCK_NOT_AVAILABLE = '55P03';
 /** The server picked this step as a deadlock victim and rolled it back whole: safe to retry. */
@@ -28,7 +29,9 @@ async function runStepOnce(db: Queryable, s: Step, lockTimeoutMs: number): Promi
     if (s.takesLocks) await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
     for (const [i, stmt] of statements.entries()) {
       const last = i === statements.length - 1;
-      await db.query(stmt, last && s.params ? [...s.params] : undefined);
+      // A statement whose executed text differs from the printed one holds a secret.
+      if (s.secretSql && stmt !== s.sql[i]) await runSecretDdl(db, stmt);
+      else await db.query(stmt, last && s.params ? [...s.params] : undefined);
     }
     await db.query('COMMIT');
   } catch (err) {

@@ -66,7 +66,7 @@ export const migrateCommand: CommandModule = {
           process.removeListener('SIGTERM', onSigint);
         }
         if (config.json) ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'summary', ...result }))}\n`);
-        else if (config.dryRun) ctx.io.stdout(`move order (referencing tables first): ${result.order.join(', ')}\n-- dry run: nothing was moved\n`);
+        else if (config.dryRun) ctx.io.stdout('-- dry run: nothing was moved\n');
         else ctx.io.stdout(renderSummary(result));
         const bad = result.tables.filter((t) => t.status !== 'moved');
         if (bad.length) {

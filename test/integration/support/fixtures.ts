@@ -25,11 +25,11 @@ export function testDeps(): CoreDeps & { lines: string[] } {
 /** A fingerprint of NEW's catalog: any DDL changes it. */
 export async function catalogFingerprint(db: pg.Client): Promise<string> {
   const r = await db.query(`SELECT
-    (SELECT string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text, ',' ORDER BY 1) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')) AS rels,
-    (SELECT string_agg(conname, ',' ORDER BY 1) FROM pg_constraint) AS cons,
+    (SELECT string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text, ',' ORDER BY n.nspname || '.' || c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')) AS rels,
+    (SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint) AS cons,
     (SELECT count(*) FROM pg_foreign_server) AS servers,
     (SELECT count(*) FROM pg_extension) AS exts,
-    (SELECT string_agg(sequencename || '=' || coalesce(last_value::text, '-'), ',' ORDER BY 1) FROM pg_sequences) AS seqs`);
+    (SELECT string_agg(sequencename || '=' || coalesce(last_value::text, '-'), ',' ORDER BY sequencename) FROM pg_sequences) AS seqs`);
   return JSON.stringify(r.rows[0]);
 }
 
