@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
 import { ConfigError, FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../exec/batch-store.js';
+import { closeClient } from '../exec/connect.js';
 import { canUseReplicaRole, prepareMoverSession } from '../exec/mover-session.js';
 import { moveTable } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
@@ -65,7 +66,7 @@ async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps
     pids.add(pid);
     return {
       old: oldDb, new: newDb,
-      close: async () => { pids.delete(pid); await Promise.all([oldDb.end().catch(() => undefined), newDb.end().catch(() => undefined)]); },
+      close: async () => { pids.delete(pid); await Promise.all([closeClient(oldDb), closeClient(newDb)]); },
     };
   } catch (err) {
     await oldDb.end().catch(() => undefined);
@@ -120,8 +121,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
       : null;
     return { tables: results, seconds: (Date.now() - t0) / 1000, rows: results.reduce((a, r) => a + r.rows, 0), finalized, order: order.sequence };
   } finally {
-    await controlNew.end().catch(() => undefined);
-    await controlOld.end().catch(() => undefined);
+    await Promise.all([closeClient(controlNew), closeClient(controlOld)]);
   }
 }
 

@@ -31,3 +31,16 @@ export async function withClient<T>(url: string, which: ServerSide, fn: (c: pg.C
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Closes a client without ever waiting long: after a server crash end() can wait for a goodbye
+ * the socket will never carry, so after a bound the socket is destroyed.
+ */
+export async function closeClient(c: pg.Client, boundMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = c.end().then(() => true, () => true);
+  const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), boundMs); });
+  const ok = await Promise.race([ended, late]);
+  clearTimeout(timer);
+  if (!ok) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}

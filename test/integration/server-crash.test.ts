@@ -21,7 +21,11 @@ function runMigrate(urls: { oldUrl: string; newUrl: string }) {
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const done = new Promise<{ code: number | null; out: string }>((r) => child.on('close', (code) => r({ code, out })));
+  // Bounded: a migrate that never exits fails the test with what it printed, instead of hanging it.
+  const done = new Promise<{ code: number | null; out: string }>((r) => {
+    const timer = setTimeout(() => { out += '\n[test: no exit after 60 s, killed]'; child.kill('SIGKILL'); }, 60_000);
+    child.on('close', (code) => { clearTimeout(timer); r({ code, out }); });
+  });
   return { done, output: () => out };
 }
 
