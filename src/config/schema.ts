@@ -9,6 +9,7 @@ export const CONFIG_DEFAULTS = {
   batchSize: 5000,
   concurrency: 2,
   drainTimeoutMs: 30_000,
+  maxRowsPerSecond: 0,
   finalize: true,
   /** Headroom added to each sequence on NEW so values taken on OLD during the switch never collide. */
   sequenceGap: 10_000,
@@ -72,6 +73,11 @@ export const ConfigSchema = z
      * deferred (both copies kept) and retried; see docs/PROTOCOL.md.
      */
     drainTimeoutMs: wholeNumber(1).default(CONFIG_DEFAULTS.drainTimeoutMs),
+    /**
+     * Caps each table's move at this many rows per second (0: no cap), trading move time for
+     * the application's latency while rows move.
+     */
+    maxRowsPerSecond: wholeNumber(0).default(CONFIG_DEFAULTS.maxRowsPerSecond),
     /** migrate finishes with finalize (FKs re-added and validated, sequences synced). */
     finalize: z.boolean().default(CONFIG_DEFAULTS.finalize),
     /** Amount added to each sequence value when it is carried over to NEW. */

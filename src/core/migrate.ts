@@ -153,7 +153,7 @@ async function moveAll(
       });
       const outcome = await moveTable(context(conns), context(copyConns),
         {
-          batchSize: config.batchSize, signal: deps.signal,
+          batchSize: config.batchSize, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal,
           onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
           onNote: (m) => deps.log({ level: 'warn', message: m }),
         });

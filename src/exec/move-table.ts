@@ -20,6 +20,8 @@ export interface TableProgress {
 
 export interface MoveTableOptions {
   batchSize: number;
+  /** Rows per second this table may move at most; 0 for no cap. */
+  maxRowsPerSecond?: number;
   signal?: AbortSignal;
   onBatch?: (p: TableProgress) => void;
   onNote?: (message: string) => void;
@@ -73,8 +75,16 @@ export async function moveTable(ctx: MoveContext, copier: MoveContext, o: MoveTa
       moved += await p;
       o.onBatch?.({ moved, total: Math.max(total, moved) });
     };
+    const startedAt = Date.now();
+    const movedAtStart = moved;
+    const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     try {
       for (;;) {
+        if (o.maxRowsPerSecond) {
+          // Wait until the rows moved so far in this pass fit the cap.
+          const due = startedAt + ((moved - movedAtStart) / o.maxRowsPerSecond) * 1000;
+          if (due > Date.now()) await sleep(due - Date.now());
+        }
         if (o.signal?.aborted) {
           await settle();
           return { status: 'stopped', moved };

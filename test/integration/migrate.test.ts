@@ -130,3 +130,23 @@ describe('migrate: tables without a primary key', () => {
     expect((await db.new.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(10);
   });
 });
+
+describe('migrate --max-rows-per-second', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await freshDatabases('migrate_cap');
+    await db.old.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 3000) g`);
+    await db.new.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
+    await runInitNew(await configFor(db), testDeps());
+  });
+  afterAll(async () => db?.drop());
+
+  it('spreads the move out to the cap, and still moves every row', async () => {
+    const t0 = Date.now();
+    const r = await runMigrate(await configFor(db, { batchSize: 500, maxRowsPerSecond: 2000 }), testDeps());
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.tables[0]).toMatchObject({ status: 'moved', rows: 3000 });
+    // Six batches of 500 at 2000 rows/s: the last may start only 1.25 s after the first.
+    expect(seconds).toBeGreaterThanOrEqual(1.2);
+  });
+});

@@ -5,7 +5,7 @@ import { runMigrate, type MigrateResult } from '../../core/migrate.js';
 import { FdwmigError } from '../../errors.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
-import { describeWithDefault, parsePositiveInt } from '../options.js';
+import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressView } from '../progress.js';
 
 const EXAMPLES = `
@@ -43,6 +43,7 @@ export const migrateCommand: CommandModule = {
       .option('--exclude-tables <schema.table...>', 'leave these tables for later (default: none)')
       .option('--drain-timeout-ms <ms>', describeWithDefault('wait for old snapshots on NEW before a batch is deferred', 'drainTimeoutMs'), parsePositiveInt('--drain-timeout-ms'))
       .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for fdwmig\'s writes that could wait on the application', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
+      .option('--max-rows-per-second <n>', describeWithDefault('cap on each table\'s rows moved per second (0: none), to spare the application\'s latency', 'maxRowsPerSecond'), parseNonNegativeInt('--max-rows-per-second'))
       .option('--no-finalize', 'leave FKs off and sequences as they are at the end')
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {
