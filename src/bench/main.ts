@@ -16,6 +16,7 @@ import { EXPLANATION, keptTail, renderMarkdown } from './markdown.js';
 import { renderText, type Contention, type Report } from './report.js';
 import { createDatabase, dropDatabase, startBenchServers, withDb, type BenchServers } from './servers.js';
 import { summarize, type RunRecord, type ScaleRuns } from './summarize.js';
+import { runSwitchoverLine } from './switchover-line.js';
 import { findTool, missingTools, toolMajor } from './tools.js';
 
 const OLD_MAJOR = 13;
@@ -69,7 +70,7 @@ async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): 
   }
 }
 
-interface Lines { dump: boolean; load: boolean }
+interface Lines { dump: boolean; load: boolean; switchover: boolean }
 
 async function measureScale(servers: BenchServers, o: BenchOptions, scale: number, count: number, lines: Lines, notes: string[]): Promise<ScaleRuns> {
   log(`generating pgbench scale ${scale} on OLD`);
@@ -96,7 +97,9 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
       const dump = lines.dump ? (await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null : null;
       const fdwmig = await fdwmigLine(`${tag} fdwmig`, false);
       const load = lines.load ? await fdwmigLine(`${tag} fdwmig under load`, true) : null;
-      runs.push({ copy, dump, fdwmig, load });
+      const switchover = lines.switchover ? await attempt(`${tag} replicate switchover under an application load`, notes, () => runSwitchoverLine(servers, scale, log)) : null;
+      if (switchover && switchover.problems.length) notes.push(`${tag} replicate switchover FAILED its checks: ${switchover.problems.slice(0, 5).join('; ')}`);
+      runs.push({ copy, dump, fdwmig, load, switchover });
     }
   } finally {
     await dropDatabase(servers.old, tpl.name).catch(() => undefined);
@@ -121,8 +124,8 @@ async function run(o: BenchOptions): Promise<number> {
   process.once('SIGINT', onSigint);
   try {
     const machine = await describeMachine(servers, tools);
-    const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, load: !loadMissing }, notes);
-    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, load: false }, notes);
+    const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, load: !loadMissing, switchover: true }, notes);
+    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, load: false, switchover: false }, notes);
     const summary = summarize(base, big, { load: loadMissing ?? undefined });
     if (!summary) {
       process.stderr.write(`no run of both copy and fdwmig completed, so there is nothing to compare:\n${notes.join('\n')}\n`);

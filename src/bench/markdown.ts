@@ -1,5 +1,5 @@
 /** docs/BENCHMARKS.md: the latest figures, the machine, and how to reproduce them. */
-import { contentionNote, lineRows, loadBasis, loadRows, tableNotes, targetMark, type Report } from './report.js';
+import { contentionNote, lineRows, loadBasis, loadRows, switchoverLine, tableNotes, targetMark, type Report } from './report.js';
 
 function table(header: string[], rows: string[][]): string {
   const esc = (c: string) => c.replaceAll('|', '\\|');
@@ -50,6 +50,8 @@ export function renderMarkdown(r: Report, explanation: string, kept = ''): strin
       `Figures: ${loadBasis(r)}; a transaction counts in the phase in which it started. Failed: transactions rolled back after ${'pgbench\'s'} retries; retried: committed after at least one serialization failure or deadlock. ` +
         `pgbench errors (clients aborted): ${s.load.errors.length ? s.load.errors.slice(0, 5).join('; ') : 'none'}.`);
   }
+  const sw = switchoverLine(r);
+  if (sw) out.push('', '### Replication switchover', '', `${sw.charAt(0).toUpperCase()}${sw.slice(1)}.`);
   out.push('', '### Targets', '', table(['target', 'goal', 'measured', 'result'], s.targets.map((t) => [t.name, t.goal, t.value, targetMark(t.met)])));
   out.push('', ...[...r.notes, contentionNote(r.contention)].map((n) => `- ${n}`));
   out.push('', '## Machine', '',
@@ -90,5 +92,13 @@ fresh NEW database, after a CHECKPOINT on both servers.
    (1.0 is linear), and the peak RSS of every fdwmig process (ru_maxrss, written by the child on
    exit), never the servers'.
 
-Replication switchover (issue 7, point 6) is not measured: the replication mode is not built.
+6. **replication switchover** (issue 7, point 6), at 1x only: on fresh databases of the same
+   servers, a bank-transfer application (src/dev/workload.ts, 2 clients, as its own login role,
+   10 000 accounts per unit of scale) writes to OLD while \`replicate start --snapshot\` copies
+   and streams to NEW; once the status says streaming and 2 s more have passed,
+   \`replicate switchover --app-roles <that role>\` (its defaults: \`--max-lag 1048576\`) runs.
+   Measured: how long writes on OLD were refused, from the first refusing statement until NEW
+   was ready (subscription dropped; verify afterwards is not in it), as switchover reports it;
+   checked: verify finds no difference and, on NEW, every balance equals its start plus its
+   ledger. Replication is then cleaned up and the databases dropped.
 `;

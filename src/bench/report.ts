@@ -75,6 +75,17 @@ export function tableNotes(r: Report): string[] {
   return out;
 }
 
+/** The switchover line in one sentence, or null when it did not complete. */
+export function switchoverLine(r: Report): string | null {
+  const sw = r.summary.switchover;
+  if (!sw) return null;
+  return `replicate switchover (after replicate start --snapshot, while an application role writes to OLD with 2 clients, ${int(sw.accounts)} accounts): ` +
+    `writes on OLD refused for ${f(sw.writesRefusedMs / 1000, 2)} s, median of ${sw.runs} run(s) (${sw.allMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}); ` +
+    `inside the pause: ${sw.steps.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join('; ')}; ` +
+    `the application committed ${int(sw.transactions)} transactions and saw ${int(sw.refused)} write(s) refused; ` +
+    (sw.problems.length ? `PROBLEMS: ${sw.problems.slice(0, 5).join('; ')}` : 'verify and the workload invariant found no difference');
+}
+
 /** Which runs the load figures come from. */
 export function loadBasis(r: Report): string {
   const l = r.summary.load;
@@ -110,6 +121,8 @@ export function renderText(r: Report): string {
     lines.push(pad(loadRows(r), ['phase', 'seconds', 'tps', 'p50', 'p99', 'failed', 'retried']));
     if (s.load.errors.length) lines.push(`  pgbench errors: ${s.load.errors.slice(0, 5).join(' | ')}`);
   }
+  const sw = switchoverLine(r);
+  if (sw) lines.push('', sw);
   lines.push('', 'targets:');
   for (const t of s.targets) lines.push(`  ${targetMark(t.met).padEnd(8)} ${t.name} ${t.goal}: ${t.value}`);
   if (s.invariantProblems.length) lines.push(`  invariant problems: ${s.invariantProblems.slice(0, 5).join('; ')}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FdwmigLineResult } from '../../../src/bench/lines.js';
 import type { PhaseStats } from '../../../src/bench/load-phases.js';
 import { summarize, type ScaleRuns } from '../../../src/bench/summarize.js';
+import type { SwitchoverLineResult } from '../../../src/bench/switchover-line.js';
 
 const phase = (p99Ms: number): PhaseStats => ({ seconds: 10, committed: 100, tps: 10, p50Ms: 1, p99Ms, failed: 0, retried: 0 });
 
@@ -34,8 +35,29 @@ describe('summarize', () => {
       'p99 during move / p99 after': true,
       'lost writes (pgbench invariant)': true,
       'peak RSS of fdwmig': true,
-      'replication switchover': null,
+      'replication switchover: writes refused': false,
     });
+  });
+
+  it('takes the median of the switchover pauses and judges them against 2 s', () => {
+    const sw = (ms: number, problems: string[] = []): SwitchoverLineResult => ({
+      writesRefusedMs: ms, timeline: [{ step: 'refuse writes', ms: ms / 2 }, { step: 'drop the subscription', ms: ms / 2 }],
+      accounts: 10_000, transactions: 500, refused: 2, verifyOk: true, invariantOk: problems.length === 0, problems,
+    });
+    const runs = (a: number, b: number, c: number) => base([
+      { copy: 10, dump: null, fdwmig: fdwmig(13), load: null, switchover: sw(a) },
+      { copy: 10, dump: null, fdwmig: fdwmig(13), load: null, switchover: sw(b) },
+      { copy: 10, dump: null, fdwmig: fdwmig(13), load: null, switchover: sw(c) },
+    ]);
+    const s = summarize(runs(400, 3000, 600), null, {})!;
+    expect(s.switchover).toMatchObject({ writesRefusedMs: 600, allMs: [400, 3000, 600], runs: 3, problems: [] });
+    expect(s.switchover!.steps).toEqual([{ step: 'refuse writes', ms: 300 }, { step: 'drop the subscription', ms: 300 }]);
+    const t = s.targets.find((x) => x.name === 'replication switchover: writes refused')!;
+    expect(t).toMatchObject({ goal: '< 2 s', value: '0.60 s (median of 3 run(s))', met: true });
+    const slow = summarize(runs(2500, 1000, 2100), null, {})!;
+    expect(slow.targets.find((x) => x.name === 'replication switchover: writes refused')!.met).toBe(false);
+    const skipped = summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(13), load: null }]), null, { switchover: 'not run' })!;
+    expect(skipped.targets.find((x) => x.name === 'replication switchover: writes refused')).toMatchObject({ met: null, value: 'not measured: not run' });
   });
 
   it('reports a broken invariant, a large RSS and a load line where migrate never completed', () => {
