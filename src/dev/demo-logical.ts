@@ -5,9 +5,8 @@
  * shop_app's writes on OLD for a moment, lets NEW catch up, syncs sequences and verifies;
  * `replicate cleanup` removes what is left. Servers are removed at the end, also on Ctrl-C.
  */
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { main } from '../cli/main.js';
+import { shopSql, withDb } from './demo-db.js';
 import type { CliIo } from '../cli/context.js';
 import { startTestCluster, type Cluster } from './cluster-provider.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from './workload.js';
@@ -25,20 +24,6 @@ const APP_PASSWORD = 'shop-app-demo';
 const ACCOUNTS_PER_SCALE = 5000;
 /** What the write refusal does to the application: a read-only error or an ended session. */
 const EXPECTED = /^(25006|57P01) |^ ?(Connection terminated|Client has encountered a connection error)/;
-
-function shopSql(name: string, scale: number): string {
-  return readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8').replaceAll('$SCALE', String(scale));
-}
-
-async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function cli(io: CliIo, args: string[]): Promise<number> {
   io.stdout(`\n$ fdwmig ${args.filter((a) => !/^postgres(ql)?:/.test(a)).join(' ')}\n`);

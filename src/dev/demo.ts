@@ -4,9 +4,8 @@
  * the application's view through NEW, and removes the servers at the end (also on Ctrl-C).
  * With `keep`, the servers stay up for a look around (src/dev/demo-state.ts records them).
  */
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { main } from '../cli/main.js';
+import { shopSql, withDb } from './demo-db.js';
 import type { CliIo } from '../cli/context.js';
 import { FdwmigError } from '../errors.js';
 import { startTestCluster } from './cluster-provider.js';
@@ -25,20 +24,6 @@ export interface DemoOptions {
 
 const TABLES = ['categories', 'customers', 'products', 'orders', 'order_lines', 'accounts', 'ledger'];
 const ACCOUNTS_PER_SCALE = 5000;
-
-function shopSql(name: string, scale: number): string {
-  return readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8').replaceAll('$SCALE', String(scale));
-}
-
-async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function counts(url: string): Promise<Record<string, number>> {
   return withDb(url, async (c) => {

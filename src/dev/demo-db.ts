@@ -1,0 +1,19 @@
+/** Small helpers shared by the demos (src/dev/demo.ts, src/dev/demo-logical.ts). */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+
+/** A demo SQL file from sql/demo/, with $SCALE substituted. */
+export function shopSql(name: string, scale: number): string {
+  return readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8').replaceAll('$SCALE', String(scale));
+}
+
+/** Runs fn on a fresh connection to url and always closes it. */
+export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
