@@ -1,4 +1,4 @@
-/** Small helpers shared by the demos (src/dev/demo.ts, src/dev/demo-logical.ts). */
+/** Small connection and SQL-file helpers shared by the demos and the integration tests. */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 

@@ -5,12 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runInitNew } from '../../src/core/init-new.js';
 import { runMigrate } from '../../src/core/migrate.js';
-import { freshDatabases, type DbPair } from './support/databases.js';
+import { freshDatabases, type DbPair, withDb } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 import { databaseFingerprint, firstDifference } from './support/fingerprint.js';
 
@@ -38,16 +37,6 @@ async function cleanup(urls: Urls, extra: string[] = []) {
   return { code, out };
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 function onDatabase(adminUrl: string, name: string): string {
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
@@ -72,7 +61,7 @@ describe('cleanup killed -9 after each step of its plan', () => {
       // The template's last session may still be exiting just after its client closed.
       for (let attempt = 0; ; attempt++) {
         try {
-          await withClient(admin, (c) => c.query(`CREATE DATABASE "${names[side]}" TEMPLATE "${templates[side]}"`));
+          await withDb(admin, (c) => c.query(`CREATE DATABASE "${names[side]}" TEMPLATE "${templates[side]}"`));
           break;
         } catch (err) {
           if (attempt > 50 || (err as { code?: string }).code !== '55006') throw err;
@@ -82,14 +71,14 @@ describe('cleanup killed -9 after each step of its plan', () => {
       made.push({ admin, name: names[side] });
     }
     const urls = { oldUrl: onDatabase(inject('oldAdminUrl'), names.old), newUrl: onDatabase(inject('newAdminUrl'), names.new) };
-    await withClient(urls.newUrl, (c) => c.query(`UPDATE fdwmig.migration SET old_identity = replace(old_identity, $1, $2)`,
+    await withDb(urls.newUrl, (c) => c.query(`UPDATE fdwmig.migration SET old_identity = replace(old_identity, $1, $2)`,
       [`db=${templates.old}`, `db=${names.old}`]));
     return urls;
   }
 
   const fingerprints = async (urls: Urls) => ({
-    old: await withClient(urls.oldUrl, (c) => databaseFingerprint(c)),
-    new: await withClient(urls.newUrl, (c) => databaseFingerprint(c)),
+    old: await withDb(urls.oldUrl, (c) => databaseFingerprint(c)),
+    new: await withDb(urls.newUrl, (c) => databaseFingerprint(c)),
   });
 
   beforeAll(async () => {
@@ -112,7 +101,7 @@ describe('cleanup killed -9 after each step of its plan', () => {
     reference = await fingerprints(urls);
   });
   afterAll(async () => {
-    for (const { admin, name } of made) await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    for (const { admin, name } of made) await withDb(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     await db?.drop();
   });
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCheck, type Finding } from '../../src/core/check.js';
 import { runCleanup } from '../../src/core/cleanup.js';
 import { runInitNew } from '../../src/core/init-new.js';
-import { freshDatabases, type DbPair } from './support/databases.js';
+import { freshDatabases, type DbPair, runSql } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 
 const SUFFIX = randomBytes(3).toString('hex');
@@ -24,16 +24,6 @@ function asRole(url: string, role: string): string {
   u.username = encodeURIComponent(role);
   u.password = PASSWORD;
   return u.toString();
-}
-
-async function asAdmin(url: string, sql: string): Promise<void> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 /** The SQL of each error's hint, per server: `on OLD: GRANT ...` (the first alternative). */
@@ -55,16 +45,16 @@ describe('fdwmig as plain roles: check names each GRANT, and with them init-new 
     await applyFixture(db.old, 'features');
     await applyFixture(db.old, 'features-data');
     await applyFixture(db.new, 'features');
-    await asAdmin(inject('oldAdminUrl'), `CREATE ROLE "${OLD_ROLE}" LOGIN PASSWORD '${PASSWORD}'`);
-    await asAdmin(inject('newAdminUrl'), `CREATE ROLE "${NEW_ROLE}" LOGIN PASSWORD '${PASSWORD}'`);
+    await runSql(inject('oldAdminUrl'), `CREATE ROLE "${OLD_ROLE}" LOGIN PASSWORD '${PASSWORD}'`);
+    await runSql(inject('newAdminUrl'), `CREATE ROLE "${NEW_ROLE}" LOGIN PASSWORD '${PASSWORD}'`);
     // What needs a superuser on NEW, done by an administrator beforehand.
     await db.new.query(`CREATE EXTENSION postgres_fdw`);
     urls = { oldUrl: asRole(db.oldUrl, OLD_ROLE), newUrl: asRole(db.newUrl, NEW_ROLE) };
   });
   afterAll(async () => {
     await db?.drop();
-    await asAdmin(inject('oldAdminUrl'), `DROP ROLE IF EXISTS "${OLD_ROLE}"`).catch(() => undefined);
-    await asAdmin(inject('newAdminUrl'), `DROP ROLE IF EXISTS "${NEW_ROLE}"`).catch(() => undefined);
+    await runSql(inject('oldAdminUrl'), `DROP ROLE IF EXISTS "${OLD_ROLE}"`).catch(() => undefined);
+    await runSql(inject('newAdminUrl'), `DROP ROLE IF EXISTS "${NEW_ROLE}"`).catch(() => undefined);
   });
 
   it('check names every missing privilege with a GRANT to paste; after them, check passes', async () => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freshDatabases, type DbPair } from './support/databases.js';
+import { freshDatabases, type DbPair, runSql } from './support/databases.js';
 import { applyFixture } from './support/fixtures.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
@@ -35,16 +35,6 @@ function expectNoSecret(text: string, where: string): void {
   for (const form of [...forms(OLD_PW), ...forms(NEW_PW)]) expect(text.includes(form), `${where} shows a password:\n${text}`).toBe(false);
   // A distinctive fragment too, in case of some other encoding.
   expect(text.includes(`rd "q" ü`) || text.includes(`w'rd ü&x`), `${where}:\n${text}`).toBe(false);
-}
-
-async function asAdmin(url: string, sql: string): Promise<void> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -77,8 +67,8 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     await applyFixture(db.old, 'features');
     await applyFixture(db.old, 'features-data');
     await applyFixture(db.new, 'features');
-    await asAdmin(inject('oldAdminUrl'), `CREATE ROLE "${OLD_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(OLD_PW)}`);
-    await asAdmin(inject('newAdminUrl'), `CREATE ROLE "${NEW_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(NEW_PW)}; CREATE ROLE "${APP_ROLE}" LOGIN PASSWORD 'app-pw'`);
+    await runSql(inject('oldAdminUrl'), `CREATE ROLE "${OLD_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(OLD_PW)}`);
+    await runSql(inject('newAdminUrl'), `CREATE ROLE "${NEW_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(NEW_PW)}; CREATE ROLE "${APP_ROLE}" LOGIN PASSWORD 'app-pw'`);
     await db.new.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO "${APP_ROLE}"`);
     dir = mkdtempSync(join(tmpdir(), 'fdwmig-secrets-'));
     const old = new URL(db.oldUrl);
@@ -97,8 +87,8 @@ describe('secrets: never printed, never in the state, in the user mapping until 
   afterAll(async () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
     await db?.drop();
-    await asAdmin(inject('oldAdminUrl'), `DROP ROLE IF EXISTS "${OLD_ROLE}"`).catch(() => undefined);
-    await asAdmin(inject('newAdminUrl'), `DROP ROLE IF EXISTS "${NEW_ROLE}"; DROP ROLE IF EXISTS "${APP_ROLE}"`).catch(() => undefined);
+    await runSql(inject('oldAdminUrl'), `DROP ROLE IF EXISTS "${OLD_ROLE}"`).catch(() => undefined);
+    await runSql(inject('newAdminUrl'), `DROP ROLE IF EXISTS "${NEW_ROLE}"; DROP ROLE IF EXISTS "${APP_ROLE}"`).catch(() => undefined);
   });
 
   it('passwords inline in the URLs are masked in config, check and their errors', () => {

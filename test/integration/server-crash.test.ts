@@ -10,6 +10,7 @@ import { startTestCluster, type Cluster } from '../../src/dev/cluster-provider.j
 import { BANK_SCHEMA, bankData } from '../../src/dev/workload.js';
 import { runInitNew } from '../../src/core/init-new.js';
 import { inject } from 'vitest';
+import { runSql } from './support/databases.js';
 import { configFor, tableDigest, testDeps } from './support/fixtures.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
@@ -29,16 +30,6 @@ function runMigrate(urls: { oldUrl: string; newUrl: string }) {
   return { done, output: () => out };
 }
 
-async function query(url: string, sql: string) {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move', (victim) => {
   let oldC: Cluster;
   let newC: Cluster;
@@ -49,8 +40,8 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
       startTestCluster({ major: inject('newMajor'), name: 'crash-new' }),
     ]);
     urls = { oldUrl: oldC.url(), newUrl: newC.url() };
-    await query(urls.oldUrl, BANK_SCHEMA + bankData(ACCOUNTS) + `INSERT INTO ledger (account_id, delta) SELECT g, 1 FROM generate_series(1, ${ACCOUNTS}) g`);
-    await query(urls.newUrl, BANK_SCHEMA);
+    await runSql(urls.oldUrl, BANK_SCHEMA + bankData(ACCOUNTS) + `INSERT INTO ledger (account_id, delta) SELECT g, 1 FROM generate_series(1, ${ACCOUNTS}) g`);
+    await runSql(urls.newUrl, BANK_SCHEMA);
     await runInitNew(await configFor(urls), testDeps());
   });
   afterAll(async () => {
@@ -66,7 +57,7 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
     // Crash once rows are moving: wait until a few batches have moved.
     for (let i = 0; i < 400; i++) {
       await new Promise((r) => setTimeout(r, 25));
-      const moved = await query(urls.newUrl, `SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`).catch(() => [{ n: 0 }]);
+      const moved = await runSql(urls.newUrl, `SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`).catch(() => [{ n: 0 }]);
       if (moved[0].n >= 3) break;
     }
     const cluster = victim === 'NEW' ? newC : oldC;
@@ -89,6 +80,6 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
     } finally {
       await n.end();
     }
-    expect((await query(urls.oldUrl, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`))[0].n).toBe('0');
+    expect((await runSql(urls.oldUrl, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`))[0].n).toBe('0');
   });
 });

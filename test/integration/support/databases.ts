@@ -5,6 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { withDb } from '../../../src/dev/demo-db.js';
+
+export { withDb };
+
+/** Runs SQL on a fresh connection to url and closes it; resolves to the rows. */
+export async function runSql(url: string, sql: string): Promise<Record<string, any>[]> {
+  return withDb(url, async (c) => (await c.query(sql)).rows);
+}
 
 export interface DbPair {
   oldUrl: string;
@@ -18,16 +26,6 @@ function withDatabase(adminUrl: string, name: string): string {
   const u = new URL(adminUrl);
   u.pathname = `/${encodeURIComponent(name)}`;
   return u.toString();
-}
-
-async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /**
@@ -49,8 +47,8 @@ export async function freshDatabases(label: string): Promise<DbPair> {
   const name = `${label}_${randomBytes(4).toString('hex')}`.toLowerCase();
   const oldAdmin = inject('oldAdminUrl');
   const newAdmin = inject('newAdminUrl');
-  await admin(oldAdmin, (c) => c.query(`CREATE DATABASE "${name}"`));
-  await admin(newAdmin, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await withDb(oldAdmin, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await withDb(newAdmin, (c) => c.query(`CREATE DATABASE "${name}"`));
   const oldUrl = withDatabase(oldAdmin, name);
   const newUrl = withDatabase(newAdmin, name);
   const oldC = new pg.Client(oldUrl);
@@ -65,8 +63,8 @@ export async function freshDatabases(label: string): Promise<DbPair> {
     drop: async () => {
       await oldC.end().catch(() => undefined);
       await newC.end().catch(() => undefined);
-      await admin(oldAdmin, (c) => dropDatabase(c, name));
-      await admin(newAdmin, (c) => dropDatabase(c, name));
+      await withDb(oldAdmin, (c) => dropDatabase(c, name));
+      await withDb(newAdmin, (c) => dropDatabase(c, name));
     },
   };
 }
