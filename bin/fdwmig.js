@@ -2,4 +2,8 @@
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (the prepare script).
 import { main } from '../dist/cli/main.js';
 
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// Once main() has returned, nothing is left to do: a socket a crashed server never closed must
+// not keep the process alive. The timer is unref'd, so a clean exit does not wait for it.
+setTimeout(() => process.exit(code), 1_000).unref();
