@@ -18,7 +18,7 @@ import { moveKey } from '../plan/move-key.js';
 import { buildMoveSql } from '../plan/move-sql.js';
 import { planMoveOrder } from '../plan/move-order.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
-import { oldMarkerDdl } from '../plan/state-schema.js';
+import { oldMarkerDdl, stateUpgradeDdl } from '../plan/state-schema.js';
 import type { CoreDeps } from './context.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
@@ -114,6 +114,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     for (const [name, h] of hazards) for (const line of h) deps.log({ level: 'warn', message: `${name}: ${line}` });
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
     for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
+    for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql);
     const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted

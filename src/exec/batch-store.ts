@@ -1,5 +1,6 @@
 /** Batch records on NEW and the moved-batch markers on OLD (docs/PROTOCOL.md). */
 import type { Key } from '../plan/move-sql.js';
+import { BATCH_KEYS_JSON } from '../plan/state-schema.js';
 import { ident } from '../sql/quote.js';
 import type { Queryable } from './queryable.js';
 
@@ -24,11 +25,11 @@ export function batchStore(stateSchema: string) {
     },
     /** The batch's copied keys, for the slow path only. */
     async keys(db: Queryable, id: string): Promise<Key[]> {
-      return (await db.query<{ keys: Key[] }>(`SELECT keys FROM ${s}.batches WHERE id = $1::int8`, [id])).rows[0]!.keys;
+      return (await db.query<{ keys: Key[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${s}.batches b WHERE id = $1::int8`, [id])).rows[0]!.keys;
     },
     async markMoved(db: Queryable, id: string): Promise<void> {
       // The key list is only needed to finish an interrupted batch; a moved batch keeps its count.
-      await db.query(`UPDATE ${s}.batches SET state = 'moved', moved_at = now(), keys = '[]' WHERE id = $1::int8`, [id]);
+      await db.query(`UPDATE ${s}.batches SET state = 'moved', moved_at = now(), keys = '[]', key_list = NULL WHERE id = $1::int8`, [id]);
     },
     /** On OLD, in the same transaction as the delete. */
     async markDeletedOnOld(oldDb: Queryable, id: string): Promise<void> {

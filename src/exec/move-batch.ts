@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { StateError, isDatabaseError } from '../errors.js';
 import type { Key, MoveSql } from '../plan/move-sql.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
+import { snapshotAges } from '../plan/snapshot-ages.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
 import { waitForDrain, type Holdout } from './drain.js';
@@ -106,18 +107,26 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: strin
 }
 
 /**
- * The common case in one statement: delete the range on OLD and commit only if exactly the
- * batch's rows went, unchanged since the read snapshot. Otherwise roll back: nothing happened.
+ * The common case: in one REPEATABLE READ transaction on OLD, count the range's rows and those
+ * changed since the read snapshot, then delete the range, and commit only if exactly the batch's
+ * rows were there, unchanged. A row changed by another transaction after this one's snapshot
+ * makes the DELETE fail with 40001 (retried). Otherwise roll back: nothing happened.
  */
 async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<boolean> {
   const oldDb = ctx.conns.old;
-  await oldDb.query('BEGIN');
+  await oldDb.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    const r = (await oldDb.query<{ deleted: number; changed: number }>(ctx.sql.deleteRangeChecked, [json(b.after), json(b.last), b.snapshot])).rows[0]!;
-    if (r.deleted !== b.rowCount || r.changed !== 0) {
+    // Our own id first: age() then measures from it (snapshot-ages.ts).
+    const me = (await oldDb.query<{ me: string }>('SELECT pg_catalog.txid_current()::text AS me')).rows[0]!.me;
+    const ages = snapshotAges(b.snapshot, me);
+    const range = [json(b.after), json(b.last)];
+    const r = ages && (await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkRange, [...range, ages.maxAge, ages.xipAges])).rows[0]!;
+    if (!r || r.n !== b.rowCount || r.changed !== 0) {
       await oldDb.query('ROLLBACK');
       return false;
     }
+    const deleted = (await oldDb.query(ctx.sql.deleteRange, range)).rowCount;
+    if (deleted !== r.n) throw new Error(`${ctx.schema}.${ctx.table}: batch ${b.id} counted ${r.n} rows on OLD but deleted ${deleted}; rolled back`);
     crashPoint('before-old-delete');
     await ctx.store.markDeletedOnOld(oldDb, b.id);
     await oldDb.query('COMMIT');

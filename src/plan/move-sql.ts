@@ -21,15 +21,18 @@ export interface MoveSql {
   readonly copyIn: string;
   /**
    * NEW, in the copy's transaction: records the batch with the keys this transaction just
-   * inserted in (after, last]. $1 schema, $2 table, $3 after (jsonb|null), $4 last (jsonb), $5 OLD snapshot.
+   * inserted in (after, last], as a text[][] (one row per key; cheaper to build than jsonb). $1 schema, $2 table, $3 after (jsonb|null), $4 last (jsonb), $5 OLD snapshot.
    */
   recordBatch(stateSchema: string): string;
   /**
-   * OLD, fast path: deletes (after, last] and counts the rows deleted and those changed since the
-   * read snapshot. $1 after, $2 last, $3 snapshot. All n deleted and none changed means exactly
-   * the batch's rows, unchanged: anything else in the range would be newer than the snapshot.
+   * OLD, fast path, in a REPEATABLE READ transaction that has its own id: counts the rows in
+   * (after, last] and those changed since the read snapshot, by age(xmin) (snapshot-ages.ts).
+   * $1 after, $2 last, $3 maxAge, $4 xipAges (int4[]). n rows, none changed, means exactly the
+   * batch's rows, unchanged: anything else in the range would be newer than the snapshot.
    */
-  readonly deleteRangeChecked: string;
+  readonly checkRange: string;
+  /** OLD, fast path, in the same transaction after checkRange: deletes (after, last]. $1 after, $2 last. */
+  readonly deleteRange: string;
   /** OLD, slow path: locks the batch's keys. $1 keys (jsonb), $2 after, $3 last, $4 snapshot. Returns k0..kn and changed. */
   readonly lockKeys: string;
   /** OLD: COPY TO of the given keys' rows (COPY takes no parameters). */
@@ -71,7 +74,7 @@ export function buildMoveSql(t: TableModel): MoveSql {
   const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
   const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
-  const keyJson = `jsonb_build_array(${pk.map((k) => `${ident(k)}::text`).join(', ')})`;
+  const keyArray = `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
   const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
   const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
@@ -85,16 +88,16 @@ export function buildMoveSql(t: TableModel): MoveSql {
 ) last LIMIT 1`,
     copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN`,
-    recordBatch: (stateSchema) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, row_count, state)
-SELECT $1, $2, $3::jsonb, $4::jsonb, $5, coalesce(jsonb_agg(${keyJson} ORDER BY ${order}), '[]'), count(*), 'copied'
+    recordBatch: (stateSchema) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
+SELECT $1, $2, $3::jsonb, $4::jsonb, $5, '[]', coalesce(array_agg(${keyArray}), '{}'), count(*), 'copied'
   FROM ONLY ${table}
  WHERE ${range('$3::jsonb', '$4::jsonb')}
-   AND xmin::text::int8 = (SELECT pg_catalog.txid_current() % 4294967296)
+   AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)
 RETURNING id::text AS id, row_count`,
-    deleteRangeChecked: `WITH d AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} RETURNING xmin::text::int8 AS x)
-SELECT count(*)::int AS deleted,
-       count(*) FILTER (WHERE NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('d.x')}, $3::txid_snapshot))::int AS changed
-  FROM d`,
+    checkRange: `SELECT count(*)::int AS n,
+       count(*) FILTER (WHERE pg_catalog.age(xmin) <= $3::int4 OR pg_catalog.age(xmin) = ANY ($4::int4[]))::int AS changed
+  FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')}`,
+    deleteRange: `DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')}`,
     lockKeys: `SELECT ${keySelect}, NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('xmin::text::int8')}, $4::txid_snapshot) AS changed
   FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     copyOutKeys: (keys, after, last) =>
