@@ -11,7 +11,7 @@ import { ConfigError, FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../exec/batch-store.js';
 import { closeClient } from '../exec/connect.js';
 import { canUseReplicaRole, prepareMoverSession } from '../exec/mover-session.js';
-import { moveTable } from '../exec/move-table.js';
+import { moveTable, type RunPipe } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';
 import { moveKey } from '../plan/move-key.js';
@@ -56,7 +56,20 @@ export interface MigrateResult {
 }
 
 
-async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<{ old: pg.Client; new: pg.Client; close(): Promise<void> }> {
+interface Mover {
+  old: pg.Client;
+  new: pg.Client;
+  close(): Promise<void>;
+}
+
+/** A pipe's failure after which a server did not answer: the table's reason names it. */
+class LostServer extends Error {
+  constructor(readonly sides: string[], override readonly cause: unknown) {
+    super(`lost the connection to ${sides.join(' and ')}`);
+  }
+}
+
+async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<Mover> {
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
   try {
     const newDb = await deps.connect(config.newUrl, 'NEW');
@@ -141,34 +154,44 @@ async function moveAll(
     if (!moveKey(t)) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new' };
     const refused = hazards.get(name) ?? [];
     if (refused.length) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: refused.join('; ') };
-    deps.onEvent?.({ kind: 'table-start', table: name });
-    let conns: Awaited<ReturnType<typeof openMover>> | undefined;
-    let copyConns: Awaited<ReturnType<typeof openMover>> | undefined;
+    const sql = buildMoveSql(t);
+    const context = (c: Mover) => ({
+      conns: { old: c.old, new: c.new, ownPids: () => [...pids] }, sql, store, stateSchema: config.stateSchema,
+      schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs,
+    });
+    let begun = false;
+    // Each pipe takes a worker slot and two movers (finisher, copier) of its own.
+    const runPipe: RunPipe = (fn) => limit(async () => {
+      if (!begun) {
+        begun = true;
+        deps.onEvent?.({ kind: 'table-start', table: name });
+      }
+      const conns = await openMover(deps, config, pids, caps);
+      let copyConns: Mover | undefined;
+      try {
+        copyConns = await openMover(deps, config, pids, caps);
+        return await fn({ finisher: context(conns), copier: context(copyConns) });
+      } catch (err) {
+        const dead = await deadSides(conns);
+        throw dead.length ? new LostServer(dead, err) : err;
+      } finally {
+        await conns.close();
+        await copyConns?.close();
+      }
+    });
     try {
-      conns = await openMover(deps, config, pids, caps);
-      copyConns = await openMover(deps, config, pids, caps);
-      const sql = buildMoveSql(t);
-      const context = (c: NonNullable<typeof conns>) => ({
-        conns: { old: c.old, new: c.new, ownPids: () => [...pids] }, sql, store, stateSchema: config.stateSchema,
-        schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs,
+      const outcome = await moveTable(runPipe, {
+        batchSize: config.batchSize, maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal,
+        onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
+        onNote: (m) => deps.log({ level: 'warn', message: m }),
       });
-      const outcome = await moveTable(context(conns), context(copyConns),
-        {
-          batchSize: config.batchSize, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal,
-          onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
-          onNote: (m) => deps.log({ level: 'warn', message: m }),
-        });
       deps.onEvent?.({ kind: 'table-done', table: name, moved: outcome.moved });
       return { table: name, status: outcome.status, rows: outcome.moved, seconds: (Date.now() - started) / 1000 };
     } catch (err) {
-      const dead = conns ? await deadSides(conns) : [];
-      const reason = dead.length
-        ? `lost the connection to ${dead.join(' and ')} (${describe(err)}); when ${dead.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
+      const reason = err instanceof LostServer
+        ? `lost the connection to ${err.sides.join(' and ')} (${describe(err.cause)}); when ${err.sides.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
         : describe(err);
       return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
-    } finally {
-      await conns?.close();
-      await copyConns?.close();
     }
   };
   // Referencing tables first: each table starts once every table that references it has moved.
@@ -179,7 +202,7 @@ async function moveAll(
       const deps2 = await Promise.all((waitsFor.get(name) ?? []).map(schedule));
       const blocked = deps2.find((d) => d.status !== 'moved');
       if (blocked) return { table: name, status: 'not-run' as const, rows: 0, seconds: 0, reason: `waits for ${blocked.table}, which ${blocked.status === 'stopped' ? 'was stopped' : 'did not finish'}` };
-      return limit(() => runOne(byName.get(name)!));
+      return runOne(byName.get(name)!);
     })();
     running.set(name, p);
     return p;

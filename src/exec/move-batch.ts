@@ -59,14 +59,22 @@ const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
 /** A copied batch and NEW's clock just after its commit: the drain's reference point. */
 export type CopiedBatch = BatchRecord & { committedAt: string };
 
-/** Steps 1-2: copies the next batch after `after` from OLD into NEW. null when none is left. */
-export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: number): Promise<CopiedBatch | null> {
+/**
+ * The key `limit` keys after `after` on OLD (or the last one up to `upper`, null: the table's
+ * end), and the snapshot it was read in; null when the range holds no key.
+ */
+export async function keyAfter(ctx: MoveContext, after: Key | null, limit: number, upper: Key | null): Promise<{ key: Key; snapshot: string } | null> {
+  const row = (await ctx.conns.old.query<KeyRow>(ctx.sql.readLastKey, [json(after), limit, json(upper)])).rows[0];
+  return row ? { key: keyOf(row, ctx.sql.keyColumns.length), snapshot: row.snap! } : null;
+}
+
+/** Steps 1-2: copies the next batch in (after, upper] from OLD into NEW. null when none is left. */
+export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: number, upper: Key | null = null): Promise<CopiedBatch | null> {
   const { old: oldDb, new: newDb } = ctx.conns;
   return inTransaction(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async () => {
-    const row = (await oldDb.query<KeyRow>(ctx.sql.readLastKey, [json(after), limit])).rows[0];
-    if (!row) return null;
-    const last = keyOf(row, ctx.sql.keyColumns.length);
-    const snapshot = row.snap!;
+    const found = await keyAfter(ctx, after, limit, upper);
+    if (!found) return null;
+    const { key: last, snapshot } = found;
     const rec = await inTransaction(newDb, 'BEGIN', async () => {
       const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch((err: unknown) => {
         throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
@@ -88,10 +96,14 @@ function duplicateKeyError(ctx: MoveContext, detail: string | undefined): StateE
   });
 }
 
-/** Steps 3-4 for a copied batch; for a batch found after a crash, pass since = now. Returns rows moved. */
-export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: string): Promise<number> {
+/**
+ * Steps 3-4 for a copied batch; for a batch found after a crash, pass since = now. Returns rows
+ * moved. `fresh`: this run copied the batch and has not yet tried to finish it, so OLD cannot
+ * hold its marker and the lookup is skipped; every other call looks first.
+ */
+export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: string, fresh = false): Promise<number> {
   const { old: oldDb, new: newDb } = ctx.conns;
-  if (await ctx.store.deletedOnOld(oldDb, b.id)) {
+  if (!fresh && (await ctx.store.deletedOnOld(oldDb, b.id))) {
     await ctx.store.markMoved(newDb, b.id);
     return b.rowCount;
   }

@@ -1,11 +1,13 @@
 /**
  * Moves one table batch by batch until OLD holds none of its rows, finishing first any batch a
- * previous run left copied. Resumable at any point (docs/PROTOCOL.md).
+ * previous run left copied. Resumable at any point (docs/PROTOCOL.md). A large table is split
+ * into key ranges moved side by side, so that more than one NEW backend ingests it.
  */
 import { isDatabaseError } from '../errors.js';
 import type { Key } from '../plan/move-sql.js';
+import { splitCount } from '../plan/split.js';
 import type { BatchRecord } from './batch-store.js';
-import { BatchDeferred, copyNextBatch, finishBatch, type MoveContext } from './move-batch.js';
+import { BatchDeferred, copyNextBatch, finishBatch, keyAfter, type MoveContext } from './move-batch.js';
 
 /** Errors after which a batch is safe to retry as is: it stays copied, OLD keeps its rows. */
 const RETRYABLE = new Set(['55P03', '40001', '40P01']);
@@ -18,8 +20,22 @@ export interface TableProgress {
   total: number;
 }
 
+/**
+ * Two pairs of connections form a two-stage pipeline: while one batch is drained, reconciled
+ * and deleted (finisher), the next is read and copied (copier).
+ */
+export interface Pipe {
+  finisher: MoveContext;
+  copier: MoveContext;
+}
+
+/** Runs fn with a pipe of its own once a worker slot is free (migrate's --concurrency). */
+export type RunPipe = <T>(fn: (pipe: Pipe) => Promise<T>) => Promise<T>;
+
 export interface MoveTableOptions {
   batchSize: number;
+  /** Key ranges this table may be split into at most (1: never split). */
+  maxSegments?: number;
   /** Rows per second this table may move at most; 0 for no cap. */
   maxRowsPerSecond?: number;
   signal?: AbortSignal;
@@ -30,11 +46,20 @@ export interface MoveTableOptions {
 
 export type MoveTableOutcome = { status: 'moved' | 'stopped'; moved: number };
 
-async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Promise<string>, o: MoveTableOptions): Promise<number> {
-  const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+/** A key range (lo, hi] of a table; null: open on that side. */
+interface Segment {
+  lo: Key | null;
+  hi: Key | null;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** `fresh`: copied by this run and not yet tried (finishBatch). A retry always looks for OLD's marker. */
+async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Promise<string>, o: MoveTableOptions, fresh = false): Promise<number> {
+  const sleep = o.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await finishBatch(ctx, b, await since());
+      return await finishBatch(ctx, b, await since(), fresh && attempt === 1);
     } catch (err) {
       const retryable = err instanceof BatchDeferred || (isDatabaseError(err) && RETRYABLE.has(err.code ?? ''));
       if (!retryable || attempt >= MAX_FINISH_ATTEMPTS) throw err;
@@ -52,56 +77,99 @@ async function countOld(ctx: MoveContext): Promise<number> {
   return Number((await ctx.conns.old.query<{ n: string }>(ctx.sql.countOld)).rows[0]!.n);
 }
 
-/**
- * Moves every row of one table. Two pairs of connections form a two-stage pipeline: while one
- * batch is drained, reconciled and deleted (finisher), the next is read and copied (copier).
- * Batches are disjoint key ranges, so the order in which they finish does not matter.
- */
-export async function moveTable(ctx: MoveContext, copier: MoveContext, o: MoveTableOptions): Promise<MoveTableOutcome> {
-  let moved = 0;
-  // A batch left copied by an earlier run: its copy may predate any snapshot, so drain from now.
-  for (const open of await ctx.store.open(ctx.conns.new, ctx.schema, ctx.table)) {
-    moved += await finishWithRetry(ctx, open, () => nowOnNew(ctx), o);
+/** Keys that cut OLD's `rows` keys into `parts` ranges of about equal size. */
+async function splitPoints(ctx: MoveContext, rows: number, parts: number): Promise<Segment[]> {
+  const bounds: Key[] = [];
+  const step = Math.ceil(rows / parts);
+  for (let i = 1; i < parts; i++) {
+    const next = await keyAfter(ctx, bounds.at(-1) ?? null, step, null);
+    if (!next) break;
+    bounds.push(next.key);
   }
-  const total = moved + (await countOld(ctx));
-  o.onBatch?.({ moved, total });
-  for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    let after: Key | null = null;
-    let finishing: Promise<number> | null = null;
-    const settle = async () => {
-      if (!finishing) return;
-      const p = finishing;
-      finishing = null;
-      moved += await p;
-      o.onBatch?.({ moved, total: Math.max(total, moved) });
-    };
-    const startedAt = Date.now();
-    const movedAtStart = moved;
-    const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-    try {
-      for (;;) {
-        if (o.maxRowsPerSecond) {
-          // Wait until the rows moved so far in this pass fit the cap.
-          const due = startedAt + ((moved - movedAtStart) / o.maxRowsPerSecond) * 1000;
-          if (due > Date.now()) await sleep(due - Date.now());
-        }
-        if (o.signal?.aborted) {
-          await settle();
-          return { status: 'stopped', moved };
-        }
-        const b = await copyNextBatch(copier, after, o.batchSize);
-        await settle();
-        if (!b) break;
-        finishing = finishWithRetry(ctx, b, async () => b.committedAt, o);
-        // Observed by settle(); this keeps a failure meanwhile from being reported as unhandled.
-        finishing.catch(() => undefined);
-        after = b.last;
+  return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null }));
+}
+
+interface Shared {
+  moved: number;
+  total: number;
+}
+
+/** Moves every row of one range, batch after batch, in one pipe. Returns 'stopped' on abort. */
+async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Shared, o: MoveTableOptions, rateCap: number): Promise<'done' | 'stopped'> {
+  const sleep = o.sleep ?? defaultSleep;
+  let after = seg.lo;
+  let finishing: Promise<number> | null = null;
+  let movedHere = 0;
+  const settle = async () => {
+    if (!finishing) return;
+    const p = finishing;
+    finishing = null;
+    const n = await p;
+    movedHere += n;
+    shared.moved += n;
+    o.onBatch?.({ moved: shared.moved, total: Math.max(shared.total, shared.moved) });
+  };
+  const startedAt = Date.now();
+  try {
+    for (;;) {
+      if (rateCap) {
+        // Wait until the rows this range moved so far fit its share of the cap.
+        const due = startedAt + (movedHere / rateCap) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
       }
-    } finally {
-      // Never leave a batch's finish running behind an error: wait for it, keep the first error.
-      await (finishing as Promise<number> | null)?.catch(() => undefined);
+      if (o.signal?.aborted) {
+        await settle();
+        return 'stopped';
+      }
+      const b = await copyNextBatch(copier, after, o.batchSize, seg.hi);
+      await settle();
+      if (!b) return 'done';
+      finishing = finishWithRetry(finisher, b, async () => b.committedAt, o, true);
+      // Observed by settle(); this keeps a failure meanwhile from being reported as unhandled.
+      finishing.catch(() => undefined);
+      after = b.last;
     }
-    if ((await countOld(ctx)) === 0) return { status: 'moved', moved };
+  } finally {
+    // Never leave a batch's finish running behind an error: wait for it, keep the first error.
+    await (finishing as Promise<number> | null)?.catch(() => undefined);
   }
-  throw new Error(`${ctx.schema}.${ctx.table}: rows keep appearing on OLD after ${MAX_PASSES} passes; is something still writing to OLD directly?`);
+}
+
+/** Passes over the whole key space in one pipe until OLD holds no row of the table. */
+async function passesInOnePipe(pipe: Pipe, fromPass: number, shared: Shared, o: MoveTableOptions): Promise<MoveTableOutcome> {
+  for (let pass = fromPass; pass <= MAX_PASSES; pass++) {
+    if ((await moveRange(pipe, { lo: null, hi: null }, shared, o, o.maxRowsPerSecond ?? 0)) === 'stopped') return { status: 'stopped', moved: shared.moved };
+    if ((await countOld(pipe.finisher)) === 0) return { status: 'moved', moved: shared.moved };
+  }
+  throw new Error(`rows keep appearing on OLD after ${MAX_PASSES} passes; is something still writing to OLD directly?`);
+}
+
+/**
+ * Moves every row of one table. A table of more than a few batches is split, for its first pass,
+ * into up to maxSegments key ranges, each moved in a pipe of its own; batches are disjoint key
+ * ranges, so the order in which they finish does not matter. Every other pass (rows whose key
+ * changed into a range already passed) takes the whole key space in one pipe.
+ */
+export async function moveTable(runPipe: RunPipe, o: MoveTableOptions): Promise<MoveTableOutcome> {
+  const shared: Shared = { moved: 0, total: 0 };
+  const first = await runPipe(async (pipe): Promise<{ outcome: MoveTableOutcome } | { segments: Segment[] }> => {
+    const { finisher } = pipe;
+    // A batch left copied by an earlier run: its copy may predate any snapshot, so drain from now.
+    for (const open of await finisher.store.open(finisher.conns.new, finisher.schema, finisher.table)) {
+      shared.moved += await finishWithRetry(finisher, open, () => nowOnNew(finisher), o);
+    }
+    const left = await countOld(finisher);
+    shared.total = shared.moved + left;
+    o.onBatch?.({ moved: shared.moved, total: shared.total });
+    const parts = splitCount(left, o.batchSize, o.maxSegments ?? 1);
+    if (parts <= 1) return { outcome: await passesInOnePipe(pipe, 1, shared, o) };
+    return { segments: await splitPoints(finisher, left, parts) };
+  });
+  if ('outcome' in first) return first.outcome;
+  const cap = (o.maxRowsPerSecond ?? 0) / first.segments.length;
+  const results = await Promise.allSettled(first.segments.map((seg) => runPipe((pipe) => moveRange(pipe, seg, shared, o, cap))));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (results.some((r) => r.status === 'fulfilled' && r.value === 'stopped')) return { status: 'stopped', moved: shared.moved };
+  return runPipe((pipe) => passesInOnePipe(pipe, 2, shared, o));
 }

@@ -13,7 +13,11 @@ export type Key = readonly string[];
 
 export interface MoveSql {
   readonly keyColumns: readonly string[];
-  /** OLD, in the read snapshot. $1: after (jsonb array or null), $2: batch size. Returns k0..kn of the batch's last key and snap. */
+  /**
+   * OLD, in the read snapshot. $1: after (jsonb array or null), $2: batch size, $3: upper bound
+   * (jsonb or null: the end of the table). Returns k0..kn of the batch's last key (the $2-th key
+   * after $1, or the last one up to $3) and snap. Also finds the points a table is split at.
+   */
   readonly readLastKey: string;
   /** OLD: COPY TO of the rows in (after, last]. */
   copyOutRange(after: Key | null, last: Key): string;
@@ -78,13 +82,13 @@ export function buildMoveSql(t: TableModel): MoveSql {
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
   const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
   const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
-  const after1 = `(${tuple} > ${fromJson('$1::jsonb')})`;
+  const within = `($1::jsonb IS NULL OR ${tuple} > ${fromJson('$1::jsonb')}) AND ($3::jsonb IS NULL OR ${tuple} <= ${fromJson('$3::jsonb')})`;
   return {
     keyColumns: pk,
     readLastKey: `SELECT *, pg_catalog.txid_current_snapshot()::text AS snap FROM (
-  (SELECT ${keySelect} FROM ONLY ${table} WHERE $1::jsonb IS NULL OR ${after1} ORDER BY ${order} OFFSET $2 - 1 LIMIT 1)
+  (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${order} OFFSET $2 - 1 LIMIT 1)
   UNION ALL
-  (SELECT ${keySelect} FROM ONLY ${table} WHERE $1::jsonb IS NULL OR ${after1} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
+  (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
 ) last LIMIT 1`,
     copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN`,
