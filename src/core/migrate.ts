@@ -15,6 +15,7 @@ import { moveTable, type RunPipe } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';
 import { moveKey } from '../plan/move-key.js';
+import { binaryCopyEligible } from '../plan/copy-format.js';
 import { buildMoveSql } from '../plan/move-sql.js';
 import { planMoveOrder } from '../plan/move-order.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
@@ -128,7 +129,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
     for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
     for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql);
-    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards);
+    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted
       ? await runFinalize(config, controlOld, controlNew, served)
@@ -141,7 +142,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
 
 async function moveAll(
   config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>,
-  caps: ReplicaCapability, hazards: ReadonlyMap<string, readonly string[]>,
+  caps: ReplicaCapability, hazards: ReadonlyMap<string, readonly string[]>, newTables: ReadonlyMap<string, TableModel>,
 ): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
   const pids = new Set<number>();
@@ -154,7 +155,7 @@ async function moveAll(
     if (!moveKey(t)) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new' };
     const refused = hazards.get(name) ?? [];
     if (refused.length) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: refused.join('; ') };
-    const sql = buildMoveSql(t);
+    const sql = buildMoveSql(t, { binary: binaryCopyEligible(t, newTables.get(name)) });
     const context = (c: Mover) => ({
       conns: { old: c.old, new: c.new, ownPids: () => [...pids] }, sql, store, stateSchema: config.stateSchema,
       schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs,

@@ -62,8 +62,11 @@ function xminAsTxid(xmin: string): string {
   return `(CASE WHEN ${xmin} <= ${cur} % 4294967296 THEN (${cur} >> 32 << 32) + ${xmin} ELSE ((${cur} >> 32) - 1 << 32) + ${xmin} END)`;
 }
 
-/** Builds the move SQL for a table with a key (primary key, or unique over NOT NULL columns). */
-export function buildMoveSql(t: TableModel): MoveSql {
+/**
+ * Builds the move SQL for a table with a key (primary key, or unique over NOT NULL columns).
+ * `binary`: rows travel in COPY's binary format (only where copy-format.ts allows it).
+ */
+export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveSql {
   const pk = moveKey(t);
   if (!pk) throw new Error(`${t.schema}.${t.name} has no primary key or unique key over NOT NULL columns`);
   const types = pk.map((k) => {
@@ -77,6 +80,7 @@ export function buildMoveSql(t: TableModel): MoveSql {
   const tuple = `(${order})`;
   const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
   const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
+  const fmt = o.binary ? ' WITH (FORMAT binary)' : '';
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
   const keyArray = `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
@@ -90,8 +94,8 @@ export function buildMoveSql(t: TableModel): MoveSql {
   UNION ALL
   (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
 ) last LIMIT 1`,
-    copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT`,
-    copyIn: `COPY ${table} (${cols}) FROM STDIN`,
+    copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
+    copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
     recordBatch: (stateSchema) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
 SELECT $1, $2, $3::jsonb, $4::jsonb, $5, '[]', coalesce(array_agg(${keyArray}), '{}'), count(*), 'copied'
   FROM ONLY ${table}
@@ -105,7 +109,7 @@ RETURNING id::text AS id, row_count`,
     lockKeys: `SELECT ${keySelect}, NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('xmin::text::int8')}, $4::txid_snapshot) AS changed
   FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     copyOutKeys: (keys, after, last) =>
-      `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT`,
+      `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT${fmt}`,
     deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     countOld: `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
