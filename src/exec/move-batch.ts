@@ -119,28 +119,25 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: strin
 }
 
 /**
- * The common case: in one REPEATABLE READ transaction on OLD, count the range's rows and those
- * changed since the read snapshot, then delete the range, and commit only if exactly the batch's
- * rows were there, unchanged. A row changed by another transaction after this one's snapshot
- * makes the DELETE fail with 40001 (retried). Otherwise roll back: nothing happened.
+ * The common case, in one REPEATABLE READ transaction on OLD: one statement counts the range's
+ * rows and those changed since the read snapshot and, only if exactly the batch's rows are there
+ * unchanged, deletes the range and writes the marker; then commit. A row changed by another
+ * transaction after this one's snapshot makes the DELETE fail with 40001 (retried). Otherwise
+ * roll back: nothing happened.
  */
 async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<boolean> {
   const oldDb = ctx.conns.old;
-  await oldDb.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    // Our own id first: age() then measures from it (snapshot-ages.ts).
-    const me = (await oldDb.query<{ me: string }>('SELECT pg_catalog.txid_current()::text AS me')).rows[0]!.me;
-    const ages = snapshotAges(b.snapshot, me);
-    const range = [json(b.after), json(b.last)];
-    const r = ages && (await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkRange, [...range, ages.maxAge, ages.xipAges])).rows[0]!;
+    // Our own id first, in the same round trip: age() then measures from it (snapshot-ages.ts).
+    const begun = (await oldDb.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT pg_catalog.txid_current()::text AS me')) as unknown as pg.QueryResult<{ me: string }>[];
+    const ages = snapshotAges(b.snapshot, begun[1]!.rows[0]!.me);
+    const r = ages && (await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkAndDelete(ctx.stateSchema),
+      [json(b.after), json(b.last), ages.maxAge, ages.xipAges, b.rowCount, b.id])).rows[0]!;
     if (!r || r.n !== b.rowCount || r.changed !== 0) {
       await oldDb.query('ROLLBACK');
       return false;
     }
-    const deleted = (await oldDb.query(ctx.sql.deleteRange, range)).rowCount;
-    if (deleted !== r.n) throw new Error(`${ctx.schema}.${ctx.table}: batch ${b.id} counted ${r.n} rows on OLD but deleted ${deleted}; rolled back`);
     crashPoint('before-old-delete');
-    await ctx.store.markDeletedOnOld(oldDb, b.id);
     await oldDb.query('COMMIT');
     return true;
   } catch (err) {

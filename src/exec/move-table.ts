@@ -98,7 +98,7 @@ interface Shared {
  * Copied batches a range's copier may have waiting for its finisher: the copier reads the next
  * batch while up to this many earlier ones wait to be drained and deleted (1: strictly one ahead).
  */
-export const BATCHES_AHEAD = 2;
+export const BATCHES_AHEAD = 1;
 
 /** Moves every row of one range, batch after batch, in one pipe. Returns 'stopped' on abort. */
 async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Shared, o: MoveTableOptions, rateCap: number): Promise<'done' | 'stopped'> {

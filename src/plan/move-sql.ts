@@ -29,14 +29,15 @@ export interface MoveSql {
    */
   recordBatch(stateSchema: string): string;
   /**
-   * OLD, fast path, in a REPEATABLE READ transaction that has its own id: counts the rows in
-   * (after, last] and those changed since the read snapshot, by age(xmin) (snapshot-ages.ts).
-   * $1 after, $2 last, $3 maxAge, $4 xipAges (int4[]). n rows, none changed, means exactly the
-   * batch's rows, unchanged: anything else in the range would be newer than the snapshot.
+   * OLD, fast path, in a REPEATABLE READ transaction that has its own id, as one statement (one
+   * snapshot): counts the rows in (after, last] and those changed since the read snapshot, by
+   * age(xmin) (snapshot-ages.ts); only if there are exactly the batch's n rows and none changed,
+   * deletes the range and writes the batch's marker. Returns n and changed. $1 after, $2 last,
+   * $3 maxAge, $4 xipAges (int4[]), $5 the batch's row count, $6 the batch id. In REPEATABLE
+   * READ the DELETE removes every row the count saw, or fails with 40001 if another transaction
+   * changed one since the snapshot.
    */
-  readonly checkRange: string;
-  /** OLD, fast path, in the same transaction after checkRange: deletes (after, last]. $1 after, $2 last. */
-  readonly deleteRange: string;
+  checkAndDelete(stateSchema: string): string;
   /** OLD, slow path: locks the batch's keys. $1 keys (jsonb), $2 after, $3 last, $4 snapshot. Returns k0..kn and changed. */
   readonly lockKeys: string;
   /** OLD: COPY TO of the given keys' rows (COPY takes no parameters). */
@@ -102,10 +103,14 @@ SELECT $1, $2, $3::jsonb, $4::jsonb, $5, '[]', coalesce(array_agg(${keyArray}), 
  WHERE ${range('$3::jsonb', '$4::jsonb')}
    AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)
 RETURNING id::text AS id, row_count`,
-    checkRange: `SELECT count(*)::int AS n,
-       count(*) FILTER (WHERE pg_catalog.age(xmin) <= $3::int4 OR pg_catalog.age(xmin) = ANY ($4::int4[]))::int AS changed
-  FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')}`,
-    deleteRange: `DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')}`,
+    checkAndDelete: (stateSchema) => `WITH counted AS (
+  SELECT count(*)::int AS n,
+         count(*) FILTER (WHERE pg_catalog.age(xmin) <= $3::int4 OR pg_catalog.age(xmin) = ANY ($4::int4[]))::int AS changed
+    FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')}),
+verdict AS (SELECT n = $5::int AND changed = 0 AS ok FROM counted),
+deleted AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} AND (SELECT ok FROM verdict)),
+marked AS (INSERT INTO ${ident(stateSchema)}.moved_batches (batch_id) SELECT $6::int8 WHERE (SELECT ok FROM verdict))
+SELECT n, changed FROM counted`,
     lockKeys: `SELECT ${keySelect}, NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('xmin::text::int8')}, $4::txid_snapshot) AS changed
   FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     copyOutKeys: (keys, after, last) =>
