@@ -149,32 +149,44 @@ async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<bool
 /**
  * Rows of the batch changed or vanished on OLD since the read: lock the batch's rows, make NEW's
  * copies equal OLD's (OLD's version wins; a row gone from OLD goes from NEW), then delete.
+ * Locks are taken in the order the application's writes take them: NEW's copies first (its
+ * UPDATE through the parent table locks NEW's copy before OLD's row), then OLD's rows. A writer
+ * holding a row on one server and waiting on the other therefore never waits on fdwmig in a
+ * cycle, unless one of its statements locks several of the batch's rows; for that case both
+ * waits have a lock_timeout, after which everything rolls back and the batch is retried.
  */
 async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<void> {
-  const { old: oldDb } = ctx.conns;
-  const keys = await ctx.store.keys(ctx.conns.new, b.id);
+  const { old: oldDb, new: newDb } = ctx.conns;
+  const keys = await ctx.store.keys(newDb, b.id);
   const n = ctx.sql.keyColumns.length;
   const params = [JSON.stringify(keys), json(b.after), json(b.last)];
-  await inTransaction(oldDb, 'BEGIN', async () => {
-    const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, b.snapshot])).rows;
-    const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
-    const stale = keys.filter((k) => present.get(JSON.stringify(k)) !== false);
-    const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);
-    if (stale.length) await repairNewCopies(ctx, b, stale, changed);
-    crashPoint('before-old-delete');
-    await oldDb.query(ctx.sql.deleteOldKeys, params);
-    await ctx.store.markDeletedOnOld(oldDb, b.id);
-  });
-}
-
-/** Runs while OLD's rows are locked, and commits before OLD's delete. */
-async function repairNewCopies(ctx: MoveContext, b: BatchRecord, stale: Key[], changed: Key[]): Promise<void> {
-  const { old: oldDb, new: newDb } = ctx.conns;
-  await inTransaction(newDb, 'BEGIN', async () => {
-    // A writer may hold NEW's copy while it waits for OLD's row we hold: do not wait on it.
-    await newDb.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ctx.lockTimeoutMs))}`);
-    await newDb.query(ctx.sql.deleteNewKeys, [JSON.stringify(stale), json(b.after), json(b.last)]);
-    if (changed.length) await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyIn);
-  });
-  crashPoint('after-repair');
+  const timeout = `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ctx.lockTimeoutMs))}`;
+  let newOpen = false;
+  try {
+    await newDb.query('BEGIN');
+    newOpen = true;
+    await newDb.query(timeout);
+    await newDb.query(ctx.sql.lockNewKeys, params);
+    await inTransaction(oldDb, 'BEGIN', async () => {
+      await oldDb.query(timeout);
+      const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, b.snapshot])).rows;
+      const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
+      const stale = keys.filter((k) => present.get(JSON.stringify(k)) !== false);
+      const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);
+      if (stale.length) {
+        await newDb.query(ctx.sql.deleteNewKeys, [JSON.stringify(stale), json(b.after), json(b.last)]);
+        if (changed.length) await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyIn);
+      }
+      // NEW's copies are exact before OLD's delete can commit.
+      await newDb.query('COMMIT');
+      newOpen = false;
+      if (stale.length) crashPoint('after-repair');
+      crashPoint('before-old-delete');
+      await oldDb.query(ctx.sql.deleteOldKeys, params);
+      await ctx.store.markDeletedOnOld(oldDb, b.id);
+    });
+  } catch (err) {
+    if (newOpen) await newDb.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }

@@ -42,6 +42,8 @@ export interface MoveSql {
   readonly lockKeys: string;
   /** OLD: COPY TO of the given keys' rows (COPY takes no parameters). */
   copyOutKeys(keys: readonly Key[], after: Key | null, last: Key): string;
+  /** NEW, slow path: locks NEW's copies of the given keys (local table only). $1 keys, $2 after, $3 last. */
+  readonly lockNewKeys: string;
   /** NEW: deletes the given keys from the local table only. $1 keys, $2 after, $3 last. */
   readonly deleteNewKeys: string;
   /** OLD: deletes the given keys. $1 keys, $2 after, $3 last. */
@@ -115,6 +117,7 @@ SELECT n, changed FROM counted`,
   FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     copyOutKeys: (keys, after, last) =>
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT${fmt}`,
+    lockNewKeys: `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     countOld: `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
