@@ -5,11 +5,12 @@
 import type pg from 'pg';
 import { StateError, isDatabaseError } from '../errors.js';
 import type { Key, MoveSql } from '../plan/move-sql.js';
-import type { BatchRecord, BatchStore } from './batch-store.js';
 import { snapshotAges } from '../plan/snapshot-ages.js';
+import type { BatchRecord, BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
 import { waitForDrain, type Holdout } from './drain.js';
+import { setLockTimeout } from './run-plan.js';
 
 export interface MoverConns {
   old: pg.Client;
@@ -55,6 +56,15 @@ async function inTransaction<T>(db: pg.Client, begin: string, fn: () => Promise<
 }
 
 const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
+
+/**
+ * Runs `first` and then takes the transaction's own id, in one round trip: age(xmin) measures
+ * from that id from then on (snapshot-ages.ts).
+ */
+async function withOwnId(db: pg.Client, first: string): Promise<string> {
+  const r = (await db.query(`${first}; SELECT pg_catalog.txid_current()::text AS me`)) as unknown as pg.QueryResult<{ me: string }>[];
+  return r[1]!.rows[0]!.me;
+}
 
 /** A copied batch and NEW's clock just after its commit: the drain's reference point. */
 export type CopiedBatch = BatchRecord & { committedAt: string };
@@ -128,9 +138,7 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: strin
 async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<boolean> {
   const oldDb = ctx.conns.old;
   try {
-    // Our own id first, in the same round trip: age() then measures from it (snapshot-ages.ts).
-    const begun = (await oldDb.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT pg_catalog.txid_current()::text AS me')) as unknown as pg.QueryResult<{ me: string }>[];
-    const ages = snapshotAges(b.snapshot, begun[1]!.rows[0]!.me);
+    const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ'));
     const r = ages && (await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkAndDelete(ctx.stateSchema),
       [json(b.after), json(b.last), ages.maxAge, ages.xipAges, b.rowCount, b.id])).rows[0]!;
     if (!r || r.n !== b.rowCount || r.changed !== 0) {
@@ -160,7 +168,7 @@ async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<voi
   const keys = await ctx.store.keys(newDb, b.id);
   const n = ctx.sql.keyColumns.length;
   const params = [JSON.stringify(keys), json(b.after), json(b.last)];
-  const timeout = `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ctx.lockTimeoutMs))}`;
+  const timeout = setLockTimeout(ctx.lockTimeoutMs);
   let newOpen = false;
   try {
     await newDb.query('BEGIN');
@@ -168,8 +176,9 @@ async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<voi
     await newDb.query(timeout);
     await newDb.query(ctx.sql.lockNewKeys, params);
     await inTransaction(oldDb, 'BEGIN', async () => {
-      await oldDb.query(timeout);
-      const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, b.snapshot])).rows;
+      // A snapshot too old for 32-bit ages: every row counts as changed (one extra copy each).
+      const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, timeout)) ?? { maxAge: 2 ** 31 - 1, xipAges: [] };
+      const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, ages.maxAge, ages.xipAges])).rows;
       const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
       const stale = keys.filter((k) => present.get(JSON.stringify(k)) !== false);
       const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);

@@ -95,30 +95,22 @@ interface Shared {
 }
 
 /**
- * Copied batches a range's copier may have waiting for its finisher: the copier reads the next
- * batch while up to this many earlier ones wait to be drained and deleted (1: strictly one ahead).
+ * Moves every row of one range, batch after batch, in one pipe: while batch i is drained and
+ * deleted (finisher), batch i+1 is read and copied (copier). Returns 'stopped' on abort.
  */
-export const BATCHES_AHEAD = 1;
-
-/** Moves every row of one range, batch after batch, in one pipe. Returns 'stopped' on abort. */
 async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Shared, o: MoveTableOptions, rateCap: number): Promise<'done' | 'stopped'> {
   const sleep = o.sleep ?? defaultSleep;
   let after = seg.lo;
   let movedHere = 0;
-  // Finishes run one at a time on the finisher's connections, in copy order; after one fails,
-  // the ones queued behind it do not start.
-  const queue: Promise<number>[] = [];
-  let tail: Promise<unknown> = Promise.resolve();
-  let failed = false;
-  const settleOne = async () => {
-    const n = await queue[0]!;
-    queue.shift();
+  let finishing: Promise<number> | null = null;
+  const settle = async () => {
+    if (!finishing) return;
+    const p = finishing;
+    finishing = null;
+    const n = await p;
     movedHere += n;
     shared.moved += n;
     o.onBatch?.({ moved: shared.moved, total: Math.max(shared.total, shared.moved) });
-  };
-  const settleAll = async () => {
-    while (queue.length) await settleOne();
   };
   const startedAt = Date.now();
   try {
@@ -129,29 +121,20 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
         if (due > Date.now()) await sleep(due - Date.now());
       }
       if (o.signal?.aborted) {
-        await settleAll();
+        await settle();
         return 'stopped';
       }
       const b = await copyNextBatch(copier, after, o.batchSize, seg.hi);
-      if (!b) {
-        await settleAll();
-        return 'done';
-      }
-      const finish = tail.then(() => {
-        if (failed) throw new Error(`batch ${b.id} not finished: an earlier batch of this range failed`);
-        return finishWithRetry(finisher, b, async () => b.committedAt, o, true);
-      });
-      finish.catch(() => { failed = true; });
-      tail = finish.catch(() => undefined);
-      queue.push(finish);
+      await settle();
+      if (!b) return 'done';
+      finishing = finishWithRetry(finisher, b, async () => b.committedAt, o, true);
+      // Observed by settle(); this keeps a failure meanwhile from being reported as unhandled.
+      finishing.catch(() => undefined);
       after = b.last;
-      while (queue.length > BATCHES_AHEAD) await settleOne();
     }
   } finally {
-    // Never leave a batch's finish running behind an error: wait for them all; the first error
-    // is the one thrown.
-    failed = failed || queue.length > 0;
-    await Promise.allSettled(queue);
+    // Never leave a batch's finish running behind an error: wait for it, keep the first error.
+    await (finishing as Promise<number> | null)?.catch(() => undefined);
   }
 }
 

@@ -22,11 +22,16 @@ export interface RunPlanOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `SET LOCAL lock_timeout` for the current transaction, in whole milliseconds (at least 1). */
+export function setLockTimeout(ms: number): string {
+  return `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(ms))}`;
+}
+
 async function runStepOnce(db: Queryable, s: Step, lockTimeoutMs: number): Promise<void> {
   const statements = s.secretSql ?? s.sql;
   await db.query('BEGIN');
   try {
-    if (s.takesLocks) await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+    if (s.takesLocks) await db.query(setLockTimeout(lockTimeoutMs));
     for (const [i, stmt] of statements.entries()) {
       const last = i === statements.length - 1;
       // A statement whose executed text differs from the printed one holds a secret.

@@ -38,7 +38,10 @@ export interface MoveSql {
    * changed one since the snapshot.
    */
   checkAndDelete(stateSchema: string): string;
-  /** OLD, slow path: locks the batch's keys. $1 keys (jsonb), $2 after, $3 last, $4 snapshot. Returns k0..kn and changed. */
+  /**
+   * OLD, slow path, in a transaction that has its own id: locks the batch's keys. $1 keys (jsonb),
+   * $2 after, $3 last, $4 maxAge, $5 xipAges (snapshot-ages.ts). Returns k0..kn and changed.
+   */
   readonly lockKeys: string;
   /** OLD: COPY TO of the given keys' rows (COPY takes no parameters). */
   copyOutKeys(keys: readonly Key[], after: Key | null, last: Key): string;
@@ -55,14 +58,6 @@ export interface MoveSql {
 /** Columns a batch copies: generated ones are left out so NEW computes them. */
 export function copiedColumns(t: TableModel): string[] {
   return t.columns.filter((c) => c.generated === '').map((c) => c.name);
-}
-
-/** A row version (xmin, 32 bits) as a 64-bit txid, for txid_visible_in_snapshot (PostgreSQL 12+). */
-function xminAsTxid(xmin: string): string {
-  const cur = '(SELECT pg_catalog.txid_current())';
-  // A wrong epoch (a frozen row from long ago) can only make a row look changed: a false alarm
-  // that costs one extra row copy, never a missed change.
-  return `(CASE WHEN ${xmin} <= ${cur} % 4294967296 THEN (${cur} >> 32 << 32) + ${xmin} ELSE ((${cur} >> 32) - 1 << 32) + ${xmin} END)`;
 }
 
 /**
@@ -113,7 +108,7 @@ verdict AS (SELECT n = $5::int AND changed = 0 AS ok FROM counted),
 deleted AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} AND (SELECT ok FROM verdict)),
 marked AS (INSERT INTO ${ident(stateSchema)}.moved_batches (batch_id) SELECT $6::int8 WHERE (SELECT ok FROM verdict))
 SELECT n, changed FROM counted`,
-    lockKeys: `SELECT ${keySelect}, NOT pg_catalog.txid_visible_in_snapshot(${xminAsTxid('xmin::text::int8')}, $4::txid_snapshot) AS changed
+    lockKeys: `SELECT ${keySelect}, (pg_catalog.age(xmin) <= $4::int4 OR pg_catalog.age(xmin) = ANY ($5::int4[])) AS changed
   FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     copyOutKeys: (keys, after, last) =>
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT${fmt}`,

@@ -38,7 +38,7 @@ export const migrateCommand: CommandModule = {
     program.command('migrate')
       .description('move every row from OLD into NEW while the application runs')
       .option('--batch <rows>', describeWithDefault('rows per batch', 'batchSize'), parsePositiveInt('--batch', 1_000_000))
-      .option('--concurrency <n>', describeWithDefault('tables moved at once', 'concurrency'), parsePositiveInt('--concurrency', 64))
+      .option('--concurrency <n>', describeWithDefault('pipelines at once: tables, and key ranges of a large table', 'concurrency'), parsePositiveInt('--concurrency', 64))
       .option('--tables <schema.table...>', 'only these tables (default: all that init-new set up)')
       .option('--exclude-tables <schema.table...>', 'leave these tables for later (default: none)')
       .option('--drain-timeout-ms <ms>', describeWithDefault('wait for old snapshots on NEW before a batch is deferred', 'drainTimeoutMs'), parsePositiveInt('--drain-timeout-ms'))
