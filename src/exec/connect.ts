@@ -42,5 +42,14 @@ export async function closeClient(c: pg.Client, boundMs = 2_000): Promise<void> 
   const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), boundMs); });
   const ok = await Promise.race([ended, late]);
   clearTimeout(timer);
-  if (!ok) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  if (!ok) cutConnection(c);
+}
+
+/**
+ * Drops a client's socket at once: for a connection that can never be used again (a COPY TO
+ * whose reader is gone). Its server ends the session and rolls back what it had open; queries
+ * queued on the client fail instead of waiting.
+ */
+export function cutConnection(c: pg.Client): void {
+  (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

@@ -2,11 +2,14 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { cutConnection } from './connect.js';
 
 /**
  * Pipes rows from src to dst; resolves to the number of rows dst received. A connection that
  * dies mid-COPY (a server's immediate shutdown) does not always end the COPY streams by itself;
- * losing either client destroys both streams, so the pipe always settles.
+ * losing either client destroys both streams, so the pipe always settles. A COPY TO abandoned
+ * before its end leaves src unusable (its server still sending, its socket paused by the
+ * stream's backpressure, every later query on it waiting forever), so src is then cut.
  */
 export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Client, copyInSql: string): Promise<number> {
   const out = src.query(copyStreams.to(copyOutSql));
@@ -22,9 +25,14 @@ export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Clien
     c.once('end', f);
     c.once('error', f);
   }
+  let outEnded = false;
+  out.once('end', () => { outEnded = true; });
   try {
     await pipeline(out, into);
     return into.rowCount ?? 0;
+  } catch (err) {
+    if (!outEnded) cutConnection(src);
+    throw err;
   } finally {
     for (const [c, f] of [[src, onSrc], [dst, onDst]] as const) {
       c.removeListener('end', f);
