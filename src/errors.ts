@@ -84,6 +84,7 @@ export interface DatabaseErrorLike {
   detail?: string | undefined;
   hint?: string | undefined;
   where?: string | undefined;
+  column?: string | undefined;
 }
 
 /** Where a PostgreSQL error happened: the plan step and the SQL it ran. */

@@ -62,42 +62,67 @@ const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
  * from that id from then on (snapshot-ages.ts).
  */
 async function withOwnId(db: pg.Client, first: string): Promise<string> {
-  const r = (await db.query(`${first}; SELECT pg_catalog.txid_current()::text AS me`)) as unknown as pg.QueryResult<{ me: string }>[];
-  return r[1]!.rows[0]!.me;
+  return (await statements<{ me: string }>(db, [first, 'SELECT pg_catalog.txid_current()::text AS me']))[1]!.rows[0]!.me;
 }
 
 /** A copied batch and NEW's clock just after its commit: the drain's reference point. */
 export type CopiedBatch = BatchRecord & { committedAt: string };
+
+/** A multi-statement query (no parameters: the simple protocol), one result per statement. */
+async function statements<R extends pg.QueryResultRow>(db: pg.Client, sql: readonly string[]): Promise<pg.QueryResult<R>[]> {
+  return (await db.query(sql.join(';\n'))) as unknown as pg.QueryResult<R>[];
+}
+
+function lastKeyOf(ctx: MoveContext, row: KeyRow | undefined): { key: Key; snapshot: string } | null {
+  return row ? { key: keyOf(row, ctx.sql.keyColumns.length), snapshot: row.snap! } : null;
+}
 
 /**
  * The key `limit` keys after `after` on OLD (or the last one up to `upper`, null: the table's
  * end), and the snapshot it was read in; null when the range holds no key.
  */
 export async function keyAfter(ctx: MoveContext, after: Key | null, limit: number, upper: Key | null): Promise<{ key: Key; snapshot: string } | null> {
-  const row = (await ctx.conns.old.query<KeyRow>(ctx.sql.readLastKey, [json(after), limit, json(upper)])).rows[0];
-  return row ? { key: keyOf(row, ctx.sql.keyColumns.length), snapshot: row.snap! } : null;
+  return lastKeyOf(ctx, (await ctx.conns.old.query<KeyRow>(ctx.sql.readLastKey(after, limit, upper))).rows[0]);
 }
 
-/** Steps 1-2: copies the next batch in (after, upper] from OLD into NEW. null when none is left. */
+/**
+ * Steps 1-2: copies the next batch in (after, upper] from OLD into NEW. null when none is left.
+ * Round trips are few and side by side: OLD's BEGIN and key lookup in one while NEW's BEGIN runs;
+ * then the COPY; then NEW's record, COMMIT and clock read in one while OLD's read-only
+ * transaction ends.
+ */
 export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: number, upper: Key | null = null): Promise<CopiedBatch | null> {
   const { old: oldDb, new: newDb } = ctx.conns;
-  return inTransaction(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async () => {
-    const found = await keyAfter(ctx, after, limit, upper);
-    if (!found) return null;
+  try {
+    const [read] = await Promise.all([
+      statements<KeyRow>(oldDb, ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', ctx.sql.readLastKey(after, limit, upper)]),
+      newDb.query('BEGIN'),
+    ]);
+    const found = lastKeyOf(ctx, read[1]!.rows[0]);
+    if (!found) {
+      await Promise.all([oldDb.query('COMMIT'), newDb.query('ROLLBACK')]);
+      return null;
+    }
     const { key: last, snapshot } = found;
-    const rec = await inTransaction(newDb, 'BEGIN', async () => {
-      const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch((err: unknown) => {
-        throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
-      });
-      const r = (await newDb.query<{ id: string; row_count: number }>(ctx.sql.recordBatch(ctx.stateSchema),
-        [ctx.schema, ctx.table, json(after), json(last), snapshot])).rows[0]!;
-      if (r.row_count !== copied) throw new Error(`${ctx.schema}.${ctx.table}: copied ${copied} rows but found ${r.row_count} in the batch's range on NEW; nothing was committed`);
-      return r;
+    const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch((err: unknown) => {
+      throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
     });
+    const record = ctx.sql.recordBatch(ctx.stateSchema, { schema: ctx.schema, table: ctx.table, after, last, snapshot, copied });
+    const [done] = await Promise.all([
+      statements<{ id: string; row_count: number; t: string }>(newDb, [record, 'COMMIT', 'SELECT clock_timestamp()::text AS t']).catch((err: unknown) => {
+        throw isDatabaseError(err) && err.code === '23502' && err.column === 'row_count'
+          ? new Error(`${ctx.schema}.${ctx.table}: copied ${copied} rows but NEW's table holds a different number of them in the batch's range; nothing was committed`)
+          : err;
+      }),
+      oldDb.query('COMMIT'),
+    ]);
     crashPoint('after-copy-commit');
-    const committedAt = (await newDb.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
-    return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committedAt };
-  });
+    const rec = done[0]!.rows[0]!;
+    return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committedAt: done[2]!.rows[0]!.t };
+  } catch (err) {
+    await Promise.all([oldDb.query('ROLLBACK').catch(() => undefined), newDb.query('ROLLBACK').catch(() => undefined)]);
+    throw err;
+  }
 }
 
 function duplicateKeyError(ctx: MoveContext, detail: string | undefined): StateError {

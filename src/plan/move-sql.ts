@@ -14,20 +14,24 @@ export type Key = readonly string[];
 export interface MoveSql {
   readonly keyColumns: readonly string[];
   /**
-   * OLD, in the read snapshot. $1: after (jsonb array or null), $2: batch size, $3: upper bound
-   * (jsonb or null: the end of the table). Returns k0..kn of the batch's last key (the $2-th key
-   * after $1, or the last one up to $3) and snap. Also finds the points a table is split at.
+   * OLD, in the read snapshot: k0..kn of the key `limit` keys after `after` (null: from the
+   * start), or of the last key up to `upper` (null: the table's end), and snap. Values are
+   * literals, so that it can share a round trip with the BEGIN that opens the snapshot (a
+   * multi-statement query takes no parameters). Also finds the points a table is split at.
    */
-  readonly readLastKey: string;
+  readLastKey(after: Key | null, limit: number, upper: Key | null): string;
   /** OLD: COPY TO of the rows in (after, last]. */
   copyOutRange(after: Key | null, last: Key): string;
   /** NEW: COPY FROM into the local table (non-generated columns, the same order). */
   readonly copyIn: string;
   /**
    * NEW, in the copy's transaction: records the batch with the keys this transaction just
-   * inserted in (after, last], as a text[][] (one row per key; cheaper to build than jsonb). $1 schema, $2 table, $3 after (jsonb|null), $4 last (jsonb), $5 OLD snapshot.
+   * inserted in (after, last], as a text[][] (one row per key; cheaper to build than jsonb).
+   * Values are literals, so that it can share a round trip with the COMMIT. If the range does
+   * not hold exactly `copied` such rows, row_count is NULL and its NOT NULL constraint fails
+   * the statement (23502), and with it the transaction.
    */
-  recordBatch(stateSchema: string): string;
+  recordBatch(stateSchema: string, b: { schema: string; table: string; after: Key | null; last: Key; snapshot: string; copied: number }): string;
   /**
    * OLD, fast path, in a REPEATABLE READ transaction that has its own id, as one statement (one
    * snapshot): counts the rows in (after, last] and those changed since the read snapshot, by
@@ -60,6 +64,12 @@ export function copiedColumns(t: TableModel): string[] {
   return t.columns.filter((c) => c.generated === '').map((c) => c.name);
 }
 
+/** A row count written into SQL: a whole number, never anything else. */
+function count(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a row count: ${n}`);
+  return n;
+}
+
 /**
  * Builds the move SQL for a table with a key (primary key, or unique over NOT NULL columns).
  * `binary`: rows travel in COPY's binary format (only where copy-format.ts allows it).
@@ -84,20 +94,23 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
   const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
   const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
-  const within = `($1::jsonb IS NULL OR ${tuple} > ${fromJson('$1::jsonb')}) AND ($3::jsonb IS NULL OR ${tuple} <= ${fromJson('$3::jsonb')})`;
   return {
     keyColumns: pk,
-    readLastKey: `SELECT *, pg_catalog.txid_current_snapshot()::text AS snap FROM (
-  (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${order} OFFSET $2 - 1 LIMIT 1)
+    readLastKey: (after, limit, upper) => {
+      const within = [after ? `${tuple} > ${fromLiteral(after)}` : '', upper ? `${tuple} <= ${fromLiteral(upper)}` : ''].filter(Boolean).join(' AND ') || 'true';
+      return `SELECT *, pg_catalog.txid_current_snapshot()::text AS snap FROM (
+  (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${order} OFFSET ${count(limit) - 1} LIMIT 1)
   UNION ALL
   (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
-) last LIMIT 1`,
+) last LIMIT 1`;
+    },
     copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
-    recordBatch: (stateSchema) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
-SELECT $1, $2, $3::jsonb, $4::jsonb, $5, '[]', coalesce(array_agg(${keyArray}), '{}'), count(*), 'copied'
+    recordBatch: (stateSchema, b) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
+SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
+       '[]', coalesce(array_agg(${keyArray}), '{}'), CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
   FROM ONLY ${table}
- WHERE ${range('$3::jsonb', '$4::jsonb')}
+ WHERE ${rangeLit(b.after, b.last)}
    AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)
 RETURNING id::text AS id, row_count`,
     checkAndDelete: (stateSchema) => `WITH counted AS (
