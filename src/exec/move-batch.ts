@@ -187,6 +187,8 @@ async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<bool
  * holding a row on one server and waiting on the other therefore never waits on fdwmig in a
  * cycle, unless one of its statements locks several of the batch's rows; for that case both
  * waits have a lock_timeout, after which everything rolls back and the batch is retried.
+ * A changed row's copy is updated in place, never deleted and inserted again: a writer waiting
+ * on its lock then follows the update and changes the repaired row (docs/PROTOCOL.md, step 5).
  */
 async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<void> {
   const { old: oldDb, new: newDb } = ctx.conns;
@@ -205,16 +207,14 @@ async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<voi
       const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, timeout)) ?? { maxAge: 2 ** 31 - 1, xipAges: [] };
       const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, ages.maxAge, ages.xipAges])).rows;
       const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
-      const stale = keys.filter((k) => present.get(JSON.stringify(k)) !== false);
+      const gone = keys.filter((k) => !present.has(JSON.stringify(k)));
       const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);
-      if (stale.length) {
-        await newDb.query(ctx.sql.deleteNewKeys, [JSON.stringify(stale), json(b.after), json(b.last)]);
-        if (changed.length) await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyIn);
-      }
+      if (gone.length) await newDb.query(ctx.sql.deleteNewKeys, [JSON.stringify(gone), json(b.after), json(b.last)]);
+      if (changed.length) await restage(ctx, changed, b);
       // NEW's copies are exact before OLD's delete can commit.
       await newDb.query('COMMIT');
       newOpen = false;
-      if (stale.length) crashPoint('after-repair');
+      if (gone.length || changed.length) crashPoint('after-repair');
       crashPoint('before-old-delete');
       await oldDb.query(ctx.sql.deleteOldKeys, params);
       await ctx.store.markDeletedOnOld(oldDb, b.id);
@@ -223,4 +223,25 @@ async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<voi
     if (newOpen) await newDb.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * In the open NEW transaction: OLD's current versions of the changed keys (their rows locked on
+ * OLD) replace NEW's copies in place, through the session's staging table; a changed key with
+ * no copy on NEW is inserted.
+ */
+async function restage(ctx: MoveContext, changed: readonly Key[], b: BatchRecord): Promise<void> {
+  const { old: oldDb, new: newDb } = ctx.conns;
+  try {
+    await newDb.query(ctx.sql.createStage);
+  } catch (err) {
+    if (!isDatabaseError(err) || err.code !== '42501') throw err;
+    throw new StateError(`${ctx.schema}.${ctx.table}: repairing a batch needs a temporary table on NEW, and the mover role may not create one (${err.message}); the batch stays copied, nothing was deleted`, {
+      hint: 'GRANT TEMPORARY ON DATABASE <NEW database> TO <the role fdwmig connects to NEW as>, then re-run migrate',
+    });
+  }
+  await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyInStage);
+  if (ctx.sql.updateFromStage) await newDb.query(ctx.sql.updateFromStage);
+  await newDb.query(ctx.sql.insertFromStage);
+  await newDb.query(ctx.sql.clearStage);
 }

@@ -4,6 +4,7 @@
  * Keys travel as text and are cast back to the key's types; the batch's key list lives on NEW,
  * and only the rare slow path (rows changed on OLD since the read) brings it to OLD.
  */
+import { createHash } from 'node:crypto';
 import type { TableModel } from '../introspect/model.js';
 import { ident, identList, literal, qualified } from '../sql/quote.js';
 import { moveKey } from './move-key.js';
@@ -53,6 +54,24 @@ export interface MoveSql {
   readonly lockNewKeys: string;
   /** NEW: deletes the given keys from the local table only. $1 keys, $2 after, $3 last. */
   readonly deleteNewKeys: string;
+  /**
+   * NEW, slow path: a session-local staging table for OLD's versions of changed rows, with the
+   * copied columns' types (created once per session, kept empty between uses).
+   */
+  readonly createStage: string;
+  /** NEW: COPY FROM into the staging table, in the batch's COPY format. */
+  readonly copyInStage: string;
+  /**
+   * NEW: NEW's copies of the staged keys set to the staged versions in place (an UPDATE, so that
+   * a writer waiting on a copy's row lock follows the update to the new version instead of
+   * finding the row deleted); null when every copied column is a key or an identity column
+   * that is GENERATED ALWAYS (no value that can differ).
+   */
+  readonly updateFromStage: string | null;
+  /** NEW: staged rows with no copy on NEW, inserted. */
+  readonly insertFromStage: string;
+  /** NEW: empties the staging table. */
+  readonly clearStage: string;
   /** OLD: deletes the given keys. $1 keys, $2 after, $3 last. */
   readonly deleteOldKeys: string;
   /** OLD: rows still there (ONLY: never an OLD table's own children). */
@@ -62,6 +81,11 @@ export interface MoveSql {
 /** Columns a batch copies: generated ones are left out so NEW computes them. */
 export function copiedColumns(t: TableModel): string[] {
   return t.columns.filter((c) => c.generated === '').map((c) => c.name);
+}
+
+/** The slow path's staging table of a table: a temporary table, named by a hash (names may be long). */
+export function stageName(t: Pick<TableModel, 'schema' | 'name'>): string {
+  return `fdwmig_stage_${createHash('sha1').update(`${t.schema}.${t.name}`).digest('hex').slice(0, 16)}`;
 }
 
 /** A row count written into SQL: a whole number, never anything else. */
@@ -89,6 +113,11 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
   const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
   const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
   const fmt = o.binary ? ' WITH (FORMAT binary)' : '';
+  const copied = copiedColumns(t);
+  const stage = `pg_temp.${ident(stageName(t))}`;
+  const keyOf = (alias: string) => `(${pk.map((k) => `${alias}.${ident(k)}`).join(', ')})`;
+  // A GENERATED ALWAYS identity column cannot be updated, by the application either: equal on both sides.
+  const settable = copied.filter((c) => !pk.includes(c) && t.columns.find((x) => x.name === c)?.identity !== 'a');
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
   const keyArray = `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
@@ -127,6 +156,14 @@ SELECT n, changed FROM counted`,
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT${fmt}`,
     lockNewKeys: `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
     deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
+    createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${ident(stageName(t))} AS SELECT ${cols} FROM ONLY ${table} WITH NO DATA`,
+    copyInStage: `COPY ${stage} (${cols}) FROM STDIN${fmt}`,
+    updateFromStage: settable.length
+      ? `UPDATE ONLY ${table} t SET ${settable.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')} FROM ${stage} s WHERE ${keyOf('t')} = ${keyOf('s')}`
+      : null,
+    insertFromStage: `INSERT INTO ${table} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${copied.map((c) => `s.${ident(c)}`).join(', ')} FROM ${stage} s
+ WHERE NOT EXISTS (SELECT 1 FROM ONLY ${table} t WHERE ${keyOf('t')} = ${keyOf('s')})`,
+    clearStage: `TRUNCATE ${stage}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     countOld: `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
   };
