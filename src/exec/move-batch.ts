@@ -9,7 +9,7 @@ import { snapshotAges } from '../plan/snapshot-ages.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
-import { waitForDrain, type Holdout } from './drain.js';
+import { waitForDrain, type DrainPoint, type Holdout } from './drain.js';
 import { setLockTimeout } from './run-plan.js';
 
 export interface MoverConns {
@@ -66,7 +66,7 @@ async function withOwnId(db: pg.Client, first: string): Promise<string> {
 }
 
 /** A copied batch and NEW's clock just after its commit: the drain's reference point. */
-export type CopiedBatch = BatchRecord & { committedAt: string };
+export type CopiedBatch = BatchRecord & { committed: DrainPoint };
 
 /** A multi-statement query (no parameters: the simple protocol), one result per statement. */
 async function statements<R extends pg.QueryResultRow>(db: pg.Client, sql: readonly string[]): Promise<pg.QueryResult<R>[]> {
@@ -109,7 +109,7 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
     });
     const record = ctx.sql.recordBatch(ctx.stateSchema, { schema: ctx.schema, table: ctx.table, after, last, snapshot, copied });
     const [done] = await Promise.all([
-      statements<{ id: string; row_count: number; t: string }>(newDb, [record, 'COMMIT', 'SELECT clock_timestamp()::text AS t']).catch((err: unknown) => {
+      statements<{ id: string; row_count: number; xid: string; t: string }>(newDb, [record, 'COMMIT', 'SELECT clock_timestamp()::text AS t']).catch((err: unknown) => {
         throw isDatabaseError(err) && err.code === '23502' && err.column === 'row_count'
           ? new Error(`${ctx.schema}.${ctx.table}: copied ${copied} rows but NEW's table holds a different number of them in the batch's range; nothing was committed`)
           : err;
@@ -118,7 +118,7 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
     ]);
     crashPoint('after-copy-commit');
     const rec = done[0]!.rows[0]!;
-    return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committedAt: done[2]!.rows[0]!.t };
+    return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committed: { at: done[2]!.rows[0]!.t, xid: rec.xid } };
   } catch (err) {
     await Promise.all([oldDb.query('ROLLBACK').catch(() => undefined), newDb.query('ROLLBACK').catch(() => undefined)]);
     throw err;
@@ -136,7 +136,7 @@ function duplicateKeyError(ctx: MoveContext, detail: string | undefined): StateE
  * moved. `fresh`: this run copied the batch and has not yet tried to finish it, so OLD cannot
  * hold its marker and the lookup is skipped; every other call looks first.
  */
-export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: string, fresh = false): Promise<number> {
+export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: DrainPoint, fresh = false): Promise<number> {
   const { old: oldDb, new: newDb } = ctx.conns;
   if (!fresh && (await ctx.store.deletedOnOld(oldDb, b.id))) {
     await ctx.store.markMoved(newDb, b.id);
@@ -144,7 +144,7 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: strin
   }
   const holdouts = await waitForDrain(newDb, since, ctx.conns.ownPids(), ctx.drainTimeoutMs);
   if (holdouts.length) {
-    throw new BatchDeferred(`${holdouts.length} session(s) on NEW hold snapshots older than the copy (e.g. pid ${holdouts[0]!.pid}, ${holdouts[0]!.state} since ${holdouts[0]!.xactStart})`, holdouts);
+    throw new BatchDeferred(`${holdouts.length} session(s) on NEW hold snapshots older than the copy (e.g. pid ${holdouts[0]!.pid}, ${holdouts[0]!.user}, ${holdouts[0]!.state} since ${holdouts[0]!.xactStart})`, holdouts);
   }
   const fast = await deleteIfUnchanged(ctx, b);
   if (!fast) await reconcileAndDelete(ctx, b);

@@ -7,6 +7,7 @@ import { isDatabaseError } from '../errors.js';
 import type { Key } from '../plan/move-sql.js';
 import { splitCount } from '../plan/split.js';
 import type { BatchRecord } from './batch-store.js';
+import type { DrainPoint } from './drain.js';
 import { BatchDeferred, copyNextBatch, finishBatch, keyAfter, type MoveContext } from './move-batch.js';
 
 /** Errors after which a batch is safe to retry as is: it stays copied, OLD keeps its rows. */
@@ -55,7 +56,7 @@ interface Segment {
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `fresh`: copied by this run and not yet tried (finishBatch). A retry always looks for OLD's marker. */
-async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Promise<string>, o: MoveTableOptions, fresh = false): Promise<number> {
+async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Promise<DrainPoint>, o: MoveTableOptions, fresh = false): Promise<number> {
   const sleep = o.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -69,8 +70,11 @@ async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Pr
   }
 }
 
-async function nowOnNew(ctx: MoveContext): Promise<string> {
-  return (await ctx.conns.new.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
+/** Now on NEW, as a drain point: the clock, and the next transaction id to be assigned. */
+async function nowOnNew(ctx: MoveContext): Promise<DrainPoint> {
+  const r = await ctx.conns.new.query<{ t: string; xid: string }>(
+    'SELECT clock_timestamp()::text AS t, pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot())::text AS xid');
+  return { at: r.rows[0]!.t, xid: r.rows[0]!.xid };
 }
 
 async function countOld(ctx: MoveContext): Promise<number> {
@@ -127,7 +131,7 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
       const b = await copyNextBatch(copier, after, o.batchSize, seg.hi);
       await settle();
       if (!b) return 'done';
-      finishing = finishWithRetry(finisher, b, async () => b.committedAt, o, true);
+      finishing = finishWithRetry(finisher, b, async () => b.committed, o, true);
       // Observed by settle(); this keeps a failure meanwhile from being reported as unhandled.
       finishing.catch(() => undefined);
       after = b.last;

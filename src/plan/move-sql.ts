@@ -141,7 +141,7 @@ SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.st
   FROM ONLY ${table}
  WHERE ${rangeLit(b.after, b.last)}
    AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)
-RETURNING id::text AS id, row_count`,
+RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`,
     checkAndDelete: (stateSchema) => `WITH counted AS (
   SELECT count(*)::int AS n,
          count(*) FILTER (WHERE pg_catalog.age(xmin) <= $3::int4 OR pg_catalog.age(xmin) = ANY ($4::int4[]))::int AS changed
