@@ -10,6 +10,7 @@ export const CONFIG_DEFAULTS = {
   concurrency: 2,
   drainTimeoutMs: 30_000,
   maxRowsPerSecond: 0,
+  yieldToApp: true,
   finalize: true,
   /** Headroom added to each sequence on NEW so values taken on OLD during the switch never collide. */
   sequenceGap: 10_000,
@@ -78,6 +79,11 @@ export const ConfigSchema = z
      * the application's latency while rows move.
      */
     maxRowsPerSecond: wholeNumber(0).default(CONFIG_DEFAULTS.maxRowsPerSecond),
+    /**
+     * While other sessions are busy on NEW's database, migrate runs one pipeline at a time and
+     * rests between batches (src/exec/app-activity.ts); false keeps every pipeline at full speed.
+     */
+    yieldToApp: z.boolean().default(CONFIG_DEFAULTS.yieldToApp),
     /** migrate finishes with finalize (FKs re-added and validated, sequences synced). */
     finalize: z.boolean().default(CONFIG_DEFAULTS.finalize),
     /** Amount added to each sequence value when it is carried over to NEW. */

@@ -10,6 +10,7 @@ import { selectionError } from '../config/selection.js';
 import { ConfigError, FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../exec/batch-store.js';
 import { closeClient } from '../exec/connect.js';
+import { AppYield } from '../exec/app-activity.js';
 import { canUseReplicaRole, prepareMoverSession } from '../exec/mover-session.js';
 import { moveTable, type RunPipe } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
@@ -146,6 +147,14 @@ async function moveAll(
 ): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
   const pids = new Set<number>();
+  const yieldTo = config.yieldToApp
+    ? new AppYield({
+      ownPids: () => [...pids],
+      onChange: (busy) => deps.log({ level: 'info', message: busy
+        ? 'the application is busy on NEW: one pipeline at a time, resting between batches (--no-yield-to-app: full speed)'
+        : 'the application is quiet on NEW: every pipeline at full speed' }),
+    })
+    : undefined;
   const store = batchStore(config.stateSchema);
   const running = new Map<string, Promise<TableResult>>();
   const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
@@ -182,7 +191,7 @@ async function moveAll(
     });
     try {
       const outcome = await moveTable(runPipe, {
-        batchSize: config.batchSize, maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal,
+        batchSize: config.batchSize, maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal, yieldTo,
         onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
         onNote: (m) => deps.log({ level: 'warn', message: m }),
       });

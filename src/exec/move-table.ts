@@ -7,6 +7,7 @@ import { isDatabaseError } from '../errors.js';
 import type { Key } from '../plan/move-sql.js';
 import { splitCount } from '../plan/split.js';
 import type { BatchRecord } from './batch-store.js';
+import type { AppYield } from './app-activity.js';
 import type { DrainPoint } from './drain.js';
 import { BatchDeferred, copyNextBatch, finishBatch, keyAfter, type MoveContext } from './move-batch.js';
 
@@ -39,6 +40,8 @@ export interface MoveTableOptions {
   maxSegments?: number;
   /** Rows per second this table may move at most; 0 for no cap. */
   maxRowsPerSecond?: number;
+  /** Shared by every pipeline of the run: one at a time, with rests, while the application is busy. */
+  yieldTo?: AppYield;
   signal?: AbortSignal;
   onBatch?: (p: TableProgress) => void;
   onNote?: (message: string) => void;
@@ -117,6 +120,8 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
     o.onBatch?.({ moved: shared.moved, total: Math.max(shared.total, shared.moved) });
   };
   const startedAt = Date.now();
+  const me = Symbol('pipeline');
+  let lastBatchMs = 0;
   try {
     for (;;) {
       if (rateCap) {
@@ -124,12 +129,15 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
         const due = startedAt + (movedHere / rateCap) * 1000;
         if (due > Date.now()) await sleep(due - Date.now());
       }
+      await o.yieldTo?.turn(me, copier.conns.new, lastBatchMs, o.signal);
       if (o.signal?.aborted) {
         await settle();
         return 'stopped';
       }
+      const batchStart = Date.now();
       const b = await copyNextBatch(copier, after, o.batchSize, seg.hi);
       await settle();
+      lastBatchMs = Date.now() - batchStart;
       if (!b) return 'done';
       finishing = finishWithRetry(finisher, b, async () => b.committed, o, true);
       // Observed by settle(); this keeps a failure meanwhile from being reported as unhandled.
@@ -139,6 +147,7 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
   } finally {
     // Never leave a batch's finish running behind an error: wait for it, keep the first error.
     await (finishing as Promise<number> | null)?.catch(() => undefined);
+    o.yieldTo?.done(me);
   }
 }
 

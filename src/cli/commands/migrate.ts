@@ -44,6 +44,7 @@ export const migrateCommand: CommandModule = {
       .option('--drain-timeout-ms <ms>', describeWithDefault('wait for old snapshots on NEW before a batch is deferred', 'drainTimeoutMs'), parsePositiveInt('--drain-timeout-ms'))
       .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for fdwmig\'s writes that could wait on the application', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
       .option('--max-rows-per-second <n>', describeWithDefault('cap on each table\'s rows moved per second (0: none), to spare the application\'s latency', 'maxRowsPerSecond'), parseNonNegativeInt('--max-rows-per-second'))
+      .option('--no-yield-to-app', 'keep every pipeline at full speed while the application is busy on NEW (default: one pipeline, resting between batches)')
       .option('--no-finalize', 'leave FKs off and sequences as they are at the end')
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {

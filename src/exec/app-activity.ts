@@ -1,0 +1,95 @@
+/**
+ * Yielding to the application: while other sessions are busy on NEW's database, migrate runs one
+ * pipeline at a time and rests between batches, so that the application's statements find CPU
+ * and WAL flushes free more often. With no application activity every pipeline runs flat out.
+ * The activity is sampled from pg_stat_activity at most every SAMPLE_MS, by whichever pipeline
+ * is about to start a batch, on its own NEW connection (between transactions).
+ */
+import type { Queryable } from './queryable.js';
+
+/** Other client sessions on this database doing something now (in a statement or transaction). */
+const BUSY = `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity
+ WHERE datname = current_database()
+   AND pid <> ALL ($1::int[])
+   AND CASE WHEN backend_type IS NULL THEN usename IS NOT NULL AND backend_xmin IS NOT NULL
+            ELSE backend_type = 'client backend' AND state <> 'idle' END`;
+
+/** How many other client sessions are busy on db's database now. */
+export async function countBusy(db: Queryable, ownPids: readonly number[]): Promise<number> {
+  return (await db.query<{ n: number }>(BUSY, [[...ownPids]])).rows[0]!.n;
+}
+
+const SAMPLE_MS = 200;
+/** After activity was last seen, how long the application still counts as busy. */
+const HOLD_MS = 2_000;
+/** While busy, a pipeline rests this many times as long as its last batch took, between batches. */
+const REST_FACTOR = 1;
+
+export interface YieldOptions {
+  ownPids: () => readonly number[];
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Told when the application starts or stops counting as busy. */
+  onChange?: (busy: boolean) => void;
+}
+
+export class AppYield {
+  private lastSample = -Infinity;
+  private busyUntil = -Infinity;
+  private solo: symbol | null = null;
+  private wasBusy = false;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly o: YieldOptions) {
+    this.now = o.now ?? Date.now;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Whether the application counted as busy at the last sample (or within HOLD_MS of it). */
+  busy(): boolean {
+    return this.now() < this.busyUntil;
+  }
+
+  private async sample(db: Queryable): Promise<void> {
+    if (this.now() - this.lastSample < SAMPLE_MS) return;
+    this.lastSample = this.now();
+    const n = await countBusy(db, this.o.ownPids());
+    if (n > 0) this.busyUntil = this.now() + HOLD_MS;
+    if (this.busy() !== this.wasBusy) {
+      this.wasBusy = this.busy();
+      this.o.onChange?.(this.wasBusy);
+    }
+  }
+
+  /**
+   * Waits until pipeline `me` may start its next batch: at once when the application is idle;
+   * while it is busy, once `me` is the one pipeline running (the first to ask keeps the turn
+   * until it calls done) and has rested after its last batch (`lastBatchMs`). Returns early when
+   * `signal` aborts.
+   */
+  async turn(me: symbol, db: Queryable, lastBatchMs: number, signal?: AbortSignal): Promise<void> {
+    let rested = false;
+    for (;;) {
+      if (signal?.aborted) return;
+      await this.sample(db);
+      if (!this.busy()) {
+        if (this.solo === me) this.solo = null;
+        return;
+      }
+      this.solo ??= me;
+      if (this.solo === me) {
+        if (rested || lastBatchMs <= 0) return;
+        rested = true;
+        await this.sleep(Math.min(lastBatchMs * REST_FACTOR, 1_000));
+        continue;
+      }
+      await this.sleep(SAMPLE_MS);
+    }
+  }
+
+  /** Pipeline `me` has no more batches: another may take the turn. */
+  done(me: symbol): void {
+    if (this.solo === me) this.solo = null;
+  }
+}

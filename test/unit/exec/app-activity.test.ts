@@ -1,0 +1,79 @@
+/**
+ * The yielding logic alone, on a fake clock: which pipeline may start a batch when. What counts
+ * as "busy" on a real server is checked in test/integration/app-activity.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { AppYield } from '../../../src/exec/app-activity.js';
+import type { Queryable } from '../../../src/exec/queryable.js';
+
+function world(initialBusy: number) {
+  let t = 0;
+  const state = { busySessions: initialBusy, samples: 0, slept: [] as number[], changes: [] as boolean[] };
+  const db: Queryable = {
+    query: async <R>() => {
+      state.samples++;
+      return { rows: [{ n: state.busySessions }] as R[], rowCount: 1 };
+    },
+  };
+  const y = new AppYield({
+    ownPids: () => [],
+    now: () => t,
+    sleep: async (ms) => {
+      state.slept.push(ms);
+      t += ms;
+      await Promise.resolve();
+    },
+    onChange: (b) => state.changes.push(b),
+  });
+  return { y, db, state, advance: (ms: number) => { t += ms; } };
+}
+
+describe('AppYield', () => {
+  it('lets every pipeline run at once, without rests, while the application is quiet', async () => {
+    const { y, db, state } = world(0);
+    const [a, b] = [Symbol('a'), Symbol('b')];
+    await Promise.all([y.turn(a, db, 50), y.turn(b, db, 50)]);
+    expect(state.slept).toEqual([]);
+    expect(state.changes).toEqual([]);
+  });
+
+  it('while busy: one pipeline runs, resting as long as its last batch took; the other waits until it is done', async () => {
+    const { y, db, state } = world(2);
+    const [a, b] = [Symbol('a'), Symbol('b')];
+    await y.turn(a, db, 40);
+    expect(state.slept).toEqual([40]);
+    expect(state.changes).toEqual([true]);
+    let bGot = false;
+    const bTurn = y.turn(b, db, 40).then(() => { bGot = true; });
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(bGot).toBe(false);
+    y.done(a);
+    await bTurn;
+    expect(bGot).toBe(true);
+    // b rested too before its first batch as the one pipeline.
+    expect(state.slept.at(-1)).toBe(40);
+  });
+
+  it('counts the application quiet again once no activity was seen for a while, and says so', async () => {
+    const { y, db, state, advance } = world(1);
+    const [a, b] = [Symbol('a'), Symbol('b')];
+    await y.turn(a, db, 10);
+    expect(y.busy()).toBe(true);
+    state.busySessions = 0;
+    advance(5_000);
+    await y.turn(b, db, 10);
+    expect(y.busy()).toBe(false);
+    expect(state.changes).toEqual([true, false]);
+    // b did not wait for a's turn to end: the turn lapses with the activity.
+    expect(state.slept.filter((ms) => ms !== 10)).toEqual([]);
+  });
+
+  it('returns at once when the move is being stopped', async () => {
+    const { y, db } = world(3);
+    const [a, b] = [Symbol('a'), Symbol('b')];
+    await y.turn(a, db, 10);
+    const stop = new AbortController();
+    stop.abort();
+    await expect(y.turn(b, db, 10, stop.signal)).resolves.toBeUndefined();
+  });
+});
