@@ -2,7 +2,7 @@
  * Option value parsers and shared option groups for commander.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { CONFIG_DEFAULTS } from '../config/schema.js';
+import { AUTO_BATCH, CONFIG_DEFAULTS } from '../config/schema.js';
 
 /** An argParser for commander: turns the option's text into a value or throws. */
 export type ArgParser<T> = (value: string) => T;
@@ -42,7 +42,7 @@ export function describeWithDefault(description: string, key: keyof typeof CONFI
  */
 export function addTuningOptions(command: Command): Command {
   return command
-    .option('--batch <rows>', describeWithDefault('rows copied per batch', 'batchSize'), parsePositiveInt('--batch', 1_000_000))
+    .option('--batch <rows>', `rows per batch of migrate (default: ${AUTO_BATCH.busy} while the application is busy on NEW, ${AUTO_BATCH.quiet} while it is quiet)`, parsePositiveInt('--batch', 1_000_000))
     .option('--concurrency <n>', describeWithDefault('tables copied in parallel', 'concurrency'), parsePositiveInt('--concurrency', 64))
     .option('--sequence-gap <n>', describeWithDefault('added to each sequence carried to NEW', 'sequenceGap'), parseNonNegativeInt('--sequence-gap'))
     .option('--fetch-size <rows>', describeWithDefault('rows per postgres_fdw fetch', 'fetchSize'), parseIntInRange('--fetch-size', 100))

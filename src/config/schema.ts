@@ -4,9 +4,14 @@
  */
 import { z } from 'zod';
 
+/**
+ * migrate's batch size when none is given: small while the application is busy on NEW (short
+ * lock holds and WAL bursts), larger while it is quiet (fewer per-batch round trips and commits).
+ */
+export const AUTO_BATCH = { busy: 5000, quiet: 20_000 } as const;
+
 /** Default values, shared by the schema and the CLI help texts. */
 export const CONFIG_DEFAULTS = {
-  batchSize: 5000,
   concurrency: 2,
   drainTimeoutMs: 30_000,
   maxRowsPerSecond: 0,
@@ -65,8 +70,8 @@ export const ConfigSchema = z
     tables: z.array(qualifiedName).optional(),
     /** Tables to leave out, as qualified names `schema.table`. */
     excludeTables: z.array(qualifiedName).optional(),
-    /** Rows copied per batch (statement). */
-    batchSize: wholeNumber(1, MAX_BATCH_SIZE).default(CONFIG_DEFAULTS.batchSize),
+    /** Rows per batch of migrate; unset: AUTO_BATCH, by how busy the application is. */
+    batchSize: wholeNumber(1, MAX_BATCH_SIZE).optional(),
     /** Tables copied in parallel. */
     concurrency: wholeNumber(1, MAX_CONCURRENCY).default(CONFIG_DEFAULTS.concurrency),
     /**

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type pg from 'pg';
-import type { Config } from '../config/schema.js';
+import { AUTO_BATCH, type Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
 import { ConfigError, FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../exec/batch-store.js';
@@ -75,10 +75,17 @@ async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
   try {
     const newDb = await deps.connect(config.newUrl, 'NEW');
-    await prepareMoverSession(oldDb, caps.old);
-    await prepareMoverSession(newDb, caps.new);
+    // Known as fdwmig's own from its first statement on: never a holdout, never the application.
     const pid = (newDb as unknown as { processID: number }).processID;
     pids.add(pid);
+    try {
+      await prepareMoverSession(oldDb, caps.old);
+      await prepareMoverSession(newDb, caps.new);
+    } catch (err) {
+      pids.delete(pid);
+      await newDb.end().catch(() => undefined);
+      throw err;
+    }
     return {
       old: oldDb, new: newDb,
       close: async () => { pids.delete(pid); await Promise.all([closeClient(oldDb), closeClient(newDb)]); },
@@ -130,7 +137,8 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
     for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
     for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql);
-    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables);
+    const controlPid = (controlNew as unknown as { processID: number }).processID;
+    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlPid);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted
       ? await runFinalize(config, controlOld, controlNew, served)
@@ -144,9 +152,10 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
 async function moveAll(
   config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>,
   caps: ReplicaCapability, hazards: ReadonlyMap<string, readonly string[]>, newTables: ReadonlyMap<string, TableModel>,
+  controlPid: number,
 ): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
-  const pids = new Set<number>();
+  const pids = new Set<number>([controlPid]);
   const yieldTo = config.yieldToApp
     ? new AppYield({
       ownPids: () => [...pids],
@@ -191,7 +200,8 @@ async function moveAll(
     });
     try {
       const outcome = await moveTable(runPipe, {
-        batchSize: config.batchSize, maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal, yieldTo,
+        // An explicit batch size is used as given; none: small while the application is busy, larger while quiet.
+        batchSize: config.batchSize ?? AUTO_BATCH.busy, quietBatchSize: config.batchSize ?? (yieldTo ? AUTO_BATCH.quiet : AUTO_BATCH.busy), maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal, yieldTo,
         onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
         onNote: (m) => deps.log({ level: 'warn', message: m }),
       });

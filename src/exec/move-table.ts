@@ -35,7 +35,10 @@ export interface Pipe {
 export type RunPipe = <T>(fn: (pipe: Pipe) => Promise<T>) => Promise<T>;
 
 export interface MoveTableOptions {
+  /** Rows per batch (while the application is busy, with yieldTo). */
   batchSize: number;
+  /** Rows per batch while yieldTo finds the application quiet (default: batchSize). */
+  quietBatchSize?: number;
   /** Key ranges this table may be split into at most (1: never split). */
   maxSegments?: number;
   /** Rows per second this table may move at most; 0 for no cap. */
@@ -135,7 +138,8 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
         return 'stopped';
       }
       const batchStart = Date.now();
-      const b = await copyNextBatch(copier, after, o.batchSize, seg.hi);
+      const size = o.yieldTo && !o.yieldTo.busy() ? o.quietBatchSize ?? o.batchSize : o.batchSize;
+      const b = await copyNextBatch(copier, after, size, seg.hi);
       await settle();
       lastBatchMs = Date.now() - batchStart;
       if (!b) return 'done';

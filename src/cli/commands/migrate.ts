@@ -1,6 +1,7 @@
 /** `fdwmig migrate`: move every row from OLD into NEW while the application runs. */
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
+import { AUTO_BATCH } from '../../config/schema.js';
 import { runMigrate, type MigrateResult } from '../../core/migrate.js';
 import { FdwmigError } from '../../errors.js';
 import type { CommandModule } from '../context.js';
@@ -37,7 +38,7 @@ export const migrateCommand: CommandModule = {
   register(program, ctx) {
     program.command('migrate')
       .description('move every row from OLD into NEW while the application runs')
-      .option('--batch <rows>', describeWithDefault('rows per batch', 'batchSize'), parsePositiveInt('--batch', 1_000_000))
+      .option('--batch <rows>', `rows per batch (default: ${AUTO_BATCH.busy} while the application is busy on NEW, ${AUTO_BATCH.quiet} while it is quiet; see --no-yield-to-app)`, parsePositiveInt('--batch', 1_000_000))
       .option('--concurrency <n>', describeWithDefault('pipelines at once: tables, and key ranges of a large table', 'concurrency'), parsePositiveInt('--concurrency', 64))
       .option('--tables <schema.table...>', 'only these tables (default: all that init-new set up)')
       .option('--exclude-tables <schema.table...>', 'leave these tables for later (default: none)')

@@ -74,7 +74,8 @@ describe('loadConfig precedence: flags > env > file > defaults', () => {
 
   it('treats undefined flags and empty env variables as not given', async () => {
     const config = await load({ old: undefined, new: NEW, batch: undefined }, { FDWMIG_OLD_URL: OLD, FDWMIG_NEW_URL: '' });
-    expect(config).toMatchObject({ oldUrl: OLD, newUrl: NEW, batchSize: 5000 });
+    expect(config).toMatchObject({ oldUrl: OLD, newUrl: NEW });
+    expect(config.batchSize).toBeUndefined();
   });
 
   it('ignores flags that are not config keys (a command’s own options)', async () => {

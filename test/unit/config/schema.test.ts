@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../../../src/config/format-issues.js';
-import { CONFIG_DEFAULTS, CONFIG_KEYS, ConfigFileSchema, ConfigSchema } from '../../../src/config/schema.js';
+import { AUTO_BATCH, CONFIG_DEFAULTS, CONFIG_KEYS, ConfigFileSchema, ConfigSchema } from '../../../src/config/schema.js';
 
 const URLS = { oldUrl: 'postgres://old/db', newUrl: 'postgres://new/db' };
 
@@ -12,8 +12,9 @@ function problems(schema: typeof ConfigSchema | typeof ConfigFileSchema, input: 
 describe('ConfigSchema', () => {
   it('fills in every default', () => {
     expect(ConfigSchema.parse(URLS)).toEqual({ ...URLS, ...CONFIG_DEFAULTS });
+    expect(CONFIG_DEFAULTS).not.toHaveProperty('batchSize');
+    expect(AUTO_BATCH).toEqual({ busy: 5000, quiet: 20_000 });
     expect(CONFIG_DEFAULTS).toMatchObject({
-      batchSize: 5000,
       concurrency: 2,
       sequenceGap: 10000,
       fetchSize: 10000,
