@@ -135,6 +135,14 @@ async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: Ta
       ? { severity: 'info', subject: side, message: "fdwmig's role may set session_replication_role: triggers and FK actions stay quiet on moved rows" }
       : { severity: 'info', subject: side, message: "fdwmig's role may not set session_replication_role: migrate refuses tables whose triggers or FK actions would fire on moved rows (listed below, if any)", hint: `on ${side}: GRANT SET ON PARAMETER session_replication_role TO ${ident(side === 'OLD' ? oldModel.server.role : newRole)} (PostgreSQL 15+), or a superuser` });
   }
+  const stats = (await newDb.query<{ ok: boolean }>(`SELECT pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS ok`)).rows[0]!.ok;
+  if (!stats) {
+    f.push({
+      severity: 'info', subject: 'NEW',
+      message: "fdwmig's role may not read other roles' activity: before each delete, migrate waits on the application's snapshots by xmin, not by transaction start, so a long transaction anywhere on NEW's cluster delays the move (docs/PROTOCOL.md, step 3)",
+      hint: `on NEW: GRANT pg_read_all_stats TO ${ident(newRole)}`,
+    });
+  }
   const movable = tables.filter((a) => a.refusals.length === 0).map((a) => a.table);
   const moved = new Set(movable.map(qualifiedName));
   const cycles = planMoveOrder(movable).cycles;
