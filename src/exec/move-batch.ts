@@ -61,9 +61,17 @@ const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
  * Runs `first` and then takes the transaction's own id, in one round trip: age(xmin) measures
  * from that id from then on (snapshot-ages.ts).
  */
-async function withOwnId(db: pg.Client, first: string): Promise<string> {
-  return (await statements<{ me: string }>(db, [first, 'SELECT pg_catalog.txid_current()::text AS me']))[1]!.rows[0]!.me;
+async function withOwnId(db: pg.Client, ...first: string[]): Promise<string> {
+  return (await statements<{ me: string }>(db, [...first, 'SELECT pg_catalog.txid_current()::text AS me'])).at(-1)!.rows[0]!.me;
 }
+
+/**
+ * The checked delete's bound on waiting for a row the application holds on OLD. Short: while it
+ * waits, the delete holds the batch's rows it already passed, and the application's transactions
+ * that need them queue behind it (a wait that can even close a cycle through NEW, which neither
+ * server sees). On the bound it rolls back and is retried after a pause (finishWithRetry).
+ */
+export const FAST_PATH_LOCK_TIMEOUT_MS = 100;
 
 /** A copied batch and NEW's clock just after its commit: the drain's reference point. */
 export type CopiedBatch = BatchRecord & { committed: DrainPoint };
@@ -163,7 +171,8 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: Drain
 async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<boolean> {
   const oldDb = ctx.conns.old;
   try {
-    const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ'));
+    const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ',
+      setLockTimeout(Math.min(ctx.lockTimeoutMs, FAST_PATH_LOCK_TIMEOUT_MS))));
     const r = ages && (await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkAndDelete(ctx.stateSchema),
       [json(b.after), json(b.last), ages.maxAge, ages.xipAges, b.rowCount, b.id])).rows[0]!;
     if (!r || r.n !== b.rowCount || r.changed !== 0) {
