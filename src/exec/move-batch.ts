@@ -200,8 +200,26 @@ async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<bool
  * on its lock then follows the update and changes the repaired row (docs/PROTOCOL.md, step 5).
  */
 async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<void> {
+  const keys = await ctx.store.keys(ctx.conns.new, b.id);
+  // First without waiting on a lock, a few times: while fdwmig waits on one row, it holds the
+  // others it took, and on a hot table every application transaction queues behind it.
+  const deadline = Date.now() + Math.min(ctx.lockTimeoutMs, NOWAIT_SPAN_MS);
+  for (let pause = 1; Date.now() < deadline; pause = Math.min(pause * 2, 16)) {
+    try {
+      return await reconcileOnce(ctx, b, keys, true);
+    } catch (err) {
+      if (!isDatabaseError(err) || err.code !== '55P03') throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+  return reconcileOnce(ctx, b, keys, false);
+}
+
+/** How long the slow path keeps trying to take its locks without waiting on any (then it waits). */
+const NOWAIT_SPAN_MS = 500;
+
+async function reconcileOnce(ctx: MoveContext, b: BatchRecord, keys: readonly Key[], nowait: boolean): Promise<void> {
   const { old: oldDb, new: newDb } = ctx.conns;
-  const keys = await ctx.store.keys(newDb, b.id);
   const n = ctx.sql.keyColumns.length;
   const params = [JSON.stringify(keys), json(b.after), json(b.last)];
   const timeout = setLockTimeout(ctx.lockTimeoutMs);
@@ -210,11 +228,11 @@ async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<voi
     await newDb.query('BEGIN');
     newOpen = true;
     await newDb.query(timeout);
-    await newDb.query(ctx.sql.lockNewKeys, params);
+    await newDb.query(ctx.sql.lockNewKeys(nowait), params);
     await inTransaction(oldDb, 'BEGIN', async () => {
       // A snapshot too old for 32-bit ages: every row counts as changed (one extra copy each).
       const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, timeout)) ?? { maxAge: 2 ** 31 - 1, xipAges: [] };
-      const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys, [...params, ages.maxAge, ages.xipAges])).rows;
+      const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys(nowait), [...params, ages.maxAge, ages.xipAges])).rows;
       const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
       const gone = keys.filter((k) => !present.has(JSON.stringify(k)));
       const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);

@@ -46,12 +46,13 @@ export interface MoveSql {
   /**
    * OLD, slow path, in a transaction that has its own id: locks the batch's keys. $1 keys (jsonb),
    * $2 after, $3 last, $4 maxAge, $5 xipAges (snapshot-ages.ts). Returns k0..kn and changed.
+   * `nowait`: fail at once (55P03) on a row another transaction holds, rather than wait for it.
    */
-  readonly lockKeys: string;
+  lockKeys(nowait: boolean): string;
   /** OLD: COPY TO of the given keys' rows (COPY takes no parameters). */
   copyOutKeys(keys: readonly Key[], after: Key | null, last: Key): string;
   /** NEW, slow path: locks NEW's copies of the given keys (local table only). $1 keys, $2 after, $3 last. */
-  readonly lockNewKeys: string;
+  lockNewKeys(nowait: boolean): string;
   /** NEW: deletes the given keys from the local table only. $1 keys, $2 after, $3 last. */
   readonly deleteNewKeys: string;
   /**
@@ -150,11 +151,11 @@ verdict AS (SELECT n = $5::int AND changed = 0 AS ok FROM counted),
 deleted AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} AND (SELECT ok FROM verdict)),
 marked AS (INSERT INTO ${ident(stateSchema)}.moved_batches (batch_id) SELECT $6::int8 WHERE (SELECT ok FROM verdict))
 SELECT n, changed FROM counted`,
-    lockKeys: `SELECT ${keySelect}, (pg_catalog.age(xmin) <= $4::int4 OR pg_catalog.age(xmin) = ANY ($5::int4[])) AS changed
-  FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
+    lockKeys: (nowait) => `SELECT ${keySelect}, (pg_catalog.age(xmin) <= $4::int4 OR pg_catalog.age(xmin) = ANY ($5::int4[])) AS changed
+  FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE${nowait ? ' NOWAIT' : ''}`,
     copyOutKeys: (keys, after, last) =>
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT${fmt}`,
-    lockNewKeys: `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE`,
+    lockNewKeys: (nowait) => `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE${nowait ? ' NOWAIT' : ''}`,
     deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${ident(stageName(t))} AS SELECT ${cols} FROM ONLY ${table} WITH NO DATA`,
     copyInStage: `COPY ${stage} (${cols}) FROM STDIN${fmt}`,
