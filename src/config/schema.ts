@@ -8,7 +8,7 @@ import { z } from 'zod';
  * migrate's batch size when none is given: small while the application is busy on NEW (short
  * lock holds and WAL bursts), larger while it is quiet (fewer per-batch round trips and commits).
  */
-export const AUTO_BATCH = { busy: 5000, quiet: 20_000 } as const;
+export const AUTO_BATCH = { busy: 2000, quiet: 20_000 } as const;
 
 /** Default values, shared by the schema and the CLI help texts. */
 export const CONFIG_DEFAULTS = {

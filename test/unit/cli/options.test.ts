@@ -35,7 +35,7 @@ describe('numeric option parsers', () => {
 describe('tuning options', () => {
   it('show the config defaults in their help but leave values unset', () => {
     const command = addTuningOptions(new Command('x'));
-    expect(command.helpInformation().replace(/\s+/g, ' ')).toContain('rows per batch of migrate (default: 5000 while the application is busy on NEW, 20000 while it is quiet)');
+    expect(command.helpInformation().replace(/\s+/g, ' ')).toContain('rows per batch of migrate (default: 2000 while the application is busy on NEW, 20000 while it is quiet)');
     command.parse([], { from: 'user' });
     expect(command.opts()).toEqual({});
   });

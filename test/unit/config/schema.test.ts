@@ -13,7 +13,7 @@ describe('ConfigSchema', () => {
   it('fills in every default', () => {
     expect(ConfigSchema.parse(URLS)).toEqual({ ...URLS, ...CONFIG_DEFAULTS });
     expect(CONFIG_DEFAULTS).not.toHaveProperty('batchSize');
-    expect(AUTO_BATCH).toEqual({ busy: 5000, quiet: 20_000 });
+    expect(AUTO_BATCH).toEqual({ busy: 2000, quiet: 20_000 });
     expect(CONFIG_DEFAULTS).toMatchObject({
       concurrency: 2,
       sequenceGap: 10000,
