@@ -1,5 +1,4 @@
 /** Streams COPY ... TO STDOUT on one server into COPY ... FROM STDIN on another: flat memory. */
-import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
@@ -12,7 +11,7 @@ import { cutConnection } from './connect.js';
  * before its end leaves src unusable (its server still sending, its socket paused by the
  * stream's backpressure, every later query on it waiting forever), so src is then cut.
  */
-export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Client, copyInSql: string, tap?: Transform): Promise<number> {
+export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Client, copyInSql: string): Promise<number> {
   const out = src.query(copyStreams.to(copyOutSql));
   const into = dst.query(copyStreams.from(copyInSql));
   const gone = (which: string) => () => {
@@ -29,8 +28,7 @@ export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Clien
   let outEnded = false;
   out.once('end', () => { outEnded = true; });
   try {
-    if (tap) await pipeline(out, tap, into);
-    else await pipeline(out, into);
+    await pipeline(out, into);
     return into.rowCount ?? 0;
   } catch (err) {
     if (!outEnded) cutConnection(src);

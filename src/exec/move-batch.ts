@@ -4,12 +4,11 @@
  */
 import type pg from 'pg';
 import { StateError, isDatabaseError } from '../errors.js';
-import type { BatchToRecord, Key, MoveSql } from '../plan/move-sql.js';
+import type { Key, MoveSql } from '../plan/move-sql.js';
 import { snapshotAges } from '../plan/snapshot-ages.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
-import { BinaryKeyParser, keyTap } from './key-tap.js';
 import { waitForDrain, type DrainPoint, type Holdout } from './drain.js';
 import { setLockTimeout } from './run-plan.js';
 
@@ -113,12 +112,10 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
       return null;
     }
     const { key: last, snapshot } = found;
-    const parser = ctx.sql.intKey ? new BinaryKeyParser(ctx.sql.intKey.field, ctx.sql.intKey.width) : null;
-    const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn, parser ? keyTap(parser) : undefined).catch((err: unknown) => {
+    const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch((err: unknown) => {
       throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
     });
-    const batch = { schema: ctx.schema, table: ctx.table, after, last, snapshot, copied };
-    const record = parser ? ctx.sql.recordBatchKeys(ctx.stateSchema, batch, streamKeys(ctx, parser, batch)) : ctx.sql.recordBatch(ctx.stateSchema, batch);
+    const record = ctx.sql.recordBatch(ctx.stateSchema, { schema: ctx.schema, table: ctx.table, after, last, snapshot, copied });
     const [done] = await Promise.all([
       statements<{ id: string; row_count: number; xid: string; t: string }>(newDb, [record, 'COMMIT', 'SELECT clock_timestamp()::text AS t']).catch((err: unknown) => {
         throw isDatabaseError(err) && err.code === '23502' && err.column === 'row_count'
@@ -134,29 +131,6 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
     await Promise.all([oldDb.query('ROLLBACK').catch(() => undefined), newDb.query('ROLLBACK').catch(() => undefined)]);
     throw err;
   }
-}
-
-/**
- * The keys a COPY stream carried, once they are shown to be exactly the batch's: as many as NEW
- * took, all different, all in (after, last], `last` (OLD's own reading) among them. (The rows
- * come in no promised order.)
- */
-function streamKeys(ctx: MoveContext, parser: BinaryKeyParser, b: BatchToRecord): string[] {
-  const keys = parser.keys;
-  const lo = b.after ? BigInt(b.after[0]!) : null;
-  const hi = BigInt(b.last[0]!);
-  let max: bigint | null = null;
-  let inRange = true;
-  for (const k of keys) {
-    const v = BigInt(k);
-    if ((lo !== null && v <= lo) || v > hi) inRange = false;
-    if (max === null || v > max) max = v;
-  }
-  const distinct = new Set(keys).size === keys.length;
-  if (!parser.complete || keys.length !== b.copied || !distinct || !inRange || max !== hi) {
-    throw new Error(`${ctx.schema}.${ctx.table}: the keys read from the COPY stream (${keys.length}, ${parser.complete ? 'complete' : 'incomplete'}) do not match the batch NEW took (${b.copied} rows up to ${b.last[0]}); nothing was committed`);
-  }
-  return keys;
 }
 
 function duplicateKeyError(ctx: MoveContext, detail: string | undefined): StateError {

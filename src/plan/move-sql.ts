@@ -12,26 +12,8 @@ import { moveKey } from './move-key.js';
 /** A key's values as text, in key column order. */
 export type Key = readonly string[];
 
-/** What a batch record holds besides its keys. */
-export interface BatchToRecord {
-  schema: string;
-  table: string;
-  after: Key | null;
-  last: Key;
-  snapshot: string;
-  copied: number;
-}
-
-const INT_WIDTHS: Readonly<Record<string, 2 | 4 | 8>> = { smallint: 2, integer: 4, bigint: 8 };
-
 export interface MoveSql {
   readonly keyColumns: readonly string[];
-  /**
-   * The key's place among the copied columns and its width, when the rows travel in binary and
-   * the key is one smallint, integer or bigint column: the batch's keys can then be read from the
-   * COPY stream (key-tap.ts) and recorded with recordBatchKeys, without a scan of NEW.
-   */
-  readonly intKey: { field: number; width: 2 | 4 | 8 } | null;
   /**
    * OLD, in the read snapshot: k0..kn of the key `limit` keys after `after` (null: from the
    * start), or of the last key up to `upper` (null: the table's end), and snap. Values are
@@ -50,12 +32,7 @@ export interface MoveSql {
    * not hold exactly `copied` such rows, row_count is NULL and its NOT NULL constraint fails
    * the statement (23502), and with it the transaction.
    */
-  recordBatch(stateSchema: string, b: BatchToRecord): string;
-  /**
-   * NEW, in the copy's transaction: records the batch with the given keys (read from the COPY
-   * stream, checked against the copy by the caller). Literals, like recordBatch.
-   */
-  recordBatchKeys(stateSchema: string, b: BatchToRecord, keys: readonly string[]): string;
+  recordBatch(stateSchema: string, b: { schema: string; table: string; after: Key | null; last: Key; snapshot: string; copied: number }): string;
   /**
    * OLD, fast path, in a REPEATABLE READ transaction that has its own id, as one statement (one
    * snapshot): counts the rows in (after, last] and those changed since the read snapshot, by
@@ -112,12 +89,6 @@ export function stageName(t: Pick<TableModel, 'schema' | 'name'>): string {
   return `fdwmig_stage_${createHash('sha1').update(`${t.schema}.${t.name}`).digest('hex').slice(0, 16)}`;
 }
 
-/** An integer key written into an array literal: digits and a sign, never anything else. */
-function integerText(k: string): string {
-  if (!/^-?\d+$/.test(k)) throw new Error(`not an integer key: ${k}`);
-  return k;
-}
-
 /** A row count written into SQL: a whole number, never anything else. */
 function count(n: number): number {
   if (!Number.isInteger(n) || n < 0) throw new Error(`not a row count: ${n}`);
@@ -165,13 +136,6 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
     },
     copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
-    intKey: o.binary && pk.length === 1 && INT_WIDTHS[types[0]!] && copied.includes(pk[0]!)
-      ? { field: copied.indexOf(pk[0]!), width: INT_WIDTHS[types[0]!]! }
-      : null,
-    recordBatchKeys: (stateSchema, b, keys) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
-VALUES (${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
-       '[]', ${literal(`{${keys.map((k) => `{${integerText(k)}}`).join(',')}}`)}::text[], ${count(b.copied)}, 'copied')
-RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`,
     recordBatch: (stateSchema, b) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
 SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
        '[]', coalesce(array_agg(${keyArray}), '{}'), CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
