@@ -25,9 +25,10 @@ describe('migrate under an application workload', () => {
   it('loses no write, and every row ends on NEW exactly once', async () => {
     const workload = startWorkload(db.newUrl, ACCOUNTS, 2, 7);
     let result;
+    const deps = testDeps();
     try {
       await new Promise((r) => setTimeout(r, 300));
-      result = await runMigrate(await configFor(db, { batchSize: 500, concurrency: 2 }), testDeps());
+      result = await runMigrate(await configFor(db, { batchSize: 500, concurrency: 2 }), deps);
       await new Promise((r) => setTimeout(r, 300));
     } finally {
       await workload.stop();
@@ -38,6 +39,8 @@ describe('migrate under an application workload', () => {
     expect(result.tables.map((t) => t.status)).toEqual(['moved', 'moved']);
     expect(result.finalized?.foreignKeys).toEqual(['public.ledger.ledger_account_id_fkey']);
     expect(stats.otherErrors).toEqual([]);
+    // The workload kept NEW busy: migrate saw it and yielded (one pipeline, rests).
+    expect(deps.lines.some((l) => l.startsWith('info: the application is busy on NEW'))).toBe(true);
     expect(stats.lostWrites).toBe(0);
     expect(stats.transactions).toBeGreaterThan(100);
     expect(await checkInvariant(db.new, ACCOUNTS)).toEqual({ ok: true, problems: [] });
