@@ -3,7 +3,8 @@
  * pipeline at a time and rests between batches, so that the application's statements find CPU
  * and WAL flushes free more often. With no application activity every pipeline runs flat out.
  * The activity is sampled from pg_stat_activity at most every SAMPLE_MS, by whichever pipeline
- * is about to start a batch, on its own NEW connection (between transactions).
+ * is about to start a batch, on its own NEW connection (between transactions); it counts once
+ * two samples in a row find it.
  */
 import type { Queryable } from './queryable.js';
 
@@ -20,7 +21,7 @@ export async function countBusy(db: Queryable, ownPids: readonly number[]): Prom
 }
 
 const SAMPLE_MS = 200;
-/** After activity was last seen, how long the application still counts as busy. */
+/** After activity was last seen (in two samples in a row), how long the application still counts as busy. */
 const HOLD_MS = 2_000;
 /** While busy, a pipeline rests this many times as long as its last batch took, between batches. */
 const REST_FACTOR = 1;
@@ -38,6 +39,8 @@ export class AppYield {
   private busyUntil = -Infinity;
   private solo: symbol | null = null;
   private wasBusy = false;
+  /** Samples in a row that found activity: one alone (a passing admin query) is not load. */
+  private streak = 0;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -55,7 +58,8 @@ export class AppYield {
     if (this.now() - this.lastSample < SAMPLE_MS) return;
     this.lastSample = this.now();
     const n = await countBusy(db, this.o.ownPids());
-    if (n > 0) this.busyUntil = this.now() + HOLD_MS;
+    this.streak = n > 0 ? this.streak + 1 : 0;
+    if (this.streak >= 2) this.busyUntil = this.now() + HOLD_MS;
     if (this.busy() !== this.wasBusy) {
       this.wasBusy = this.busy();
       this.o.onChange?.(this.wasBusy);

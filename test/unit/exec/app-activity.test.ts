@@ -37,9 +37,24 @@ describe('AppYield', () => {
     expect(state.changes).toEqual([]);
   });
 
+  it('takes activity in one sample alone (a passing query) for no load', async () => {
+    const { y, db, state, advance } = world(1);
+    const a = Symbol('a');
+    await y.turn(a, db, 40);
+    expect(y.busy()).toBe(false);
+    state.busySessions = 0;
+    advance(250);
+    await y.turn(a, db, 40);
+    expect(y.busy()).toBe(false);
+    expect(state.slept).toEqual([]);
+    expect(state.changes).toEqual([]);
+  });
+
   it('while busy: one pipeline runs, resting as long as its last batch took; the other waits until it is done', async () => {
-    const { y, db, state } = world(2);
+    const { y, db, state, advance } = world(2);
     const [a, b] = [Symbol('a'), Symbol('b')];
+    await y.turn(a, db, 40);
+    advance(250);
     await y.turn(a, db, 40);
     expect(state.slept).toEqual([40]);
     expect(state.changes).toEqual([true]);
@@ -58,6 +73,8 @@ describe('AppYield', () => {
     const { y, db, state, advance } = world(1);
     const [a, b] = [Symbol('a'), Symbol('b')];
     await y.turn(a, db, 10);
+    advance(250);
+    await y.turn(a, db, 10);
     expect(y.busy()).toBe(true);
     state.busySessions = 0;
     advance(5_000);
@@ -69,8 +86,10 @@ describe('AppYield', () => {
   });
 
   it('returns at once when the move is being stopped', async () => {
-    const { y, db } = world(3);
+    const { y, db, advance } = world(3);
     const [a, b] = [Symbol('a'), Symbol('b')];
+    await y.turn(a, db, 10);
+    advance(250);
     await y.turn(a, db, 10);
     const stop = new AbortController();
     stop.abort();
