@@ -135,6 +135,14 @@ async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: Ta
       ? { severity: 'info', subject: side, message: "fdwmig's role may set session_replication_role: triggers and FK actions stay quiet on moved rows" }
       : { severity: 'info', subject: side, message: "fdwmig's role may not set session_replication_role: migrate refuses tables whose triggers or FK actions would fire on moved rows (listed below, if any)", hint: `on ${side}: GRANT SET ON PARAMETER session_replication_role TO ${ident(side === 'OLD' ? oldModel.server.role : newRole)} (PostgreSQL 15+), or a superuser` });
   }
+  const temp = (await newDb.query<{ ok: boolean }>(`SELECT pg_catalog.has_database_privilege(current_database(), 'TEMPORARY') AS ok`)).rows[0]!.ok;
+  if (!temp) {
+    f.push({
+      severity: 'warning', subject: 'NEW',
+      message: "fdwmig's role may not create temporary tables: a batch whose rows change on OLD while it moves cannot be repaired, and migrate stops there (the batch stays copied; docs/PROTOCOL.md, step 5)",
+      hint: `on NEW: GRANT TEMPORARY ON DATABASE ${ident(newDb.database ?? '')} TO ${ident(newRole)}`,
+    });
+  }
   const stats = (await newDb.query<{ ok: boolean }>(`SELECT pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS ok`)).rows[0]!.ok;
   if (!stats) {
     f.push({

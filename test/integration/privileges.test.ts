@@ -86,6 +86,19 @@ describe('fdwmig as plain roles: check names each GRANT, and with them init-new 
     expect(second.ok).toBe(true);
   });
 
+  it('check warns when NEW\'s role may not create temporary tables (the slow path needs one), with the GRANT', async () => {
+    const warning = (findings: Finding[]) => findings.filter((f) => f.subject === 'NEW' && /temporary tables/.test(f.message));
+    await db.new.query(`REVOKE TEMPORARY ON DATABASE "${db.new.database}" FROM PUBLIC`);
+    try {
+      const without = warning((await runCheck(await configFor(urls), testDeps())).findings);
+      expect(without).toEqual([expect.objectContaining({ severity: 'warning', hint: `on NEW: GRANT TEMPORARY ON DATABASE "${db.new.database}" TO "${NEW_ROLE}"` })]);
+      await db.new.query(without[0]!.hint!.replace(/^on NEW: /, ''));
+      expect(warning((await runCheck(await configFor(urls), testDeps())).findings)).toEqual([]);
+    } finally {
+      await db.new.query(`GRANT TEMPORARY ON DATABASE "${db.new.database}" TO PUBLIC`);
+    }
+  });
+
   it('init-new as the plain roles serves OLD through NEW, with sequences past OLD\'s', async () => {
     const r = await runInitNew(await configFor(urls), testDeps());
     expect(r.applied).toBe(true);
