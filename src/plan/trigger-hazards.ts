@@ -34,7 +34,8 @@ export function triggerHazards(
       : `disable them on OLD for the move, or let fdwmig skip them: ${GRANT('OLD')}`}`);
   }
   if (newT) {
-    const onNew = firing(newT, caps.new, ['INSERT', 'DELETE']);
+    // The copy inserts; the slow path's repair updates copies in place, deletes and inserts.
+    const onNew = firing(newT, caps.new, ['INSERT', 'UPDATE', 'DELETE']);
     if (onNew.length) {
       out.push(`trigger(s) ${onNew.join(', ')} on NEW would fire on moved rows and could rewrite them; ${caps.new
         ? 'they are ENABLE REPLICA/ALWAYS: make them ordinary triggers for the move'
