@@ -25,7 +25,14 @@ function world(initialBusy: number) {
     },
     onChange: (b) => state.changes.push(b),
   });
-  return { y, db, state, advance: (ms: number) => { t += ms; } };
+  const advance = (ms: number) => { t += ms; };
+  /** Two turns of `me`, one sample apart: with activity in both, the application counts as busy. */
+  const twoSamples = async (me: symbol, lastBatchMs: number) => {
+    await y.turn(me, db, lastBatchMs);
+    advance(250);
+    await y.turn(me, db, lastBatchMs);
+  };
+  return { y, db, state, advance, twoSamples };
 }
 
 describe('AppYield', () => {
@@ -51,11 +58,9 @@ describe('AppYield', () => {
   });
 
   it('while busy: one pipeline runs, resting as long as its last batch took; the other waits until it is done', async () => {
-    const { y, db, state, advance } = world(2);
+    const { y, db, state, twoSamples } = world(2);
     const [a, b] = [Symbol('a'), Symbol('b')];
-    await y.turn(a, db, 40);
-    advance(250);
-    await y.turn(a, db, 40);
+    await twoSamples(a, 40);
     expect(state.slept).toEqual([40]);
     expect(state.changes).toEqual([true]);
     let bGot = false;
@@ -70,11 +75,9 @@ describe('AppYield', () => {
   });
 
   it('counts the application quiet again once no activity was seen for a while, and says so', async () => {
-    const { y, db, state, advance } = world(1);
+    const { y, db, state, advance, twoSamples } = world(1);
     const [a, b] = [Symbol('a'), Symbol('b')];
-    await y.turn(a, db, 10);
-    advance(250);
-    await y.turn(a, db, 10);
+    await twoSamples(a, 10);
     expect(y.busy()).toBe(true);
     state.busySessions = 0;
     advance(5_000);
@@ -86,11 +89,9 @@ describe('AppYield', () => {
   });
 
   it('returns at once when the move is being stopped', async () => {
-    const { y, db, advance } = world(3);
+    const { y, db, twoSamples } = world(3);
     const [a, b] = [Symbol('a'), Symbol('b')];
-    await y.turn(a, db, 10);
-    advance(250);
-    await y.turn(a, db, 10);
+    await twoSamples(a, 10);
     const stop = new AbortController();
     stop.abort();
     await expect(y.turn(b, db, 10, stop.signal)).resolves.toBeUndefined();
