@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { exitCodeOf, formatError, UsageError } from '../errors.js';
 import { commands } from './commands/index.js';
+import { givenFlags } from './given-flags.js';
 import type { CliContext, CliIo } from './context.js';
 import { defaultIo } from './io.js';
 
@@ -38,7 +39,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const ctx: CliContext = {
     io,
     async loadConfig(cmd) {
-      loaded = await loadConfig({ flags: cmd.optsWithGlobals(), env: io.env, readFile: io.readFile, fileMode: readFileMode });
+      loaded = await loadConfig({ flags: givenFlags(cmd), env: io.env, readFile: io.readFile, fileMode: readFileMode });
       return loaded;
     },
   };
