@@ -97,6 +97,9 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
       const dump = lines.dump ? (await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null : null;
       const fdwmig = await fdwmigLine(`${tag} fdwmig`, false);
       const load = lines.load ? await fdwmigLine(`${tag} fdwmig under load`, true) : null;
+      // Each run's latency, not only the medians: a noisy run shows as one.
+      const ph = load?.load?.phases;
+      if (ph) log(`${tag} application p50/p99 ms: before ${ph.before.p50Ms.toFixed(1)}/${ph.before.p99Ms.toFixed(1)}, during ${ph.during.p50Ms.toFixed(1)}/${ph.during.p99Ms.toFixed(1)}, after ${ph.after.p50Ms.toFixed(1)}/${ph.after.p99Ms.toFixed(1)}`);
       const switchover = lines.switchover ? await attempt(`${tag} replicate switchover under an application load`, notes, () => runSwitchoverLine(servers, scale, log)) : null;
       if (switchover && switchover.problems.length) notes.push(`${tag} replicate switchover FAILED its checks: ${switchover.problems.slice(0, 5).join('; ')}`);
       runs.push({ copy, dump, fdwmig, load, switchover });
