@@ -200,8 +200,10 @@ async function moveAll(
     });
     try {
       const outcome = await moveTable(runPipe, {
-        // An explicit batch size is used as given; none: small while the application is busy, larger while quiet.
-        batchSize: config.batchSize ?? AUTO_BATCH.busy, quietBatchSize: config.batchSize ?? (yieldTo ? AUTO_BATCH.quiet : AUTO_BATCH.busy), maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal, yieldTo,
+        // An explicit batch size is used as given; none: small while the application is busy, larger
+        // while yieldTo finds it quiet (without yieldTo, moveTable uses batchSize throughout).
+        batchSize: config.batchSize ?? AUTO_BATCH.busy, quietBatchSize: config.batchSize ?? AUTO_BATCH.quiet,
+        maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal, yieldTo,
         onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
         onNote: (m) => deps.log({ level: 'warn', message: m }),
       });

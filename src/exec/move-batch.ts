@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { StateError, isDatabaseError } from '../errors.js';
 import type { Key, MoveSql } from '../plan/move-sql.js';
 import { snapshotAges } from '../plan/snapshot-ages.js';
+import { ident } from '../sql/quote.js';
 import type { BatchRecord, BatchStore } from './batch-store.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
@@ -264,7 +265,7 @@ async function restage(ctx: MoveContext, changed: readonly Key[], b: BatchRecord
   } catch (err) {
     if (!isDatabaseError(err) || err.code !== '42501') throw err;
     throw new StateError(`${ctx.schema}.${ctx.table}: repairing a batch needs a temporary table on NEW, and the mover role may not create one (${err.message}); the batch stays copied, nothing was deleted`, {
-      hint: 'GRANT TEMPORARY ON DATABASE <NEW database> TO <the role fdwmig connects to NEW as>, then re-run migrate',
+      hint: `on NEW: GRANT TEMPORARY ON DATABASE ${ident(newDb.database ?? '')} TO ${ident(newDb.user ?? '')}, then re-run migrate`,
     });
   }
   await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyInStage);

@@ -108,13 +108,13 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
     return col.type;
   });
   const table = qualified(t.schema, t.name);
-  const cols = identList(copiedColumns(t));
+  const copied = copiedColumns(t);
+  const cols = identList(copied);
   const order = identList(pk);
   const tuple = `(${order})`;
   const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
   const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
   const fmt = o.binary ? ' WITH (FORMAT binary)' : '';
-  const copied = copiedColumns(t);
   const stage = `pg_temp.${ident(stageName(t))}`;
   const keyOf = (alias: string) => `(${pk.map((k) => `${alias}.${ident(k)}`).join(', ')})`;
   // A GENERATED ALWAYS identity column cannot be updated, by the application either: equal on both sides.
