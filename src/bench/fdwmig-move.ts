@@ -1,9 +1,9 @@
 /**
- * Lines 3-5: `fdwmig init-new` then `fdwmig migrate`, as child processes. When migrate skips a
- * table it cannot move yet (pgbench_history has no primary key) the tables that wait for it are
- * left not-run; the benchmark then does what the user would, a second pass that leaves the
- * skipped tables out (`--exclude-tables`), and reports both the skip and the extra pass. Once
- * migrate moves such tables, the first pass moves everything and no second pass happens.
+ * Lines 3-5: `fdwmig init-new` then `fdwmig migrate`, as child processes. migrate skips a table
+ * it cannot move (pgbench_history has no primary key); the tables it references still move where
+ * the movers run in replica mode on OLD (the benchmark's superuser). Where migrate leaves them
+ * not-run instead, the benchmark does what the user would, a second pass that leaves the skipped
+ * tables out (`--exclude-tables`), and reports both the skip and the extra pass.
  */
 import { failureOf, parseMigrateSummary, runCli, type ChildRun, type TableOutcome } from './fdwmig-run.js';
 

@@ -79,10 +79,11 @@ fresh NEW database, after a CHECKPOINT on both servers.
 2. **pg_dump | pg_restore**: \`pg_dump -Fc -Z0 | pg_restore\` into an empty NEW database, what a
    user would pick offline (skipped, saying what to install, when the tools are missing).
 3. **fdwmig**: \`fdwmig init-new\` then \`fdwmig migrate\` with fdwmig's defaults, each a child
-   process (\`node bin/fdwmig.js\`) timed from spawn to exit, with no load. If migrate skips a
-   table it cannot move (a table without a primary key) and leaves the tables that wait for it
-   not run, the benchmark runs a second pass with \`--exclude-tables\`, as a user would, counts it
-   in the time and says so. Once migrate moves such tables, no second pass happens.
+   process (\`node bin/fdwmig.js\`) timed from spawn to exit, with no load. migrate skips a
+   table it cannot move (\`pgbench_history\`, which has no primary key) and, in replica mode on
+   OLD, moves the tables it references all the same. If it left them not run instead, the
+   benchmark would run a second pass with \`--exclude-tables\`, as a user would, count it in the
+   time and say so.
 4. **fdwmig under load**: the same while pgbench's TPC-B-like script runs against NEW (in 5 s
    slices with per-transaction logs, serialization failures and deadlocks retried up to 10
    times); throughput and latency before, during and after migrate, failed transactions, and

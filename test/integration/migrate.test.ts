@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/core/init-new.js';
 import { runMigrate } from '../../src/core/migrate.js';
@@ -113,9 +114,13 @@ describe('migrate: tables without a primary key', () => {
   beforeAll(async () => {
     db = await freshDatabases('migrate_nopk');
     const schema = `CREATE TABLE tokens (token uuid NOT NULL UNIQUE, v int);
-      CREATE TABLE events (kind text, payload jsonb);`;
+      CREATE TABLE events (kind text, payload jsonb);
+      CREATE TABLE owners (id int PRIMARY KEY, name text);
+      CREATE TABLE notes (owner_id int REFERENCES owners (id) ON DELETE CASCADE, body text);`;
     await db.old.query(schema + `INSERT INTO tokens SELECT md5(g::text)::uuid, g FROM generate_series(1, 1000) g;
-      INSERT INTO events SELECT 'k', '{}' FROM generate_series(1, 10);`);
+      INSERT INTO events SELECT 'k', '{}' FROM generate_series(1, 10);
+      INSERT INTO owners SELECT g, 'o' || g FROM generate_series(1, 500) g;
+      INSERT INTO notes SELECT 1 + g % 500, 'n' || g FROM generate_series(1, 700) g;`);
     await db.new.query(schema);
     await runInitNew(await configFor(db), testDeps());
   });
@@ -123,7 +128,7 @@ describe('migrate: tables without a primary key', () => {
 
   it('moves one keyed by a unique NOT NULL constraint; skips one with no key, saying why, without finalizing', async () => {
     const before = await tableDigest(db.old, 'tokens', 'token');
-    const r = await runMigrate(await configFor(db, { batchSize: 99 }), testDeps());
+    const r = await runMigrate(await configFor(db, { batchSize: 99, tables: ['public.tokens', 'public.events'] }), testDeps());
     const byName = Object.fromEntries(r.tables.map((t) => [t.table, t]));
     expect(byName['public.tokens']).toMatchObject({ status: 'moved', rows: 1000 });
     expect(byName['public.events']).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no primary key') });
@@ -131,6 +136,23 @@ describe('migrate: tables without a primary key', () => {
     expect(await tableDigest(db.new, 'tokens', 'token')).toEqual(before);
     expect((await db.old.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(10);
     expect((await db.new.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(10);
+  });
+
+  it('moves a table that a skipped keyless table references (replica mode on OLD): no cascade, every reference still resolves through NEW', async () => {
+    const notes = (c: pg.Client) => c.query(`SELECT owner_id, body FROM notes ORDER BY owner_id, body`).then((q) => q.rows);
+    const before = { owners: await tableDigest(db.old, 'owners', 'id'), notes: await notes(db.old) };
+    const deps = testDeps();
+    const r = await runMigrate(await configFor(db, { batchSize: 99 }), deps);
+    const byName = Object.fromEntries(r.tables.map((t) => [t.table, t]));
+    expect(byName['public.notes']).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no primary key') });
+    expect(byName['public.owners']).toMatchObject({ status: 'moved', rows: 500 });
+    expect(deps.lines.some((l) => /^info: public\.owners moves although public\.notes, which references it, stays on OLD/.test(l))).toBe(true);
+    expect(await tableDigest(db.new, 'owners', 'id')).toEqual(before.owners);
+    // OLD's ON DELETE CASCADE did not fire: every note is still on OLD, and NEW serves them all.
+    expect(await notes(db.old)).toEqual(before.notes);
+    expect(await notes(db.new)).toEqual(before.notes);
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM notes n LEFT JOIN owners o ON o.id = n.owner_id WHERE o.id IS NULL`)).rows[0].n).toBe(0);
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM ONLY owners`)).rows[0].n).toBe(0);
   });
 });
 
