@@ -1,8 +1,8 @@
 /** Streams COPY ... TO STDOUT on one server into COPY ... FROM STDIN on another: flat memory. */
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
 import { cutConnection } from './connect.js';
+import { RawCopyIn, RawCopyOut } from './raw-copy.js';
 
 /**
  * Pipes rows from src to dst; resolves to the number of rows dst received. A connection that
@@ -12,8 +12,9 @@ import { cutConnection } from './connect.js';
  * stream's backpressure, every later query on it waiting forever), so src is then cut.
  */
 export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Client, copyInSql: string): Promise<number> {
-  const out = src.query(copyStreams.to(copyOutSql));
-  const into = dst.query(copyStreams.from(copyInSql));
+  // CopyData messages pass from src to dst as they are (raw-copy.ts).
+  const out = src.query(new RawCopyOut(copyOutSql));
+  const into = dst.query(new RawCopyIn(copyInSql));
   const gone = (which: string) => () => {
     const err = new Error(`connection lost during COPY (${which})`);
     out.destroy(err);
