@@ -96,6 +96,26 @@ async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps
   }
 }
 
+/**
+ * Movers kept open between the pipes of a run: a pipe that ends well gives its two back, the
+ * next pipe (another table, a key range, a last pass) takes them instead of connecting anew. A
+ * pipe that fails closes its own: a connection may be mid-statement or gone.
+ */
+class MoverPool {
+  private idle: Mover[] = [];
+  constructor(private readonly open: () => Promise<Mover>) {}
+  async take(): Promise<Mover> {
+    return this.idle.pop() ?? this.open();
+  }
+  give(m: Mover): void {
+    this.idle.push(m);
+  }
+  async closeAll(): Promise<void> {
+    const all = this.idle.splice(0);
+    await Promise.all(all.map((m) => m.close()));
+  }
+}
+
 /** Which of a mover's connections no longer answers: the server that went away. */
 async function deadSides(conns: { old: pg.Client; new: pg.Client }): Promise<string[]> {
   const probe = (c: pg.Client) => Promise.race([
@@ -165,6 +185,7 @@ async function moveAll(
     })
     : undefined;
   const store = batchStore(config.stateSchema);
+  const pool = new MoverPool(() => openMover(deps, config, pids, caps));
   const running = new Map<string, Promise<TableResult>>();
   const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
   const runOne = async (t: TableModel): Promise<TableResult> => {
@@ -185,17 +206,18 @@ async function moveAll(
         begun = true;
         deps.onEvent?.({ kind: 'table-start', table: name });
       }
-      const conns = await openMover(deps, config, pids, caps);
+      const conns = await pool.take();
       let copyConns: Mover | undefined;
       try {
-        copyConns = await openMover(deps, config, pids, caps);
-        return await fn({ finisher: context(conns), copier: context(copyConns) });
+        copyConns = await pool.take();
+        const r = await fn({ finisher: context(conns), copier: context(copyConns) });
+        pool.give(conns);
+        pool.give(copyConns);
+        return r;
       } catch (err) {
         const dead = await deadSides(conns);
+        await Promise.all([conns.close(), copyConns?.close()]);
         throw dead.length ? new LostServer(dead, err) : err;
-      } finally {
-        await conns.close();
-        await copyConns?.close();
       }
     });
     try {
@@ -237,5 +259,9 @@ async function moveAll(
     running.set(name, p);
     return p;
   };
-  return Promise.all([...byName.keys()].map(schedule));
+  try {
+    return await Promise.all([...byName.keys()].map(schedule));
+  } finally {
+    await pool.closeAll();
+  }
 }

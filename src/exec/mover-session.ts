@@ -35,6 +35,6 @@ export async function canUseReplicaRole(db: pg.Client): Promise<boolean> {
  * rows; without it, migrate has refused every table where that would matter (trigger-hazards.ts).
  */
 export async function prepareMoverSession(db: pg.Client, replica: boolean): Promise<void> {
-  for (const s of SESSION_SETTINGS) await db.query(s);
-  if (replica) await db.query("SET session_replication_role = 'replica'");
+  // One round trip (a multi-statement simple query runs as one implicit transaction: all or none).
+  await db.query([...SESSION_SETTINGS, ...(replica ? ["SET session_replication_role = 'replica'"] : [])].join(';\n'));
 }
