@@ -1,12 +1,13 @@
 /**
  * Line 1, the physical limit: `COPY t TO STDOUT` on OLD piped into `COPY t FROM STDIN` on NEW,
  * one statement per table into NEW's empty tables (primary keys present, FKs absent), tables in
- * parallel as fdwmig moves them (its default concurrency, 2).
+ * parallel as fdwmig moves them (its default concurrency, 2). The rows go through fdwmig's own
+ * pipe (exec/copy-pipe.ts: CopyData messages passed on as they are), the cheapest this process
+ * knows, so that the line stays the limit for fdwmig's way of moving rows.
  */
-import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import pg from 'pg';
-import copyStreams from 'pg-copy-streams';
+import { pipeCopy } from '../exec/copy-pipe.js';
 import { qualified } from '../sql/quote.js';
 import { TABLES } from './dataset.js';
 
@@ -26,10 +27,7 @@ async function copyTable(oldUrl: string, newUrl: string, table: string): Promise
   const [src, dst] = await Promise.all([connect(oldUrl), connect(newUrl)]);
   try {
     const name = qualified('public', table);
-    const out = src.query(copyStreams.to(`COPY ${name} TO STDOUT`));
-    const into = dst.query(copyStreams.from(`COPY ${name} FROM STDIN`));
-    await pipeline(out, into);
-    return into.rowCount ?? 0;
+    return await pipeCopy(src, `COPY ${name} TO STDOUT`, dst, `COPY ${name} FROM STDIN`);
   } finally {
     await Promise.all([src.end().catch(() => undefined), dst.end().catch(() => undefined)]);
   }

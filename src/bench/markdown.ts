@@ -73,7 +73,7 @@ primary key and starts with 1% as many rows as accounts; every balance equals th
 history deltas. Every line starts from a fresh copy of the same generated OLD database and a
 fresh NEW database, after a CHECKPOINT on both servers.
 
-1. **copy**: \`COPY t TO STDOUT\` piped into \`COPY t FROM STDIN\` (pg-copy-streams, in Node) per
+1. **copy**: \`COPY t TO STDOUT\` piped into \`COPY t FROM STDIN\` (in Node, through fdwmig's own pipe, which passes COPY's messages on as they are) per
    table into NEW's empty tables, primary keys present and FKs absent, two tables at once as
    fdwmig's default concurrency: the physical limit for moving these rows between these servers.
 2. **pg_dump | pg_restore**: \`pg_dump -Fc -Z0 | pg_restore\` into an empty NEW database, what a
