@@ -53,11 +53,43 @@ export interface MoveTableOptions {
 
 export type MoveTableOutcome = { status: 'moved' | 'stopped'; moved: number };
 
-/** A key range (lo, hi] of a table; null: open on that side. */
+/**
+ * A key range (lo, hi] of a table; null: open on that side. `rows`: about how many rows it
+ * held when planned (or handed over), `moved`: how many its pipe moved so far. `split`: another
+ * pipe, idle, asks for part of the range; the range's own pipe answers between two batches.
+ */
 interface Segment {
   lo: Key | null;
   hi: Key | null;
+  rows: number;
+  moved: number;
+  split?: (part: Segment | null) => void;
 }
+
+/**
+ * Between two batches, in the range's own pipe (no batch of it is being read or copied): gives
+ * the upper half of what is left to the pipe that asked, or null when too little is left to be
+ * worth a second pipe. `after`: the last key copied.
+ */
+async function answerSplit(ctx: MoveContext, seg: Segment, after: Key | null, batchSize: number): Promise<void> {
+  const give = seg.split!;
+  seg.split = undefined;
+  const left = seg.rows - seg.moved;
+  if (left < MIN_ROWS_TO_SPLIT_BATCHES * batchSize) return give(null);
+  const half = Math.floor(left / 2);
+  const mid = await keyAfter(ctx, after, half, seg.hi).catch((err: unknown) => {
+    give(null);
+    throw err;
+  });
+  if (!mid) return give(null);
+  const part: Segment = { lo: mid.key, hi: seg.hi, rows: left - half, moved: 0 };
+  seg.hi = mid.key;
+  seg.rows = seg.moved + half;
+  give(part);
+}
+
+/** A range is split for an idle pipe only while at least this many batches of it are left. */
+const MIN_ROWS_TO_SPLIT_BATCHES = 4;
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -96,7 +128,7 @@ async function splitPoints(ctx: MoveContext, rows: number, parts: number): Promi
     if (!next) break;
     bounds.push(next.key);
   }
-  return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null }));
+  return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null, rows: step, moved: 0 }));
 }
 
 interface Shared {
@@ -119,6 +151,7 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
     finishing = null;
     const n = await p;
     movedHere += n;
+    seg.moved += n;
     shared.moved += n;
     o.onBatch?.({ moved: shared.moved, total: Math.max(shared.total, shared.moved) });
   };
@@ -139,6 +172,7 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
       }
       const batchStart = Date.now();
       const size = o.yieldTo && !o.yieldTo.busy() ? o.quietBatchSize ?? o.batchSize : o.batchSize;
+      if (seg.split) await answerSplit(copier, seg, after, size);
       const b = await copyNextBatch(copier, after, size, seg.hi);
       await settle();
       lastBatchMs = Date.now() - batchStart;
@@ -152,13 +186,45 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
     // Never leave a batch's finish running behind an error: wait for it, keep the first error.
     await (finishing as Promise<number> | null)?.catch(() => undefined);
     o.yieldTo?.done(me);
+    seg.split?.(null);
+    seg.split = undefined;
   }
+}
+
+/**
+ * Runs in one pipe: its range, then, while any other range of the table is still running with
+ * enough left, the upper half of that range (the one with most left), until none is.
+ */
+async function rangesInOnePipe(pipe: Pipe, first: Segment, running: Set<Segment>, shared: Shared, o: MoveTableOptions, cap: number): Promise<'done' | 'stopped'> {
+  for (let seg: Segment | null = first; seg; ) {
+    running.add(seg);
+    try {
+      if ((await moveRange(pipe, seg, shared, o, cap)) === 'stopped') return 'stopped';
+    } finally {
+      running.delete(seg);
+      // A pipe may have asked after moveRange's own last look: it must not wait forever.
+      seg.split?.(null);
+      seg.split = undefined;
+    }
+    if (o.signal?.aborted) return 'stopped';
+    seg = null;
+    // Ask the range with most left; one that declines (too little left) is not asked again.
+    const asked = new Set<Segment>();
+    for (;;) {
+      const victim = [...running].filter((r) => !r.split && !asked.has(r)).sort((a, b) => (b.rows - b.moved) - (a.rows - a.moved))[0];
+      if (!victim) break;
+      asked.add(victim);
+      seg = await new Promise<Segment | null>((resolve) => { victim.split = resolve; });
+      if (seg) break;
+    }
+  }
+  return 'done';
 }
 
 /** Passes over the whole key space in one pipe until OLD holds no row of the table. */
 async function passesInOnePipe(pipe: Pipe, fromPass: number, shared: Shared, o: MoveTableOptions): Promise<MoveTableOutcome> {
   for (let pass = fromPass; pass <= MAX_PASSES; pass++) {
-    if ((await moveRange(pipe, { lo: null, hi: null }, shared, o, o.maxRowsPerSecond ?? 0)) === 'stopped') return { status: 'stopped', moved: shared.moved };
+    if ((await moveRange(pipe, { lo: null, hi: null, rows: 0, moved: 0 }, shared, o, o.maxRowsPerSecond ?? 0)) === 'stopped') return { status: 'stopped', moved: shared.moved };
     if ((await countOld(pipe.finisher)) === 0) return { status: 'moved', moved: shared.moved };
   }
   throw new Error(`rows keep appearing on OLD after ${MAX_PASSES} passes; is something still writing to OLD directly?`);
@@ -187,7 +253,8 @@ export async function moveTable(runPipe: RunPipe, o: MoveTableOptions): Promise<
   });
   if ('outcome' in first) return first.outcome;
   const cap = (o.maxRowsPerSecond ?? 0) / first.segments.length;
-  const results = await Promise.allSettled(first.segments.map((seg) => runPipe((pipe) => moveRange(pipe, seg, shared, o, cap))));
+  const running = new Set<Segment>();
+  const results = await Promise.allSettled(first.segments.map((seg) => runPipe((pipe) => rangesInOnePipe(pipe, seg, running, shared, o, cap))));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   if (results.some((r) => r.status === 'fulfilled' && r.value === 'stopped')) return { status: 'stopped', moved: shared.moved };

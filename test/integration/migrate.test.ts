@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/core/init-new.js';
 import { runMigrate } from '../../src/core/migrate.js';
@@ -203,5 +203,42 @@ describe('migrate splits a large table across workers', () => {
     const ids = (half: typeof batches) => half.map((b) => b.id as number);
     const [first, second] = [ids(batches.filter(inFirst)), ids(batches.filter((b) => !inFirst(b)))];
     expect(Math.max(Math.min(...first), Math.min(...second)), deps.lines.join('\n')).toBeLessThan(Math.min(Math.max(...first), Math.max(...second)));
+  });
+});
+
+describe('migrate shares out what is left of a slow range', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await freshDatabases('migrate_steal');
+    await db.old.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g`);
+    await db.new.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
+    await runInitNew(await configFor(db), testDeps());
+  });
+  afterAll(async () => db?.drop());
+
+  it('a worker done with its range takes the upper half of what another has left; every row moves once', async () => {
+    const digest = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
+    const before = (await db.old.query(digest)).rows[0];
+    // Halves (, 5000] and (5000, ]. A transaction on OLD holds row 10, so the lower range's first
+    // batch cannot be deleted (its checked delete retries) until the upper range is gone.
+    const holder = new pg.Client(db.oldUrl);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM t WHERE id = 10 FOR UPDATE');
+    const deps = testDeps();
+    const run = runMigrate(await configFor(db, { batchSize: 250, concurrency: 2, finalize: false, yieldToApp: false }), deps);
+    const upperLeft = async () => (await db.old.query(`SELECT count(*)::int AS n FROM ONLY t WHERE id > 5000`)).rows[0].n as number;
+    for (const t0 = Date.now(); (await upperLeft()) > 0 && Date.now() - t0 < 5_000; ) await new Promise((r) => setTimeout(r, 50));
+    await holder.query('ROLLBACK');
+    await holder.end();
+    const r = await run;
+    expect(r.tables[0]).toMatchObject({ status: 'moved', rows: 10000 });
+    expect((await db.new.query(digest)).rows[0]).toEqual(before);
+    // In the lower range, batches in key order were not made in id order: a second worker moved
+    // its upper part while the first moved the rest.
+    const lower = (await db.new.query(`SELECT id::int, last_key FROM fdwmig.batches WHERE table_name = 't' AND (last_key->>0)::int <= 5000 ORDER BY (last_key->>0)::int`)).rows;
+    const ids = lower.map((b) => b.id as number);
+    expect(ids.length).toBeGreaterThanOrEqual(19);
+    expect(ids.some((id, i) => i > 0 && id < ids[i - 1]!), deps.lines.join('\n')).toBe(true);
   });
 });
