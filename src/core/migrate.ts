@@ -157,8 +157,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
     for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
     for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql);
-    const controlPid = (controlNew as unknown as { processID: number }).processID;
-    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlPid);
+    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlNew);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted
       ? await runFinalize(config, controlOld, controlNew, served)
@@ -172,10 +171,10 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
 async function moveAll(
   config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>,
   caps: ReplicaCapability, hazards: ReadonlyMap<string, readonly string[]>, newTables: ReadonlyMap<string, TableModel>,
-  controlPid: number,
+  controlNew: pg.Client,
 ): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
-  const pids = new Set<number>([controlPid]);
+  const pids = new Set<number>([(controlNew as unknown as { processID: number }).processID]);
   const yieldTo = config.yieldToApp
     ? new AppYield({
       ownPids: () => [...pids],
@@ -184,6 +183,8 @@ async function moveAll(
         : 'the application is quiet on NEW: every pipeline at full speed' }),
     })
     : undefined;
+  // Before the first batch: is the application busy already? (on the control connection, idle now)
+  yieldTo?.prime(controlNew);
   const store = batchStore(config.stateSchema);
   const pool = new MoverPool(() => openMover(deps, config, pids, caps));
   const running = new Map<string, Promise<TableResult>>();

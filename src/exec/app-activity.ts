@@ -25,6 +25,13 @@ const SAMPLE_MS = 200;
 const HOLD_MS = 2_000;
 /** While busy, a pipeline rests this many times as long as its last batch took, between batches. */
 const REST_FACTOR = 1;
+/**
+ * Before the first batch: up to this many quick samples, PRIME_GAP_MS apart; activity in any of
+ * them makes the move start yielding. The regular samples (two in a row, SAMPLE_MS apart) would
+ * let the first batches of a busy application's move run flat out, at the quiet batch size.
+ */
+const PRIME_SAMPLES = 5;
+const PRIME_GAP_MS = 10;
 
 export interface YieldOptions {
   ownPids: () => readonly number[];
@@ -43,6 +50,7 @@ export class AppYield {
   private streak = 0;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private primed: Promise<void> | null = null;
 
   constructor(private readonly o: YieldOptions) {
     this.now = o.now ?? Date.now;
@@ -54,16 +62,40 @@ export class AppYield {
     return this.now() < this.busyUntil;
   }
 
+  /**
+   * Starts the quick samples taken before the first batch, on `db` (a NEW connection of fdwmig's
+   * own that nothing else uses meanwhile); every turn waits for them. A failed sample counts as
+   * none: the regular samples go on.
+   */
+  prime(db: Queryable): void {
+    this.primed = (async () => {
+      for (let i = 0; i < PRIME_SAMPLES; i++) {
+        if (i) await this.sleep(PRIME_GAP_MS);
+        if ((await countBusy(db, this.o.ownPids())) > 0) {
+          this.lastSample = this.now();
+          this.streak = 2;
+          this.busyUntil = this.now() + HOLD_MS;
+          this.tellChange();
+          return;
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  private tellChange(): void {
+    if (this.busy() !== this.wasBusy) {
+      this.wasBusy = this.busy();
+      this.o.onChange?.(this.wasBusy);
+    }
+  }
+
   private async sample(db: Queryable): Promise<void> {
     if (this.now() - this.lastSample < SAMPLE_MS) return;
     this.lastSample = this.now();
     const n = await countBusy(db, this.o.ownPids());
     this.streak = n > 0 ? this.streak + 1 : 0;
     if (this.streak >= 2) this.busyUntil = this.now() + HOLD_MS;
-    if (this.busy() !== this.wasBusy) {
-      this.wasBusy = this.busy();
-      this.o.onChange?.(this.wasBusy);
-    }
+    this.tellChange();
   }
 
   /**
@@ -74,6 +106,7 @@ export class AppYield {
    */
   async turn(me: symbol, db: Queryable, lastBatchMs: number, signal?: AbortSignal): Promise<void> {
     let rested = false;
+    if (this.primed) await this.primed;
     for (;;) {
       if (signal?.aborted) return;
       await this.sample(db);

@@ -96,4 +96,32 @@ describe('AppYield', () => {
     stop.abort();
     await expect(y.turn(b, db, 10, stop.signal)).resolves.toBeUndefined();
   });
+
+  it('primed before the first batch: activity in one quick sample makes the first batches yield already', async () => {
+    const { y, db, state } = world(1);
+    y.prime(db);
+    const [a, b] = [Symbol('a'), Symbol('b')];
+    let bStarted = false;
+    await y.turn(a, db, 0);
+    const bTurn = y.turn(b, db, 0).then(() => { bStarted = true; });
+    await Promise.resolve();
+    expect(y.busy()).toBe(true);
+    expect(state.changes).toEqual([true]);
+    expect(bStarted).toBe(false);
+    y.done(a);
+    await bTurn;
+    expect(bStarted).toBe(true);
+  });
+
+  it('primed on a quiet application: a few quick samples, then every pipeline at once', async () => {
+    const { y, db, state } = world(0);
+    y.prime(db);
+    const [a, b] = [Symbol('a'), Symbol('b')];
+    await Promise.all([y.turn(a, db, 50), y.turn(b, db, 50)]);
+    expect(y.busy()).toBe(false);
+    expect(state.changes).toEqual([]);
+    // Five quick samples 10 ms apart, then the turns' own sample.
+    expect(state.slept).toEqual([10, 10, 10, 10]);
+    expect(state.samples).toBe(6);
+  });
 });
