@@ -25,7 +25,9 @@ export function batchStore(stateSchema: string) {
     },
     /** The batch's copied keys, for the slow path only. */
     async keys(db: Queryable, id: string): Promise<Key[]> {
-      return (await db.query<{ keys: Key[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${s}.batches b WHERE id = $1::int8`, [id])).rows[0]!.keys;
+      const keys = (await db.query<{ keys: (Key | string)[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${s}.batches b WHERE id = $1::int8`, [id])).rows[0]!.keys;
+      // A one-column key's list is stored flat (move-sql.ts, recordBatch).
+      return keys.map((k) => (typeof k === 'string' ? [k] : k));
     },
     async markMoved(db: Queryable, id: string): Promise<void> {
       // The key list is only needed to finish an interrupted batch; a moved batch keeps its count.

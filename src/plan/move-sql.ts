@@ -27,7 +27,8 @@ export interface MoveSql {
   readonly copyIn: string;
   /**
    * NEW, in the copy's transaction: records the batch with the keys this transaction just
-   * inserted in (after, last], as a text[][] (one row per key; cheaper to build than jsonb).
+   * inserted in (after, last], as a text[][] (one row per key; cheaper to build than jsonb), or
+   * for a one-column key as a flat text[] (cheaper still; batch-store.ts reads both).
    * Values are literals, so that it can share a round trip with the COMMIT. If the range does
    * not hold exactly `copied` such rows, row_count is NULL and its NOT NULL constraint fails
    * the statement (23502), and with it the transaction.
@@ -120,7 +121,8 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
   // A GENERATED ALWAYS identity column cannot be updated, by the application either: equal on both sides.
   const settable = copied.filter((c) => !pk.includes(c) && t.columns.find((x) => x.name === c)?.identity !== 'a');
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
-  const keyArray = `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
+  // One key column: a flat text[] (no one-element array per row: about half the cost); several: text[][].
+  const keyArray = pk.length === 1 ? `${ident(pk[0]!)}::text` : `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
   const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
   const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchStore } from '../../src/exec/batch-store.js';
 import { BATCH_KEYS_JSON, stateSchemaDdl, stateUpgradeDdl } from '../../src/plan/state-schema.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
@@ -31,5 +32,14 @@ describe('batch key lists across state schema versions', () => {
     const empty = (await db.new.query(`INSERT INTO s.batches (schema_name, table_name, after_key, last_key, snapshot, key_list, row_count, state)
       VALUES ('public', 't', '["4"]', '["4"]', '1:1:', '{}', 0, 'copied') RETURNING id`)).rows[0].id;
     expect(await keysOf(empty)).toEqual([]);
+  });
+
+  it('reads a one-column key list stored flat (text[]) as the keys it holds, as it does one stored as text[][]', async () => {
+    const insert = (list: string) => db.new.query(`INSERT INTO s.batches (schema_name, table_name, after_key, last_key, snapshot, key_list, row_count, state)
+      VALUES ('public', 'u', NULL, '["9"]', '1:1:', ${list}, 2, 'copied') RETURNING id::text AS id`).then((r) => r.rows[0].id as string);
+    const store = batchStore('s');
+    expect(await store.keys(db.new, await insert(`ARRAY['5', '9']`))).toEqual([['5'], ['9']]);
+    expect(await store.keys(db.new, await insert(`ARRAY[ARRAY['5'], ARRAY['9']]`))).toEqual([['5'], ['9']]);
+    expect(await store.keys(db.new, await insert(`'{}'`))).toEqual([]);
   });
 });
