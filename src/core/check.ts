@@ -9,13 +9,14 @@ import { FdwmigError } from '../errors.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { loadSql } from '../introspect/load-sql.js';
 import { readIdentity, readNewState } from '../introspect/read-new-state.js';
-import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
+import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
 import type { CoreDeps } from './context.js';
 import { findMissingRoles, findNonEmptyTables, nonEmptyError, sameDatabaseError } from './init-new.js';
 import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
+import { moveKey } from '../plan/move-key.js';
 import { planMoveOrder } from '../plan/move-order.js';
 import { triggerHazards } from '../plan/trigger-hazards.js';
 import { ident, qualified } from '../sql/quote.js';
@@ -157,6 +158,26 @@ async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: Ta
   for (const a of tables) {
     for (const h of triggerHazards(a.table, a.newTable ?? undefined, oldModel.tables, moved, cycles, caps)) {
       f.push({ severity: 'warning', subject: qualifiedName(a.table), message: `migrate will refuse it: ${h}` });
+    }
+  }
+  f.push(...keylessReferenceFindings(movable, caps.old));
+  return f;
+}
+
+/**
+ * A table migrate cannot move (no key) keeps its rows on OLD; what becomes of the tables it
+ * references (migrate.ts, schedule): in replica mode on OLD they move all the same, otherwise
+ * they wait.
+ */
+function keylessReferenceFindings(movable: readonly TableModel[], replicaOnOld: boolean): Finding[] {
+  const names = new Set(movable.map(qualifiedName));
+  const f: Finding[] = [];
+  for (const t of movable.filter((x) => !moveKey(x))) {
+    const from = qualifiedName(t);
+    for (const ref of new Set(t.foreignKeys.map((fk) => fk.refTable).filter((r) => r !== from && names.has(r)))) {
+      f.push(replicaOnOld
+        ? { severity: 'info', subject: ref, message: `moves although ${from}, which references it, has no key and stays on OLD: OLD's FK checks and actions stay quiet (replica mode), and ${from}'s rows on OLD then reference rows that live on NEW, where every reference still resolves` }
+        : { severity: 'warning', subject: ref, message: `migrate will leave it waiting (not-run): ${from}, which references it, has no key and stays on OLD, and deleting its rows on OLD would fire OLD's FK checks or actions on ${from}'s rows`, hint: `add a primary key to ${from} on OLD and NEW, or leave it out (--exclude-tables), or let fdwmig set session_replication_role on OLD` });
     }
   }
   return f;

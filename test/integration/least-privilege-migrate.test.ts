@@ -81,6 +81,9 @@ describe('migrate without superuser', () => {
     const refusals = report.findings.filter((f) => /^migrate will refuse it/.test(f.message)).map((f) => f.subject).sort();
     expect(refusals).toEqual(['public.audited', 'public.tree']);
     expect(report.findings.some((f) => f.subject === 'OLD' && /may not set session_replication_role/.test(f.message))).toBe(true);
+    expect(report.findings.find((f) => f.subject === 'public.labels')).toMatchObject({
+      severity: 'warning', message: expect.stringMatching(/^migrate will leave it waiting \(not-run\): public\.tags, which references it, has no key/),
+    });
   });
 
   it('moves what is safe, refuses what OLD\'s rules would harm, saying why and what to grant', async () => {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/core/check.js';
 import { runInitNew } from '../../src/core/init-new.js';
 import { runMigrate } from '../../src/core/migrate.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
@@ -125,6 +126,13 @@ describe('migrate: tables without a primary key', () => {
     await runInitNew(await configFor(db), testDeps());
   });
   afterAll(async () => db?.drop());
+
+  it('check says beforehand that owners moves although keyless notes, which references it, stays on OLD', async () => {
+    const report = await runCheck(await configFor(db), testDeps());
+    expect(report.findings.filter((f) => f.subject === 'public.owners')).toEqual([expect.objectContaining({
+      severity: 'info', message: expect.stringMatching(/^moves although public\.notes, which references it, has no key and stays on OLD/),
+    })]);
+  });
 
   it('moves one keyed by a unique NOT NULL constraint; skips one with no key, saying why, without finalizing', async () => {
     const before = await tableDigest(db.old, 'tokens', 'token');
