@@ -72,28 +72,32 @@ class LostServer extends Error {
 }
 
 async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<Mover> {
-  const oldDb = await deps.connect(config.oldUrl, 'OLD');
+  const pidOf = (c: pg.Client) => (c as unknown as { processID: number }).processID;
+  // Both connections at once. NEW's is known as fdwmig's own from its first statement on:
+  // never a holdout, never the application.
+  const [o, n] = await Promise.allSettled([
+    deps.connect(config.oldUrl, 'OLD'),
+    deps.connect(config.newUrl, 'NEW').then((c) => { pids.add(pidOf(c)); return c; }),
+  ]);
+  const drop = async () => {
+    if (n.status === 'fulfilled') pids.delete(pidOf(n.value));
+    await Promise.all([o, n].map((r) => (r.status === 'fulfilled' ? r.value.end().catch(() => undefined) : undefined)));
+  };
+  if (o.status === 'rejected' || n.status === 'rejected') {
+    await drop();
+    throw o.status === 'rejected' ? o.reason : (n as PromiseRejectedResult).reason;
+  }
+  const [oldDb, newDb] = [o.value, n.value];
   try {
-    const newDb = await deps.connect(config.newUrl, 'NEW');
-    // Known as fdwmig's own from its first statement on: never a holdout, never the application.
-    const pid = (newDb as unknown as { processID: number }).processID;
-    pids.add(pid);
-    try {
-      await prepareMoverSession(oldDb, caps.old);
-      await prepareMoverSession(newDb, caps.new);
-    } catch (err) {
-      pids.delete(pid);
-      await newDb.end().catch(() => undefined);
-      throw err;
-    }
-    return {
-      old: oldDb, new: newDb,
-      close: async () => { pids.delete(pid); await Promise.all([closeClient(oldDb), closeClient(newDb)]); },
-    };
+    await Promise.all([prepareMoverSession(oldDb, caps.old), prepareMoverSession(newDb, caps.new)]);
   } catch (err) {
-    await oldDb.end().catch(() => undefined);
+    await drop();
     throw err;
   }
+  return {
+    old: oldDb, new: newDb,
+    close: async () => { pids.delete(pidOf(newDb)); await Promise.all([closeClient(oldDb), closeClient(newDb)]); },
+  };
 }
 
 /**
@@ -207,17 +211,20 @@ async function moveAll(
         begun = true;
         deps.onEvent?.({ kind: 'table-start', table: name });
       }
-      const conns = await pool.take();
-      let copyConns: Mover | undefined;
+      const [a, b] = await Promise.allSettled([pool.take(), pool.take()]);
+      if (a.status === 'rejected' || b.status === 'rejected') {
+        for (const r of [a, b]) if (r.status === 'fulfilled') pool.give(r.value);
+        throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
+      }
+      const [conns, copyConns] = [a.value, b.value];
       try {
-        copyConns = await pool.take();
         const r = await fn({ finisher: context(conns), copier: context(copyConns) });
         pool.give(conns);
         pool.give(copyConns);
         return r;
       } catch (err) {
         const dead = await deadSides(conns);
-        await Promise.all([conns.close(), copyConns?.close()]);
+        await Promise.all([conns.close(), copyConns.close()]);
         throw dead.length ? new LostServer(dead, err) : err;
       }
     });
