@@ -131,6 +131,20 @@ async function splitPoints(ctx: MoveContext, rows: number, parts: number): Promi
   return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null, rows: step, moved: 0 }));
 }
 
+/** Keys that cut a one-column integer key's values into `parts` equal spans; null when not such a key. */
+async function valueSplit(ctx: MoveContext, parts: number): Promise<Key[] | null> {
+  if (!ctx.sql.splitByValue) return null;
+  const rows = (await ctx.conns.old.query<{ k0: string }>(ctx.sql.splitByValue(parts))).rows;
+  // A value span narrower than `parts` repeats a bound: no such cut.
+  const keys = [...new Set(rows.map((r) => r.k0))];
+  return keys.length === rows.length ? keys.map((k) => [k]) : null;
+}
+
+function segmentsAt(bounds: Key[], rows: number): Segment[] {
+  const each = Math.ceil(rows / (bounds.length + 1));
+  return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null, rows: each, moved: 0 }));
+}
+
 interface Shared {
   moved: number;
   total: number;
@@ -244,17 +258,26 @@ export async function moveTable(runPipe: RunPipe, o: MoveTableOptions): Promise<
     for (const open of await finisher.store.open(finisher.conns.new, finisher.schema, finisher.table)) {
       shared.moved += await finishWithRetry(finisher, open, () => nowOnNew(finisher), o);
     }
-    const left = await countOld(finisher);
+    // The count (for progress, and whether to split) and the cut by value, side by side.
+    const wanted = o.maxSegments ?? 1;
+    const [left, byValue] = await Promise.all([countOld(finisher), wanted > 1 ? valueSplit(pipe.copier, wanted) : null]);
     shared.total = shared.moved + left;
     o.onBatch?.({ moved: shared.moved, total: shared.total });
-    const parts = splitCount(left, o.batchSize, o.maxSegments ?? 1);
+    const parts = splitCount(left, o.batchSize, wanted);
     if (parts <= 1) return { outcome: await passesInOnePipe(pipe, 1, shared, o) };
-    return { segments: await splitPoints(finisher, left, parts) };
+    return { segments: byValue && byValue.length === parts - 1 ? segmentsAt(byValue, left) : await splitPoints(finisher, left, parts) };
   });
   if ('outcome' in first) return first.outcome;
   const cap = (o.maxRowsPerSecond ?? 0) / first.segments.length;
-  const running = new Set<Segment>();
-  const results = await Promise.allSettled(first.segments.map((seg) => runPipe((pipe) => rangesInOnePipe(pipe, seg, running, shared, o, cap))));
+  // Every range counts as running from the start, so that a pipeline done early (a cut by value
+  // can leave one range nearly empty) finds the others even before their pipelines have started;
+  // a range whose pipeline never starts answers no.
+  const running = new Set<Segment>(first.segments);
+  const results = await Promise.allSettled(first.segments.map((seg) => runPipe((pipe) => rangesInOnePipe(pipe, seg, running, shared, o, cap)).finally(() => {
+    running.delete(seg);
+    seg.split?.(null);
+    seg.split = undefined;
+  })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   if (results.some((r) => r.status === 'fulfilled' && r.value === 'stopped')) return { status: 'stopped', moved: shared.moved };

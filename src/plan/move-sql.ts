@@ -78,7 +78,16 @@ export interface MoveSql {
   readonly deleteOldKeys: string;
   /** OLD: rows still there (ONLY: never an OLD table's own children). */
   readonly countOld: string;
+  /**
+   * OLD: the keys that cut the key's value range (min to max) into `parts` equal spans, as k0,
+   * ascending (none when the table is empty); two index probes, no scan. Only for a one-column
+   * integer key (null otherwise), where equal spans of values are about equal numbers of rows
+   * for the usual serial keys (and pipelines rebalance when they are not: move-table.ts).
+   */
+  splitByValue: ((parts: number) => string) | null;
 }
+
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
 /** Columns a batch copies: generated ones are left out so NEW computes them. */
 export function copiedColumns(t: TableModel): string[] {
@@ -169,5 +178,10 @@ SELECT n, changed FROM counted`,
     clearStage: `TRUNCATE ${stage}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     countOld: `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
+    splitByValue: pk.length === 1 && INTEGER_TYPES.has(types[0]!)
+      ? (parts) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0
+  FROM (SELECT min(${ident(pk[0]!)}) AS lo, max(${ident(pk[0]!)}) AS hi FROM ONLY ${table}) m, pg_catalog.generate_series(1, ${count(parts) - 1}) i
+ WHERE m.lo IS NOT NULL ORDER BY i`
+      : null,
   };
 }

@@ -250,3 +250,36 @@ describe('migrate shares out what is left of a slow range', () => {
     expect(ids.some((id, i) => i > 0 && id < ids[i - 1]!), deps.lines.join('\n')).toBe(true);
   });
 });
+
+describe('migrate cuts an integer key by value, and shares out a lopsided cut', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await freshDatabases('migrate_value_split');
+    // bigint keys at both ends of the type (the midpoint must not overflow), almost all of them high.
+    await db.old.query(`CREATE TABLE t (id bigint PRIMARY KEY, v text);
+      INSERT INTO t VALUES (-9223372036854775808, 'min');
+      INSERT INTO t SELECT 9223372036854775807 - g, md5(g::text) FROM generate_series(0, 11999) g`);
+    await db.new.query(`CREATE TABLE t (id bigint PRIMARY KEY, v text)`);
+    await runInitNew(await configFor(db), testDeps());
+  });
+  afterAll(async () => db?.drop());
+
+  it('moves every row once; the first range holds one row, and its pipeline then takes half of the other', async () => {
+    const digest = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
+    const before = (await db.old.query(digest)).rows[0];
+    const deps = testDeps();
+    const r = await runMigrate(await configFor(db, { batchSize: 300, concurrency: 2, finalize: false, yieldToApp: false }), deps);
+    expect(r.tables[0]).toMatchObject({ status: 'moved', rows: 12001 });
+    expect((await db.new.query(digest)).rows[0]).toEqual(before);
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM ONLY t`)).rows[0].n).toBe(0);
+    const batches = (await db.new.query(`SELECT id::int, after_key, last_key FROM fdwmig.batches WHERE table_name = 't' ORDER BY id`)).rows;
+    // The cut: about halfway between the smallest and the largest bigint (numeric rounding: 0).
+    const cut = batches.find((b) => b.after_key && BigInt(b.after_key[0]) >= -10n && BigInt(b.after_key[0]) <= 10n);
+    expect(cut, JSON.stringify(batches.slice(0, 4))).toBeDefined();
+    // The lower range held one row; its pipeline then took the upper half of what the other had
+    // left: in the high range, batches in key order were not made in id order.
+    const high = batches.filter((b) => BigInt(b.last_key[0]) > 10n)
+      .sort((a, b) => (BigInt(a.last_key[0]) < BigInt(b.last_key[0]) ? -1 : 1)).map((b) => b.id as number);
+    expect(high.some((id, i) => i > 0 && id < high[i - 1]!), deps.lines.join('\n')).toBe(true);
+  });
+});
