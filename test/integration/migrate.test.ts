@@ -164,13 +164,22 @@ describe('migrate: tables without a primary key', () => {
   });
 });
 
+const T_DIGEST = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
+
+/** Databases with a table t (id <keyType> PRIMARY KEY, v text) on both sides, `fill` run on OLD, then init-new. */
+async function withTableT(label: string, fill: string, keyType = 'int'): Promise<DbPair> {
+  const db = await freshDatabases(label);
+  const ddl = `CREATE TABLE t (id ${keyType} PRIMARY KEY, v text)`;
+  await db.old.query(`${ddl}; ${fill}`);
+  await db.new.query(ddl);
+  await runInitNew(await configFor(db), testDeps());
+  return db;
+}
+
 describe('migrate --max-rows-per-second', () => {
   let db: DbPair;
   beforeAll(async () => {
-    db = await freshDatabases('migrate_cap');
-    await db.old.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 3000) g`);
-    await db.new.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
-    await runInitNew(await configFor(db), testDeps());
+    db = await withTableT('migrate_cap', `INSERT INTO t SELECT g, 'x' FROM generate_series(1, 3000) g`);
   });
   afterAll(async () => db?.drop());
 
@@ -187,15 +196,12 @@ describe('migrate --max-rows-per-second', () => {
 describe('migrate splits a large table across workers', () => {
   let db: DbPair;
   beforeAll(async () => {
-    db = await freshDatabases('migrate_split');
-    await db.old.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g`);
-    await db.new.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
-    await runInitNew(await configFor(db), testDeps());
+    db = await withTableT('migrate_split', `INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g`);
   });
   afterAll(async () => db?.drop());
 
   it('moves the two halves side by side, every row exactly once', async () => {
-    const digest = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
+    const digest = T_DIGEST;
     const before = (await db.old.query(digest)).rows[0];
     // 20000 rows, batches of 300, two workers: halves (, 10000] and (10000, ]; unsplit, no batch would start at 10000.
     const deps = testDeps();
@@ -217,15 +223,12 @@ describe('migrate splits a large table across workers', () => {
 describe('migrate shares out what is left of a slow range', () => {
   let db: DbPair;
   beforeAll(async () => {
-    db = await freshDatabases('migrate_steal');
-    await db.old.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g`);
-    await db.new.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
-    await runInitNew(await configFor(db), testDeps());
+    db = await withTableT('migrate_steal', `INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g`);
   });
   afterAll(async () => db?.drop());
 
   it('a worker done with its range takes the upper half of what another has left; every row moves once', async () => {
-    const digest = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
+    const digest = T_DIGEST;
     const before = (await db.old.query(digest)).rows[0];
     // Halves (, 5000] and (5000, ]. A transaction on OLD holds row 10, so the lower range's first
     // batch cannot be deleted (its checked delete retries) until the upper range is gone.
@@ -254,18 +257,14 @@ describe('migrate shares out what is left of a slow range', () => {
 describe('migrate cuts an integer key by value, and shares out a lopsided cut', () => {
   let db: DbPair;
   beforeAll(async () => {
-    db = await freshDatabases('migrate_value_split');
     // bigint keys at both ends of the type (the midpoint must not overflow), almost all of them high.
-    await db.old.query(`CREATE TABLE t (id bigint PRIMARY KEY, v text);
-      INSERT INTO t VALUES (-9223372036854775808, 'min');
-      INSERT INTO t SELECT 9223372036854775807 - g, md5(g::text) FROM generate_series(0, 11999) g`);
-    await db.new.query(`CREATE TABLE t (id bigint PRIMARY KEY, v text)`);
-    await runInitNew(await configFor(db), testDeps());
+    db = await withTableT('migrate_value_split', `INSERT INTO t VALUES (-9223372036854775808, 'min');
+      INSERT INTO t SELECT 9223372036854775807 - g, md5(g::text) FROM generate_series(0, 11999) g`, 'bigint');
   });
   afterAll(async () => db?.drop());
 
   it('moves every row once; the first range holds one row, and its pipeline then takes half of the other', async () => {
-    const digest = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
+    const digest = T_DIGEST;
     const before = (await db.old.query(digest)).rows[0];
     const deps = testDeps();
     const r = await runMigrate(await configFor(db, { batchSize: 300, concurrency: 2, finalize: false, yieldToApp: false }), deps);
