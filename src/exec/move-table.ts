@@ -119,8 +119,8 @@ async function countOld(ctx: MoveContext): Promise<number> {
   return Number((await ctx.conns.old.query<{ n: string }>(ctx.sql.countOld)).rows[0]!.n);
 }
 
-/** Keys that cut OLD's `rows` keys into `parts` ranges of about equal size. */
-async function splitPoints(ctx: MoveContext, rows: number, parts: number): Promise<Segment[]> {
+/** Keys that cut OLD's `rows` keys into `parts` ranges of about equal size (fewer if the table shrank meanwhile). */
+async function splitPoints(ctx: MoveContext, rows: number, parts: number): Promise<Key[]> {
   const bounds: Key[] = [];
   const step = Math.ceil(rows / parts);
   for (let i = 1; i < parts; i++) {
@@ -128,7 +128,7 @@ async function splitPoints(ctx: MoveContext, rows: number, parts: number): Promi
     if (!next) break;
     bounds.push(next.key);
   }
-  return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null, rows: step, moved: 0 }));
+  return bounds;
 }
 
 /** Keys that cut a one-column integer key's values into `parts` equal spans; null when not such a key. */
@@ -140,6 +140,7 @@ async function valueSplit(ctx: MoveContext, parts: number): Promise<Key[] | null
   return keys.length === rows.length ? keys.map((k) => [k]) : null;
 }
 
+/** The ranges between cut keys, each with its share of the table's `rows` as its estimate. */
 function segmentsAt(bounds: Key[], rows: number): Segment[] {
   const each = Math.ceil(rows / (bounds.length + 1));
   return [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null, rows: each, moved: 0 }));
@@ -265,7 +266,8 @@ export async function moveTable(runPipe: RunPipe, o: MoveTableOptions): Promise<
     o.onBatch?.({ moved: shared.moved, total: shared.total });
     const parts = splitCount(left, o.batchSize, wanted);
     if (parts <= 1) return { outcome: await passesInOnePipe(pipe, 1, shared, o) };
-    return { segments: byValue && byValue.length === parts - 1 ? segmentsAt(byValue, left) : await splitPoints(finisher, left, parts) };
+    const bounds = byValue && byValue.length === parts - 1 ? byValue : await splitPoints(finisher, left, parts);
+    return { segments: segmentsAt(bounds, left) };
   });
   if ('outcome' in first) return first.outcome;
   const cap = (o.maxRowsPerSecond ?? 0) / first.segments.length;
