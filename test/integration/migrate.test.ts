@@ -282,3 +282,20 @@ describe('migrate cuts an integer key by value, and shares out a lopsided cut', 
     expect(high.some((id, i) => i > 0 && id < high[i - 1]!), deps.lines.join('\n')).toBe(true);
   });
 });
+
+describe('migrate cuts a text key at every n-th key', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await withTableT('migrate_text_split', `INSERT INTO t SELECT lpad(g::text, 6, '0'), md5(g::text) FROM generate_series(1, 8000) g`, 'text');
+  });
+  afterAll(async () => db?.drop());
+
+  it('moves the two halves, cut at the 4000th key in order, every row exactly once', async () => {
+    const before = (await db.old.query(T_DIGEST)).rows[0];
+    const r = await runMigrate(await configFor(db, { batchSize: 300, concurrency: 2, finalize: false, yieldToApp: false }), testDeps());
+    expect(r.tables[0]).toMatchObject({ status: 'moved', rows: 8000 });
+    expect((await db.new.query(T_DIGEST)).rows[0]).toEqual(before);
+    const starts = (await db.new.query(`SELECT after_key FROM fdwmig.batches WHERE table_name = 't'`)).rows.map((b) => JSON.stringify(b.after_key));
+    expect(starts).toContain('["004000"]');
+  });
+});
