@@ -299,3 +299,38 @@ describe('migrate cuts a text key at every n-th key', () => {
     expect(starts).toContain('["004000"]');
   });
 });
+
+describe('migrate: a row whose key moves into a range already passed', () => {
+  let db: DbPair;
+  beforeAll(async () => {
+    db = await withTableT('migrate_repass', `INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 10000) g`);
+  });
+  afterAll(async () => db?.drop());
+
+  it('is moved by a further pass over the whole table; every row ends on NEW once', async () => {
+    // Halves (, 5000] and (5000, ], capped so that the move lasts about a second. Once 3000 rows
+    // have moved, the application (through NEW) gives row 9990, still on OLD, the key -1: below
+    // every key either range has passed, so only a pass after the first can find it.
+    let update: Promise<unknown> | null = null;
+    const app = new pg.Client(db.newUrl);
+    await app.connect();
+    try {
+      const r = await runMigrate(await configFor(db, { batchSize: 250, concurrency: 2, maxRowsPerSecond: 10_000, finalize: false, yieldToApp: false }), {
+        ...testDeps(),
+        onEvent: (e) => {
+          if (e.kind === 'batch' && (e.moved ?? 0) >= 3000 && !update) update = app.query(`UPDATE t SET id = -1 WHERE id = 9990`);
+        },
+      });
+      expect(((await update) as pg.QueryResult | null)?.rowCount).toBe(1);
+      expect(r.tables[0]).toMatchObject({ status: 'moved', rows: 10000 });
+    } finally {
+      await app.end();
+    }
+    expect((await db.old.query(`SELECT count(*)::int AS n FROM ONLY t`)).rows[0].n).toBe(0);
+    expect((await db.new.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE id = 9990)::int AS old_key FROM ONLY t`)).rows[0]).toEqual({ n: 10000, old_key: 0 });
+    expect((await db.new.query(`SELECT v FROM ONLY t WHERE id = -1`)).rows).toEqual([{ v: (await db.new.query(`SELECT md5('9990') AS v`)).rows[0].v }]);
+    // The further pass recorded a batch of its own, over the whole key space from its start.
+    const repass = (await db.new.query(`SELECT after_key, last_key FROM fdwmig.batches WHERE table_name = 't' AND last_key = '["-1"]'`)).rows;
+    expect(repass).toEqual([{ after_key: null, last_key: ['-1'] }]);
+  });
+});
