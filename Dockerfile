@@ -13,7 +13,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the prepare script would build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json rolldown.config.mjs ./
 COPY src src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm ci` (the prepare script).
-import { main } from '../dist/cli/main.js';
+// Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/ by `npm ci` (the
+// prepare script) or `npm run build`.
+import { main } from '../dist/bundle/fdwmig.js';
 
 const code = await main(process.argv);
 process.exitCode = code;

@@ -2,7 +2,6 @@
  * The CLI entry point and its one error boundary: every error is printed once, to
  * stderr, and turned into the exit code (0 success, 1 runtime failure, 2 usage/config).
  */
-import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/load.js';
@@ -12,6 +11,7 @@ import { commands } from './commands/index.js';
 import { givenFlags } from './given-flags.js';
 import type { CliContext, CliIo } from './context.js';
 import { defaultIo } from './io.js';
+import { FDWMIG_VERSION } from '../version.js';
 
 const PROGRAM_HELP = `
 Environment:
@@ -56,7 +56,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
 function buildProgram(ctx: CliContext): Command {
   const program = new Command('fdwmig')
     .description('Move a live PostgreSQL database from an OLD server to a NEW one with postgres_fdw.')
-    .version(readVersion(), '-V, --version', 'print the version')
+    .version(FDWMIG_VERSION, '-V, --version', 'print the version')
     .option('--old <url>', 'OLD server URL, e.g. postgres://user@host:5432/db (env FDWMIG_OLD_URL)')
     .option('--new <url>', 'NEW server URL (env FDWMIG_NEW_URL)')
     .option('--config <file>', 'JSON config file (env FDWMIG_CONFIG)')
@@ -114,8 +114,4 @@ async function readFileMode(path: string): Promise<number | null> {
   return stat(path).then((s) => s.mode & 0o777, () => null);
 }
 
-function readVersion(): string {
-  // ../../package.json from both src/cli/ (tests) and dist/cli/ (installed).
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
+

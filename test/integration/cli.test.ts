@@ -2,6 +2,7 @@
  * The CLI as a user runs it: a child process, real servers, exit codes and what is printed.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture } from './support/fixtures.js';
@@ -18,6 +19,17 @@ function withPassword(url: string, pw: string): string {
   u.password = pw;
   return u.toString();
 }
+
+describe('the installed launcher (bin/fdwmig.js runs the bundle in dist/bundle/)', () => {
+  // The other tests here run it against real servers (check reads sql/*.sql through it).
+  it('--version prints package.json\'s version, and every command is there', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(fdwmig(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
+    const help = fdwmig(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['check', 'init-new', 'migrate', 'status', 'verify', 'finalize', 'sequences', 'cleanup', 'replicate', 'demo', 'workload']) expect(help.out).toMatch(new RegExp(`^  ${c} `, 'm'));
+  });
+});
 
 describe('fdwmig CLI against real servers', () => {
   let db: DbPair;
