@@ -16,15 +16,21 @@ export async function withBoth<T>(
   deps: CoreDeps, urls: { oldUrl: string; newUrl: string },
   fn: (oldDb: pg.Client, newDb: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const oldDb = await deps.connect(urls.oldUrl, 'OLD');
+  const [oldDb, newDb] = await connectBoth(deps, urls);
   try {
-    const newDb = await deps.connect(urls.newUrl, 'NEW');
-    try {
-      return await fn(oldDb, newDb);
-    } finally {
-      await newDb.end().catch(() => undefined);
-    }
+    return await fn(oldDb, newDb);
   } finally {
-    await oldDb.end().catch(() => undefined);
+    await Promise.all([newDb.end().catch(() => undefined), oldDb.end().catch(() => undefined)]);
   }
+}
+
+/**
+ * Connects to OLD and NEW side by side. If either fails, the other is closed and the failure
+ * thrown (OLD's, when both fail, as when OLD was connected first).
+ */
+export async function connectBoth(deps: CoreDeps, urls: { oldUrl: string; newUrl: string }): Promise<[pg.Client, pg.Client]> {
+  const [o, n] = await Promise.allSettled([deps.connect(urls.oldUrl, 'OLD'), deps.connect(urls.newUrl, 'NEW')]);
+  if (o.status === 'fulfilled' && n.status === 'fulfilled') return [o.value, n.value];
+  await Promise.all([o, n].map((r) => (r.status === 'fulfilled' ? r.value.end().catch(() => undefined) : undefined)));
+  throw o.status === 'rejected' ? o.reason : (n as PromiseRejectedResult).reason;
 }

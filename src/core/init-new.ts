@@ -169,11 +169,14 @@ export function nonEmptyError(tables: readonly string[]): PreflightError {
 export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNewResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     const skip = { skipSchemas: [config.stateSchema] };
-    const oldModel = await introspectDatabase(oldDb, skip);
-    let newModel = await introspectDatabase(newDb, skip);
-    const state = await readNewState(newDb, config.stateSchema, config.serverName);
+    // Reads only, each connection's in turn, the two connections side by side.
+    const [[oldModel, identityId], [firstNewModel, state]] = await Promise.all([
+      (async () => [await introspectDatabase(oldDb, skip), await readIdentity(oldDb)] as const)(),
+      (async () => [await introspectDatabase(newDb, skip), await readNewState(newDb, config.stateSchema, config.serverName)] as const)(),
+    ]);
+    let newModel = firstNewModel;
     const endpoint = oldEndpointFromUrl(config.oldUrl);
-    const identity = { id: await readIdentity(oldDb), display: describeEndpoint(endpoint) };
+    const identity = { id: identityId, display: describeEndpoint(endpoint) };
     await refuseBadInput(config, deps, { oldDb, newDb, oldModel, newModel, state, identity });
     let copiedSchemaSql: string | null = null;
     if (config.copySchema) {

@@ -21,7 +21,7 @@ import { buildMoveSql } from '../plan/move-sql.js';
 import { planMoveOrder } from '../plan/move-order.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl, stateUpgradeDdl } from '../plan/state-schema.js';
-import type { CoreDeps } from './context.js';
+import { connectBoth, type CoreDeps } from './context.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 import { requireInitialized } from './migration-state.js';
@@ -137,8 +137,8 @@ function describe(err: unknown): string {
 
 export async function runMigrate(config: Config, deps: MigrateDeps): Promise<MigrateResult> {
   const t0 = Date.now();
-  const controlOld = await deps.connect(config.oldUrl, 'OLD');
-  const controlNew = await deps.connect(config.newUrl, 'NEW').catch(async (e) => { await controlOld.end(); throw e; });
+  // OLD's and NEW's work before the move is independent: side by side, as each pair below.
+  const [controlOld, controlNew] = await connectBoth(deps, config);
   try {
     if (!(await controlNew.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
       throw new StateError('another fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C lets it finish its batch) and re-run' });
@@ -149,18 +149,26 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     if (unknown.error) throw new ConfigError(unknown.error.message.replace('no such table on NEW', 'not a table init-new set up'), { hint: unknown.error.hint });
     const wanted = new Set(served.map((t) => `${t.schema}.${t.name}`));
     const selected = new Set((config.tables?.length ? config.tables : [...wanted]).filter((t) => !(config.excludeTables ?? []).includes(t)));
-    const oldModel = await introspectDatabase(controlOld, { skipSchemas: [config.stateSchema] });
+    // One after the other on each connection (introspection is one transaction, and a refused SET
+    // inside it would abort it), the two connections side by side.
+    const inspect = async (db: pg.Client) => {
+      const model = await introspectDatabase(db, { skipSchemas: [config.stateSchema] });
+      return [model, await canUseReplicaRole(db)] as const;
+    };
+    const [[oldModel, canOld], [newModel, canNew]] = await Promise.all([inspect(controlOld), inspect(controlNew)]);
     const tables = oldModel.tables.filter((t) => wanted.has(qualifiedName(t)) && selected.has(qualifiedName(t)));
     const order = planMoveOrder(tables);
     deps.onEvent?.({ kind: 'plan', order: order.sequence });
-    const caps = { old: await canUseReplicaRole(controlOld), new: await canUseReplicaRole(controlNew) };
-    const newTables = new Map((await introspectDatabase(controlNew, { skipSchemas: [config.stateSchema] })).tables.map((t) => [qualifiedName(t), t]));
+    const caps = { old: canOld, new: canNew };
+    const newTables = new Map(newModel.tables.map((t) => [qualifiedName(t), t]));
     const moved = new Set(tables.map(qualifiedName));
     const hazards = new Map(tables.map((t) => [qualifiedName(t), triggerHazards(t, newTables.get(qualifiedName(t)), oldModel.tables, moved, order.cycles, caps)]));
     for (const [name, h] of hazards) for (const line of h) deps.log({ level: 'warn', message: `${name}: ${line}` });
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
-    for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql);
-    for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql);
+    await Promise.all([
+      (async () => { for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql); })(),
+      (async () => { for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql); })(),
+    ]);
     const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlNew);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted
