@@ -8,7 +8,7 @@ import type { Queryable } from '../exec/queryable.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { selectTables } from '../plan/assess-tables.js';
-import { BATCH_KEYS_JSON } from '../plan/state-schema.js';
+import { BATCH_KEYS_JSON, keysFromStored } from '../plan/state-schema.js';
 import { ident } from '../sql/quote.js';
 import { compareTableContent, type ContentResult } from '../verify/compare-content.js';
 import type { ComparedTable } from '../verify/content-sql.js';
@@ -63,8 +63,8 @@ function selectPairs(config: Config, oldModel: DatabaseModel, newModel: Database
 }
 
 async function inFlightKeys(newDb: Queryable, stateSchema: string, t: TableModel): Promise<Set<string>> {
-  const r = await newDb.query<{ keys: string[][] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${ident(stateSchema)}.batches b WHERE state = 'copied' AND schema_name = $1 AND table_name = $2`, [t.schema, t.name]);
-  return new Set(r.rows.flatMap((b) => b.keys.map((k) => JSON.stringify(k))));
+  const r = await newDb.query<{ keys: (string[] | string)[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${ident(stateSchema)}.batches b WHERE state = 'copied' AND schema_name = $1 AND table_name = $2`, [t.schema, t.name]);
+  return new Set(r.rows.flatMap((b) => keysFromStored(b.keys).map((k) => JSON.stringify(k))));
 }
 
 async function openBatchCount(newDb: Queryable, stateSchema: string): Promise<number> {

@@ -1,6 +1,6 @@
 /** Batch records on NEW and the moved-batch markers on OLD (docs/PROTOCOL.md). */
 import type { Key } from '../plan/move-sql.js';
-import { BATCH_KEYS_JSON } from '../plan/state-schema.js';
+import { BATCH_KEYS_JSON, keysFromStored } from '../plan/state-schema.js';
 import { ident } from '../sql/quote.js';
 import type { Queryable } from './queryable.js';
 
@@ -25,9 +25,7 @@ export function batchStore(stateSchema: string) {
     },
     /** The batch's copied keys, for the slow path only. */
     async keys(db: Queryable, id: string): Promise<Key[]> {
-      const keys = (await db.query<{ keys: (Key | string)[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${s}.batches b WHERE id = $1::int8`, [id])).rows[0]!.keys;
-      // A one-column key's list is stored flat (move-sql.ts, recordBatch).
-      return keys.map((k) => (typeof k === 'string' ? [k] : k));
+      return keysFromStored((await db.query<{ keys: (Key | string)[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${s}.batches b WHERE id = $1::int8`, [id])).rows[0]!.keys);
     },
     async markMoved(db: Queryable, id: string): Promise<void> {
       // The key list is only needed to finish an interrupted batch; a moved batch keeps its count.

@@ -81,6 +81,14 @@ export function stateUpgradeDdl(schema: string): string[] {
 export const BATCH_KEYS_JSON = `CASE WHEN jsonb_typeof(to_jsonb(b) -> 'key_list') = 'array' THEN to_jsonb(b) -> 'key_list' ELSE b.keys END`;
 
 /**
+ * A batch's keys as BATCH_KEYS_JSON reads them, each as a Key: a one-column key's list is
+ * stored flat (one string per key, move-sql.ts recordBatch), every other as one array per key.
+ */
+export function keysFromStored(stored: readonly (readonly string[] | string)[]): string[][] {
+  return stored.map((k) => (typeof k === 'string' ? [k] : [...k]));
+}
+
+/**
  * OLD's side of the state: a marker per batch whose delete committed on OLD, written in the
  * same transaction as that delete, so a re-run can tell fdwmig's delete from an application's.
  */
