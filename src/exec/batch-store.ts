@@ -29,7 +29,7 @@ export function batchStore(stateSchema: string) {
     },
     async markMoved(db: Queryable, id: string): Promise<void> {
       // The key list is only needed to finish an interrupted batch; a moved batch keeps its count.
-      await db.query(`UPDATE ${s}.batches SET state = 'moved', moved_at = now(), keys = '[]', key_list = NULL WHERE id = $1::int8`, [id]);
+      await db.query(`UPDATE ${s}.batches SET state = 'moved', moved_at = now(), keys = '[]', key_list = NULL, key_span = NULL WHERE id = $1::int8`, [id]);
     },
     /** On OLD, in the same transaction as the delete. */
     async markDeletedOnOld(oldDb: Queryable, id: string): Promise<void> {

@@ -132,6 +132,8 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
   // One key column: a flat text[] (no one-element array per row: about half the cost); several: text[][].
   const keyArray = pk.length === 1 ? `${ident(pk[0]!)}::text` : `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
+  // A one-column integer key: a batch of consecutive keys is recorded as its span (recordBatch).
+  const spanKey = pk.length === 1 && INTEGER_TYPES.has(types[0]!);
   const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
   const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
   const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
@@ -147,13 +149,28 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
     },
     copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
-    recordBatch: (stateSchema, b) => `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, row_count, state)
+    recordBatch: (stateSchema, b) => {
+      const head = `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, key_span, row_count, state)
 SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
-       '[]', coalesce(array_agg(${keyArray}), '{}'), CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
-  FROM ONLY ${table}
+       '[]', `;
+      const mine = `FROM ONLY ${table}
  WHERE ${rangeLit(b.after, b.last)}
-   AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)
-RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`,
+   AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)`;
+      const tail = `RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`;
+      if (!spanKey) return `${head}coalesce(array_agg(${keyArray}), '{}'), NULL, CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
+  ${mine}
+${tail}`;
+      // Distinct integers (OLD's keys) as many as their span holds are every integer of it: then
+      // the span names the keys, and the list is never built (the subquery is an InitPlan, run
+      // only where the CASE reaches it).
+      const k = ident(pk[0]!);
+      return `WITH c AS (SELECT count(*) AS n, min(${k}) AS lo, max(${k}) AS hi, (count(*) > 0 AND count(*) = max(${k})::numeric - min(${k})::numeric + 1) AS dense
+  ${mine})
+${head}CASE WHEN c.dense THEN NULL ELSE (SELECT coalesce(array_agg(${keyArray}), '{}') ${mine}) END,
+       CASE WHEN c.dense THEN ARRAY[c.lo::text, c.hi::text] END, CASE WHEN c.n = ${count(b.copied)} THEN c.n END, 'copied'
+  FROM c
+${tail}`;
+    },
     checkAndDelete: (stateSchema) => `WITH counted AS (
   SELECT count(*)::int AS n,
          count(*) FILTER (WHERE pg_catalog.age(xmin) <= $3::int4 OR pg_catalog.age(xmin) = ANY ($4::int4[]))::int AS changed

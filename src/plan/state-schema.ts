@@ -63,6 +63,8 @@ export function stateSchemaDdl(schema: string): string[] {
  * Brings a state schema made by an earlier fdwmig up to this one's; idempotent, run by migrate.
  * Batch keys moved from jsonb (`keys`, still read for batches an earlier version recorded) to
  * `key_list` text[][], stored uncompressed: building and storing it costs a quarter as much.
+ * `key_span` (lowest, highest) stands for a one-column integer key's batch of consecutive keys:
+ * every integer between the two, without a list at all.
  */
 export function stateUpgradeDdl(schema: string): string[] {
   const s = ident(schema);
@@ -70,6 +72,7 @@ export function stateUpgradeDdl(schema: string): string[] {
     `ALTER TABLE ${s}.batches ADD COLUMN IF NOT EXISTS key_list text[]`,
     `ALTER TABLE ${s}.batches ALTER COLUMN keys SET DEFAULT '[]'`,
     `ALTER TABLE ${s}.batches ALTER COLUMN key_list SET STORAGE EXTERNAL`,
+    `ALTER TABLE ${s}.batches ADD COLUMN IF NOT EXISTS key_span text[]`,
   ];
 }
 
@@ -78,7 +81,10 @@ export function stateUpgradeDdl(schema: string): string[] {
  * state schema not yet upgraded, which has no key_list (verify reads, never alters). The
  * table must be aliased `b`.
  */
-export const BATCH_KEYS_JSON = `CASE WHEN jsonb_typeof(to_jsonb(b) -> 'key_list') = 'array' THEN to_jsonb(b) -> 'key_list' ELSE b.keys END`;
+export const BATCH_KEYS_JSON = `CASE WHEN jsonb_typeof(to_jsonb(b) -> 'key_span') = 'array'
+  THEN (SELECT coalesce(pg_catalog.jsonb_agg(g::text ORDER BY g), '[]'::jsonb)
+          FROM pg_catalog.generate_series((to_jsonb(b) -> 'key_span' ->> 0)::numeric, (to_jsonb(b) -> 'key_span' ->> 1)::numeric) g)
+  WHEN jsonb_typeof(to_jsonb(b) -> 'key_list') = 'array' THEN to_jsonb(b) -> 'key_list' ELSE b.keys END`;
 
 /**
  * A batch's keys as BATCH_KEYS_JSON reads them, each as a Key: a one-column key's list is

@@ -42,4 +42,16 @@ describe('batch key lists across state schema versions', () => {
     expect(await store.keys(db.new, await insert(`ARRAY[ARRAY['5'], ARRAY['9']]`))).toEqual([['5'], ['9']]);
     expect(await store.keys(db.new, await insert(`'{}'`))).toEqual([]);
   });
+
+  it('reads a span of consecutive integer keys as every key in it, written as int::text writes them', async () => {
+    const span = (lo: string, hi: string) => db.new.query(`INSERT INTO s.batches (schema_name, table_name, after_key, last_key, snapshot, key_span, row_count, state)
+      VALUES ('public', 'v', NULL, '["0"]', '1:1:', ARRAY['${lo}', '${hi}'], 1, 'copied') RETURNING id::text AS id`).then((r) => r.rows[0].id as string);
+    const store = batchStore('s');
+    expect(await store.keys(db.new, await span('-2', '2'))).toEqual([['-2'], ['-1'], ['0'], ['1'], ['2']]);
+    expect(await store.keys(db.new, await span('7', '7'))).toEqual([['7']]);
+    const top = await store.keys(db.new, await span('9223372036854775806', '9223372036854775807'));
+    expect(top).toEqual([['9223372036854775806'], ['9223372036854775807']]);
+    const bottom = (await db.new.query(`SELECT (-9223372036854775808)::int8::text AS t`)).rows[0].t;
+    expect(await store.keys(db.new, await span(bottom, '-9223372036854775807'))).toEqual([[bottom], ['-9223372036854775807']]);
+  });
 });

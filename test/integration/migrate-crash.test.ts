@@ -115,6 +115,11 @@ describe('a batch left copied by a kill, as verify and the batch record see it',
     if (gap) await db.old.query(`DELETE FROM customers WHERE id = 3`);
     const crashed = migrate(db, ['--batch', '10', '--tables', 'public.customers', '--no-finalize'], 'after-copy-commit:1');
     expect(crashed.signal, crashed.out).toBe('SIGKILL');
+    // Consecutive integer keys are recorded as their span; others as the list of them.
+    const record = (await db.new.query(`SELECT key_span, key_list FROM fdwmig.batches WHERE state = 'copied'`)).rows;
+    expect(record).toEqual([gap
+      ? { key_span: null, key_list: ['1', '2', '4', '5', '6', '7', '8', '9', '10', '11'] }
+      : { key_span: ['1', '10'], key_list: null }]);
     const { runVerify } = await import('../../src/core/verify.js');
     const report = await runVerify(await configFor(db), testDeps(), { compareContent: false, chunkRows: 5000 });
     const about = report.findings.filter((f) => f.check === 'duplicate' && f.subject === 'public.customers');
