@@ -18,6 +18,7 @@ import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
 import { moveKey } from '../plan/move-key.js';
 import { planMoveOrder } from '../plan/move-order.js';
+import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards } from '../plan/trigger-hazards.js';
 import { ident, qualified } from '../sql/quote.js';
 
@@ -166,7 +167,7 @@ async function moveHazardFindings(oldDb: pg.Client, newDb: pg.Client, tables: Ta
 
 /**
  * A table migrate cannot move (no key) keeps its rows on OLD; what becomes of the tables it
- * references (migrate.ts, schedule): in replica mode on OLD they move all the same, otherwise
+ * references (referencing-outcome.ts, the rule migrate applies): in replica mode on OLD they move all the same, otherwise
  * they wait.
  */
 function keylessReferenceFindings(movable: readonly TableModel[], replicaOnOld: boolean): Finding[] {
@@ -175,7 +176,8 @@ function keylessReferenceFindings(movable: readonly TableModel[], replicaOnOld: 
   for (const t of movable.filter((x) => !moveKey(x))) {
     const from = qualifiedName(t);
     for (const ref of new Set(t.foreignKeys.map((fk) => fk.refTable).filter((r) => r !== from && names.has(r)))) {
-      f.push(replicaOnOld
+      // The keyless table alone, as migrate will have ended it (skipped): the rule migrate applies.
+      f.push(referencedTableOutcome([{ table: from, status: 'skipped' }], replicaOnOld).moves
         ? { severity: 'info', subject: ref, message: `moves although ${from}, which references it, has no key and stays on OLD: OLD's FK checks and actions stay quiet (replica mode), and ${from}'s rows on OLD then reference rows that live on NEW, where every reference still resolves` }
         : { severity: 'warning', subject: ref, message: `migrate will leave it waiting (not-run): ${from}, which references it, has no key and stays on OLD, and deleting its rows on OLD would fire OLD's FK checks or actions on ${from}'s rows`, hint: `add a primary key to ${from} on OLD and NEW, or leave it out (--exclude-tables), or let fdwmig set session_replication_role on OLD` });
     }

@@ -19,6 +19,7 @@ import { moveKey } from '../plan/move-key.js';
 import { binaryCopyEligible } from '../plan/copy-format.js';
 import { buildMoveSql } from '../plan/move-sql.js';
 import { planMoveOrder } from '../plan/move-order.js';
+import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl, stateUpgradeDdl } from '../plan/state-schema.js';
 import { connectBoth, type CoreDeps } from './context.js';
@@ -254,20 +255,19 @@ async function moveAll(
       return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
     }
   };
-  // Referencing tables first: each table starts once every table that references it has moved.
-  // A referencing table that migrate skips (no key, a trigger hazard) keeps its rows on OLD; where
-  // the movers run in replica mode on OLD, deleting the rows it references fires none of OLD's FK
-  // checks or actions there, as for a table left out of the move (trigger-hazards.ts), so it
-  // holds nothing back. Without replica mode the referenced table waits (not-run).
+  // Referencing tables first: each table starts once every table that references it has ended,
+  // and moves or waits as referencedTableOutcome says (a skipped one holds nothing back in
+  // replica mode on OLD).
   const schedule = (name: string): Promise<TableResult> => {
     const existing = running.get(name);
     if (existing) return existing;
     const p = (async () => {
-      const deps2 = await Promise.all((waitsFor.get(name) ?? []).map(schedule));
-      const staying = deps2.filter((d) => caps.old && d.status === 'skipped');
-      const blocked = deps2.find((d) => d.status !== 'moved' && !staying.includes(d));
-      if (blocked) return { table: name, status: 'not-run' as const, rows: 0, seconds: 0, reason: `waits for ${blocked.table}, which ${blocked.status === 'stopped' ? 'was stopped' : 'did not finish'}` };
-      for (const d of staying) {
+      const outcome = referencedTableOutcome(await Promise.all((waitsFor.get(name) ?? []).map(schedule)), caps.old);
+      if (!outcome.moves) {
+        const blocked = outcome.blockedBy;
+        return { table: name, status: 'not-run' as const, rows: 0, seconds: 0, reason: `waits for ${blocked.table}, which ${blocked.status === 'stopped' ? 'was stopped' : 'did not finish'}` };
+      }
+      for (const d of outcome.staying) {
         deps.log({ level: 'info', message: `${name} moves although ${d.table}, which references it, stays on OLD (skipped): the movers' deletes on OLD fire no FK check or action there (session_replication_role = replica), so its rows on OLD stay as they are` });
       }
       return runOne(byName.get(name)!);
