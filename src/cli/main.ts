@@ -113,5 +113,3 @@ async function readFileMode(path: string): Promise<number | null> {
   if (process.platform === 'win32') return null;
   return stat(path).then((s) => s.mode & 0o777, () => null);
 }
-
-

@@ -74,25 +74,14 @@ class LostServer extends Error {
 
 async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<Mover> {
   const pidOf = (c: pg.Client) => (c as unknown as { processID: number }).processID;
-  // Both connections at once. NEW's is known as fdwmig's own from its first statement on:
-  // never a holdout, never the application.
-  const [o, n] = await Promise.allSettled([
-    deps.connect(config.oldUrl, 'OLD'),
-    deps.connect(config.newUrl, 'NEW').then((c) => { pids.add(pidOf(c)); return c; }),
-  ]);
-  const drop = async () => {
-    if (n.status === 'fulfilled') pids.delete(pidOf(n.value));
-    await Promise.all([o, n].map((r) => (r.status === 'fulfilled' ? r.value.end().catch(() => undefined) : undefined)));
-  };
-  if (o.status === 'rejected' || n.status === 'rejected') {
-    await drop();
-    throw o.status === 'rejected' ? o.reason : (n as PromiseRejectedResult).reason;
-  }
-  const [oldDb, newDb] = [o.value, n.value];
+  const [oldDb, newDb] = await connectBoth(deps, config);
+  // NEW's is known as fdwmig's own from its first statement on: never a holdout, never the application.
+  pids.add(pidOf(newDb));
   try {
     await Promise.all([prepareMoverSession(oldDb, caps.old), prepareMoverSession(newDb, caps.new)]);
   } catch (err) {
-    await drop();
+    pids.delete(pidOf(newDb));
+    await Promise.all([oldDb.end().catch(() => undefined), newDb.end().catch(() => undefined)]);
     throw err;
   }
   return {
@@ -166,10 +155,8 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     const hazards = new Map(tables.map((t) => [qualifiedName(t), triggerHazards(t, newTables.get(qualifiedName(t)), oldModel.tables, moved, order.cycles, caps)]));
     for (const [name, h] of hazards) for (const line of h) deps.log({ level: 'warn', message: `${name}: ${line}` });
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
-    await Promise.all([
-      (async () => { for (const sql of oldMarkerDdl(config.stateSchema)) await controlOld.query(sql); })(),
-      (async () => { for (const sql of stateUpgradeDdl(config.stateSchema)) await controlNew.query(sql); })(),
-    ]);
+    const inTurn = async (db: pg.Client, sqls: readonly string[]) => { for (const sql of sqls) await db.query(sql); };
+    await Promise.all([inTurn(controlOld, oldMarkerDdl(config.stateSchema)), inTurn(controlNew, stateUpgradeDdl(config.stateSchema))]);
     const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlNew);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
     const finalized = complete && config.finalize && !deps.signal?.aborted

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/core/init-new.js';
+import { runVerify } from '../../src/core/verify.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, tableDigest, testDeps } from './support/fixtures.js';
 
@@ -120,7 +121,6 @@ describe('a batch left copied by a kill, as verify and the batch record see it',
     expect(record).toEqual([gap
       ? { key_span: null, key_list: ['1', '2', '4', '5', '6', '7', '8', '9', '10', '11'] }
       : { key_span: ['1', '10'], key_list: null }]);
-    const { runVerify } = await import('../../src/core/verify.js');
     const report = await runVerify(await configFor(db), testDeps(), { compareContent: false, chunkRows: 5000 });
     const about = report.findings.filter((f) => f.check === 'duplicate' && f.subject === 'public.customers');
     expect(about.map((f) => [f.severity, f.message])).toEqual([
