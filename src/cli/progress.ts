@@ -41,6 +41,16 @@ function bars(io: CliIo): ProgressView {
         t.bar.update(t.moved, { speed: secs > 0 ? Math.round(t.moved / secs) : 0 });
         refreshOverall();
       }
+      // A table's total is OLD's planner estimate until the table ends: the end sets it to what moved.
+      if (e.kind === 'table-done' && e.table) {
+        const t = perTable.get(e.table);
+        if (t) {
+          t.moved = t.total = e.moved ?? t.moved;
+          t.bar.setTotal(Math.max(t.total, 1));
+          t.bar.update(t.moved);
+          refreshOverall();
+        }
+      }
     },
     stop: () => multi.stop(),
   };

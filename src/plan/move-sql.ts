@@ -79,6 +79,11 @@ export interface MoveSql {
   /** OLD: rows still there (ONLY: never an OLD table's own children). */
   readonly countOld: string;
   /**
+   * OLD: the planner's estimate of countOld, as EXPLAIN's JSON (a plan, no scan): its statistics
+   * scaled to the table's current size, so also for a table never analyzed.
+   */
+  readonly estimateOld: string;
+  /**
    * OLD: the keys that cut the key's value range (min to max) into `parts` equal spans, as k0,
    * ascending (none when the table is empty); two index probes, no scan. Only for a one-column
    * integer key (null otherwise), where equal spans of values are about equal numbers of rows
@@ -195,6 +200,7 @@ SELECT n, changed FROM counted`,
     clearStage: `TRUNCATE ${stage}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     countOld: `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
+    estimateOld: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ONLY ${table}`,
     splitByValue: pk.length === 1 && INTEGER_TYPES.has(types[0]!)
       ? (parts) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0
   FROM (SELECT min(${ident(pk[0]!)}) AS lo, max(${ident(pk[0]!)}) AS hi FROM ONLY ${table}) m, pg_catalog.generate_series(1, ${count(parts) - 1}) i
