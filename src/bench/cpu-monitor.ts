@@ -27,6 +27,66 @@ function readStat(pid: string): { ppid: number; cpu: number } | null {
   }
 }
 
+/** Every process's parent and CPU seconds (its own and its reaped children's), from /proc. */
+function readProcs(): Map<number, { ppid: number; cpu: number }> {
+  const procs = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const s = readStat(d);
+    if (s) procs.set(Number(d), s);
+  }
+  return procs;
+}
+
+/** CPU seconds of each root's process tree (root included; a process counts under the nearest root above it), in one read of /proc. */
+function treeCpu(procs: Map<number, { ppid: number; cpu: number }>, roots: readonly number[]): number[] {
+  const out = roots.map(() => 0);
+  for (const [pid, s] of procs) {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) {
+      const i = roots.indexOf(p);
+      if (i >= 0) {
+        out[i] = (out[i] ?? 0) + s.cpu;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** CPU seconds one measured line used: each server's process tree, and everything else of ours. */
+export interface CpuSplit {
+  old: number;
+  new: number;
+  /** The benchmark's other processes and itself: the COPY pipe, or the fdwmig processes. */
+  client: number;
+}
+
+/**
+ * Runs fn and says how much CPU OLD's and NEW's servers (their postmasters' process trees) and
+ * the rest of this process's tree used meanwhile; cpu is null where /proc cannot say (not
+ * Linux, or a postmaster pid unknown). A backend that ends is counted once its postmaster has
+ * reaped it, so the second reading waits a moment.
+ */
+export async function measureCpu<T>(servers: { old: number | null; new: number | null }, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit | null }> {
+  const roots = servers.old && servers.new ? [servers.old, servers.new, process.pid] : null;
+  const read = () => {
+    try {
+      return roots ? treeCpu(readProcs(), roots) : null;
+    } catch {
+      return null;
+    }
+  };
+  const before = read();
+  const result = await fn();
+  await new Promise((r) => setTimeout(r, 300));
+  const after = read();
+  if (!before || !after) return { result, cpu: null };
+  // A process counts in the first of the roots above it: a backend under its postmaster, not
+  // under this process, which started the servers.
+  const [o, n, rest] = after.map((x, i) => x - before[i]!) as [number, number, number];
+  return { result, cpu: { old: o, new: n, client: rest } };
+}
+
 /** A sample, or null where /proc is not there (not Linux). */
 export function sampleCpu(): CpuSample | null {
   let lines: string[];
@@ -39,21 +99,7 @@ export function sampleCpu(): CpuSample | null {
   const t = lines[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   const busy = (t.reduce((a, b) => a + b, 0) - t[3]! - t[4]!) / TICKS_PER_SECOND;
   const cpus = lines.filter((l) => /^cpu\d/.test(l)).length;
-  const procs = new Map<number, { ppid: number; cpu: number }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const s = readStat(d);
-    if (s) procs.set(Number(d), s);
-  }
-  let ours = 0;
-  for (const [pid, s] of procs) {
-    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) {
-      if (p === process.pid) {
-        ours += s.cpu;
-        break;
-      }
-    }
-  }
+  const [ours] = treeCpu(readProcs(), [process.pid]) as [number];
   return { wall: performance.now() / 1000, busy, ours, cpus };
 }
 

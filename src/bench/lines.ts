@@ -3,7 +3,9 @@
  * generated template (CREATE DATABASE ... TEMPLATE, not timed), NEW's is new. Both are checked
  * after the line and dropped.
  */
+import { postmasterPid } from '../dev/embedded-cluster.js';
 import { runCopyBaseline } from './copy-baseline.js';
+import { measureCpu, type CpuSplit } from './cpu-monitor.js';
 import { checkInvariant, createSchema, tableSizes, type DatasetShape, type InvariantResult } from './dataset.js';
 import { runDumpRestore } from './dump-restore.js';
 import { runFdwmigMove, runMigratePasses, type FdwmigMove } from './fdwmig-move.js';
@@ -40,6 +42,12 @@ async function withPair<T>(ctx: LineContext, newSchema: 'none' | 'no-fks' | 'ful
   }
 }
 
+/** CPU of OLD's and NEW's servers and of the rest of the benchmark while fn runs (cpu-monitor.ts). */
+function withCpu<T>(ctx: LineContext, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit | null }> {
+  const pid = (c: { dataDir: string }) => postmasterPid(c.dataDir) ?? null;
+  return measureCpu({ old: pid(ctx.servers.old), new: pid(ctx.servers.new) }, fn);
+}
+
 async function expectRows(ctx: LineContext, url: string, what: string): Promise<void> {
   const sizes = await withDb(url, tableSizes);
   const wrong = sizes.filter((s) => s.rows !== ctx.rows[s.table]);
@@ -47,11 +55,11 @@ async function expectRows(ctx: LineContext, url: string, what: string): Promise<
 }
 
 /** Line 1: COPY | COPY. */
-export async function runCopyLine(ctx: LineContext): Promise<{ seconds: number }> {
+export async function runCopyLine(ctx: LineContext): Promise<{ seconds: number; cpu: CpuSplit | null }> {
   return withPair(ctx, 'no-fks', async (oldUrl, newUrl) => {
-    const r = await runCopyBaseline(oldUrl, newUrl, ctx.concurrency);
+    const { result: r, cpu } = await withCpu(ctx, () => runCopyBaseline(oldUrl, newUrl, ctx.concurrency));
     await expectRows(ctx, newUrl, 'copy');
-    return { seconds: r.seconds };
+    return { seconds: r.seconds, cpu };
   });
 }
 
@@ -76,6 +84,8 @@ export interface FdwmigLineResult {
    */
   rerun: null | { completed: boolean; failure: string | null };
   load: null | { phases: LoadPhases; errors: string[]; slices: number };
+  /** CPU of init-new and migrate with no load: each server's, and the fdwmig processes'; absent under load. */
+  cpu?: CpuSplit | null;
 }
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -88,14 +98,14 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
     const newC = ctx.servers.new;
     const dbName = decodeURIComponent(new URL(newUrl).pathname.slice(1));
     try {
-      const move = await runFdwmigMove({
+      const { result: move, cpu } = await withCpu(ctx, () => runFdwmigMove({
         urls: { oldUrl, newUrl }, migrateArgs: ctx.migrateArgs,
         beforeMigrate: withLoad ? async () => {
           loadStart = Date.now();
           load = startLoad({ host: newC.host, port: newC.port, user: newC.superuser, password: newC.password, database: dbName, shape: ctx.shape, ...ctx.load });
           await sleep(ctx.load.warmupSeconds);
         } : undefined,
-      });
+      }));
       let loadResult: FdwmigLineResult['load'] = null;
       if (load) {
         await sleep(ctx.load.afterSeconds);
@@ -112,7 +122,7 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
       const invariant = await withDb(newUrl, (db) => checkInvariant(db, ctx.shape));
       const leftOnOld = Object.fromEntries((await withDb(oldUrl, tableSizes)).filter((s) => s.rows > 0).map((s) => [s.table, s.rows]));
       if (!withLoad && !move.failure) await expectLocalRows(ctx, newUrl, leftOnOld);
-      return { move, leftOnOld, invariant, rerun, load: loadResult };
+      return { move, leftOnOld, invariant, rerun, load: loadResult, cpu: withLoad ? null : cpu };
     } finally {
       await (load as RunningLoad | undefined)?.stop().catch(() => undefined);
     }

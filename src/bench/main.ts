@@ -93,7 +93,8 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
   try {
     for (let i = 1; i <= count; i++) {
       const tag = `scale ${scale} run ${i}/${count}`;
-      const copy = (await attempt(`${tag} copy`, notes, () => runCopyLine(ctx)))?.seconds ?? null;
+      const copyRun = await attempt(`${tag} copy`, notes, () => runCopyLine(ctx));
+      const copy = copyRun?.seconds ?? null;
       const dump = lines.dump ? (await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null : null;
       const fdwmig = await fdwmigLine(`${tag} fdwmig`, false);
       const load = lines.load ? await fdwmigLine(`${tag} fdwmig under load`, true) : null;
@@ -102,7 +103,7 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
       if (ph) log(`${tag} application p50/p99 ms: before ${ph.before.p50Ms.toFixed(1)}/${ph.before.p99Ms.toFixed(1)}, during ${ph.during.p50Ms.toFixed(1)}/${ph.during.p99Ms.toFixed(1)}, after ${ph.after.p50Ms.toFixed(1)}/${ph.after.p99Ms.toFixed(1)}`);
       const switchover = lines.switchover ? await attempt(`${tag} replicate switchover under an application load`, notes, () => runSwitchoverLine(servers, scale, log)) : null;
       if (switchover && switchover.problems.length) notes.push(`${tag} replicate switchover FAILED its checks: ${switchover.problems.slice(0, 5).join('; ')}`);
-      runs.push({ copy, dump, fdwmig, load, switchover });
+      runs.push({ copy, copyCpu: copyRun?.cpu ?? null, dump, fdwmig, load, switchover });
     }
   } finally {
     await dropDatabase(servers.old, tpl.name).catch(() => undefined);

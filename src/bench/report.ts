@@ -72,6 +72,11 @@ export function tableNotes(r: Report): string[] {
   const left = Object.entries(s.leftOnOld);
   out.push(left.length ? `left on OLD after migrate: ${left.map(([t, n]) => `${t} ${int(n)} rows`).join(', ')} (still served through NEW)` : 'left on OLD after migrate: nothing');
   out.push(s.finalized ? 'finalize ran: FKs re-added and validated, sequences synced (included in the time)' : 'finalize did not run (it waits until every table has moved): FK validation is not in the time');
+  if (s.cpu) {
+    const split = (c: { old: number; new: number; client: number }) => `OLD ${f(c.old)}, NEW ${f(c.new)}, client ${f(c.client)} (${f(c.old + c.new + c.client)} in all)`;
+    out.push(`CPU seconds, median of ${s.cpu.runs} run(s) (each server's processes, and the client's: the COPY pipe, or the fdwmig processes): ` +
+      `copy ${split(s.cpu.copy)}; fdwmig ${split(s.cpu.fdwmig)}`);
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** From the runs to the figures: medians, pairwise ratios and the issue's targets. Pure. */
+import type { CpuSplit } from './cpu-monitor.js';
 import type { TableOutcome } from './fdwmig-run.js';
 import type { FdwmigLineResult } from './lines.js';
 import type { PhaseStats } from './load-phases.js';
@@ -8,6 +9,8 @@ import { median, medianRatio } from './stats.js';
 /** One run of every line at one data size; null where the line failed or was not run. */
 export interface RunRecord {
   copy: number | null;
+  /** CPU of the copy line (servers and pipe); absent or null: not measured. */
+  copyCpu?: CpuSplit | null;
   dump: number | null;
   fdwmig: FdwmigLineResult | null;
   load: FdwmigLineResult | null;
@@ -72,6 +75,11 @@ export interface Summary {
   scale: null | { scale: number; totalRows: number; copySeconds: number; fdwmigSeconds: number; ratioFdwmigCopy: number; perRowRatio: number; peakRssMb: number; runs: number };
   peakRssMb: number;
   switchover: SwitchoverSummary | null;
+  /**
+   * Median CPU seconds of the copy line and of fdwmig's no-load line, over the runs where both
+   * completed and were measured; null when none was.
+   */
+  cpu: { copy: CpuSplit; fdwmig: CpuSplit; runs: number } | null;
   targets: Target[];
 }
 
@@ -124,6 +132,17 @@ function summarizeLoad(all: readonly FdwmigLineResult[]): LoadSummary | null {
   };
 }
 
+function medianCpu(xs: readonly CpuSplit[]): CpuSplit {
+  return { old: median(xs.map((x) => x.old)), new: median(xs.map((x) => x.new)), client: median(xs.map((x) => x.client)) };
+}
+
+/** Where the CPU went, copy against fdwmig, in the runs where both completed with a reading. */
+function summarizeCpu(runs: readonly RunRecord[]): Summary['cpu'] {
+  const both = runs.flatMap((r) => (r.copy !== null && r.copyCpu && done(r.fdwmig) && r.fdwmig.cpu ? [{ copy: r.copyCpu, fdwmig: r.fdwmig.cpu }] : []));
+  if (!both.length) return null;
+  return { copy: medianCpu(both.map((b) => b.copy)), fdwmig: medianCpu(both.map((b) => b.fdwmig)), runs: both.length };
+}
+
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 const nonNull = <T>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
@@ -160,6 +179,7 @@ export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?
     passes: first.move.passes, finalized: first.move.finalized, tables: first.move.tables, leftOnOld: first.leftOnOld,
     load, invariantProblems, invariantChecks: all.length, scale, peakRssMb,
     switchover: summarizeSwitchover(nonNull(base.runs.map((r) => r.switchover ?? null))),
+    cpu: summarizeCpu(base.runs),
   };
   const sw = s.switchover;
   const completes = (xs: FdwmigLineResult[]) => `${xs.filter(done).length} of ${xs.length}`;

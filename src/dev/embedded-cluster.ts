@@ -255,7 +255,8 @@ export async function stopDetachedServer(dataDir: string): Promise<void> {
   rmSync(dirname(dataDir), { recursive: true, force: true });
 }
 
-function postmasterPid(dataDir: string): number | undefined {
+/** The pid of the postmaster running dataDir (from its postmaster.pid, checked against /proc), if any. */
+export function postmasterPid(dataDir: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

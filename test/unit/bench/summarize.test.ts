@@ -6,8 +6,9 @@ import type { SwitchoverLineResult } from '../../../src/bench/switchover-line.js
 
 const phase = (p99Ms: number): PhaseStats => ({ seconds: 10, committed: 100, tps: 10, p50Ms: 1, p99Ms, failed: 0, retried: 0 });
 
-function fdwmig(seconds: number, o: { failure?: string; rss?: number; p99?: [number, number]; broken?: boolean } = {}): FdwmigLineResult {
+function fdwmig(seconds: number, o: { failure?: string; rss?: number; p99?: [number, number]; broken?: boolean; cpu?: [number, number, number] } = {}): FdwmigLineResult {
   return {
+    cpu: o.cpu ? { old: o.cpu[0], new: o.cpu[1], client: o.cpu[2] } : undefined,
     move: { seconds, initSeconds: 1, migrateSeconds: seconds - 1, passes: 1, peakRssMb: o.rss ?? 80, rowsMoved: 10, tables: [], finalized: true, window: { start: 0, end: 1 }, failure: o.failure ?? null },
     leftOnOld: {},
     rerun: null,
@@ -37,6 +38,19 @@ describe('summarize', () => {
       'peak RSS of fdwmig': true,
       'replication switchover: writes refused': false,
     });
+  });
+
+  it('gives the median CPU of copy and fdwmig over the runs where both completed with a reading', () => {
+    const cpu = (old: number, neu: number, client: number) => ({ old, new: neu, client });
+    const s = summarize(base([
+      { copy: 10, copyCpu: cpu(1, 2, 0.5), dump: null, fdwmig: fdwmig(13, { cpu: [3, 3, 1] }), load: null },
+      { copy: 10, copyCpu: cpu(2, 4, 0.7), dump: null, fdwmig: fdwmig(13, { cpu: [5, 4, 2] }), load: null },
+      { copy: 10, copyCpu: cpu(9, 9, 9), dump: null, fdwmig: fdwmig(13, { failure: 'x', cpu: [9, 9, 9] }), load: null },
+      { copy: 10, copyCpu: null, dump: null, fdwmig: fdwmig(13, { cpu: [9, 9, 9] }), load: null },
+      { copy: 10, copyCpu: cpu(3, 3, 0.6), dump: null, fdwmig: fdwmig(13, { cpu: [4, 5, 1.5] }), load: null },
+    ]), null, {})!;
+    expect(s.cpu).toEqual({ copy: cpu(2, 3, 0.6), fdwmig: cpu(4, 4, 1.5), runs: 3 });
+    expect(summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(13), load: null }]), null, {})!.cpu).toBeNull();
   });
 
   it('takes the median of the switchover pauses and judges them against 2 s', () => {
