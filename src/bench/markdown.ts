@@ -83,7 +83,9 @@ fresh NEW database, after a CHECKPOINT on both servers.
    table it cannot move (\`pgbench_history\`, which has no primary key) and, in replica mode on
    OLD, moves the tables it references all the same. If it left them not run instead, the
    benchmark would run a second pass with \`--exclude-tables\`, as a user would, count it in the
-   time and say so.
+   time and say so. For this line and the copy line the benchmark also reads, from /proc, the
+   CPU that OLD's server, NEW's server and the client (the pipe, or the fdwmig processes) used:
+   the servers' postmaster process trees, and the rest of the benchmark's own.
 4. **fdwmig under load**: the same while pgbench's TPC-B-like script runs against NEW (in 5 s
    slices with per-transaction logs, serialization failures and deadlocks retried up to 10
    times); throughput and latency before, during and after migrate, failed transactions, and
