@@ -12,6 +12,8 @@ export interface BenchOptions {
   skipScale: boolean;
   json: boolean;
   fsync: boolean;
+  /** Both servers with huge_pages=on (huge-pages.ts). */
+  hugePages: boolean;
   /** pgbench clients and target rate during the load line (0 = unthrottled). */
   clients: number;
   rate: number;
@@ -34,6 +36,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs-4x R         runs of the 4x scale line (default: as --runs)
   --no-scale          skip the 4x scale line
   --fsync on|off      fsync and full_page_writes on both servers (default on)
+  --huge-pages        both servers with huge_pages=on; as root, reserves the 2 MB pages
+                      they need and gives them back at the end (default off)
   --clients N         pgbench clients in the load line (default 4)
   --rate TPS          pgbench target rate in the load line, 0 = as fast as it can (default 200)
   --warmup S          seconds of load before migrate starts (default 5)
@@ -67,7 +71,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       scale: { type: 'string' }, runs: { type: 'string' }, 'runs-4x': { type: 'string' }, 'no-scale': { type: 'boolean' },
       fsync: { type: 'string' }, clients: { type: 'string' }, rate: { type: 'string' }, warmup: { type: 'string' },
       after: { type: 'string' }, concurrency: { type: 'string' }, 'quiet-wait': { type: 'string' }, batch: { type: 'string' }, docs: { type: 'string' }, 'no-docs': { type: 'boolean' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' }, 'huge-pages': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -81,6 +85,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     skipScale: values['no-scale'] ?? false,
     json: values.json ?? false,
     fsync: (values.fsync ?? 'on') === 'on',
+    hugePages: values['huge-pages'] ?? false,
     clients: int('clients', values.clients, 4, 1),
     rate: num('rate', values.rate, 200, 0),
     warmupSeconds: num('warmup', values.warmup, 5, 0),

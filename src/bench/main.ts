@@ -122,8 +122,8 @@ async function run(o: BenchOptions): Promise<number> {
   if (loadMissing) notes.push(`load line skipped: ${loadMissing}`);
   if (o.skipScale) notes.push('4x scale line skipped (--no-scale)');
   for (const n of notes) log(n);
-  log(`starting OLD (PostgreSQL ${OLD_MAJOR}) and NEW (PostgreSQL ${NEW_MAJOR}), fsync ${o.fsync ? 'on' : 'off'}`);
-  const servers = await startBenchServers({ oldMajor: OLD_MAJOR, newMajor: NEW_MAJOR, fsync: o.fsync });
+  log(`starting OLD (PostgreSQL ${OLD_MAJOR}) and NEW (PostgreSQL ${NEW_MAJOR}), fsync ${o.fsync ? 'on' : 'off'}${o.hugePages ? ', huge pages on' : ''}`);
+  const servers = await startBenchServers({ oldMajor: OLD_MAJOR, newMajor: NEW_MAJOR, fsync: o.fsync, hugePages: o.hugePages });
   const onSigint = () => void servers.destroy().finally(() => process.exit(130));
   process.once('SIGINT', onSigint);
   try {

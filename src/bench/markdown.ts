@@ -9,7 +9,7 @@ function table(header: string[], rows: string[][]): string {
 /** The command that reproduces the run, from its options. */
 export function reproduceCommand(r: Report): string {
   const o = r.options;
-  const args = [`--scale ${o.scale}`, `--runs ${o.runs}`, o.skipScale ? '--no-scale' : `--runs-4x ${o.runs4x}`, `--fsync ${o.fsync ? 'on' : 'off'}`,
+  const args = [`--scale ${o.scale}`, `--runs ${o.runs}`, o.skipScale ? '--no-scale' : `--runs-4x ${o.runs4x}`, `--fsync ${o.fsync ? 'on' : 'off'}`, ...(o.hugePages ? ['--huge-pages'] : []),
     `--clients ${o.clients}`, `--rate ${o.rate}`, `--warmup ${o.warmupSeconds}`, `--after ${o.afterSeconds}`,
     ...(o.batch ? [`--batch ${o.batch}`] : []), ...(o.concurrency ? [`--concurrency ${o.concurrency}`] : [])];
   return `npm run bench -- ${args.join(' ')}`;

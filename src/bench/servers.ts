@@ -2,9 +2,11 @@
  * The benchmark's two servers (embedded OLD and NEW) with settings fit for a measurement, and
  * the few database-level helpers every line of the benchmark shares.
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedCluster, type Cluster } from '../dev/embedded-cluster.js';
 import { ident } from '../sql/quote.js';
+import { hugePagesOf, pagesFor, reserveHugePages } from './huge-pages.js';
 
 export interface BenchServers {
   old: Cluster;
@@ -20,10 +22,12 @@ export interface BenchServers {
  * (the benchmark runs CHECKPOINT itself between steps); fsync and full_page_writes together,
  * so "fsync off" means a server that never waits for the disk.
  */
-export function benchSettings(fsync: boolean): Record<string, string> {
+const SHARED_BUFFERS_MB = 256;
+
+export function benchSettings(fsync: boolean, hugePages = false): Record<string, string> {
   const onOff = fsync ? 'on' : 'off';
   return {
-    shared_buffers: '256MB',
+    shared_buffers: `${SHARED_BUFFERS_MB}MB`,
     fsync: onOff,
     full_page_writes: onOff,
     synchronous_commit: 'on',
@@ -31,21 +35,39 @@ export function benchSettings(fsync: boolean): Record<string, string> {
     checkpoint_timeout: '30min',
     wal_level: 'logical',
     max_connections: '100',
+    ...(hugePages ? { huge_pages: 'on' } : {}),
   };
 }
 
 /** Starts OLD and NEW one after the other (two cores: initdb is CPU-bound). */
-export async function startBenchServers(o: { oldMajor: number; newMajor: number; fsync: boolean }): Promise<BenchServers> {
-  const settings = benchSettings(o.fsync);
-  const old = await startEmbeddedCluster({ major: o.oldMajor, name: 'bench-old', settings });
+export async function startBenchServers(o: { oldMajor: number; newMajor: number; fsync: boolean; hugePages?: boolean }): Promise<BenchServers> {
+  const settings = benchSettings(o.fsync, o.hugePages);
+  let release = () => undefined as void;
+  if (o.hugePages) {
+    const sizeKb = hugePagesOf(readFileSync('/proc/meminfo', 'utf8')).sizeKb;
+    release = reserveHugePages(2 * pagesFor(SHARED_BUFFERS_MB, Number.isFinite(sizeKb) ? sizeKb : 2048));
+  }
+  let old: Cluster;
   let neu: Cluster;
   try {
-    neu = await startEmbeddedCluster({ major: o.newMajor, name: 'bench-new', settings });
+    old = await startEmbeddedCluster({ major: o.oldMajor, name: 'bench-old', settings });
+    try {
+      neu = await startEmbeddedCluster({ major: o.newMajor, name: 'bench-new', settings });
+    } catch (err) {
+      await old.destroy();
+      throw err;
+    }
   } catch (err) {
-    await old.destroy();
+    release();
     throw err;
   }
-  return { old, new: neu, settings, destroy: async () => { await Promise.all([old.destroy(), neu.destroy()]); } };
+  return {
+    old, new: neu, settings,
+    destroy: async () => {
+      await Promise.all([old.destroy(), neu.destroy()]);
+      release();
+    },
+  };
 }
 
 /** Runs fn with a client on url and always closes it. */
