@@ -11,21 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/core/init-new.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
+import { until } from './support/until.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 const ARGS = ['migrate', '--batch', '10', '--tables', 'public.customers', '--no-finalize', '--lock-timeout-ms', '20000'];
 
 function env(db: DbPair, crashAt?: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl, ...(crashAt ? { FDWMIG_CRASH_AT: crashAt } : {}) };
-}
-
-/** Polls until `sql` (on db) returns a row, or fails after 20 s. */
-async function until(db: pg.Client, sql: string, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while ((await db.query(sql)).rows.length === 0) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('a writer waiting on a copy while the slow path repairs it', () => {

@@ -13,17 +13,9 @@ import { runInitNew } from '../../src/core/init-new.js';
 import { runMigrate } from '../../src/core/migrate.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';
+import { until } from './support/until.js';
 
 const DIGEST = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || v, ',' ORDER BY id)) AS d FROM ONLY t`;
-
-/** Polls until `sql` (on db) returns a row, or fails after 20 s. */
-async function until(db: pg.Client, sql: string, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while ((await db.query(sql)).rows.length === 0) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('an application write on OLD, uncommitted while its batch is copied and drained', () => {
   let db: DbPair;
