@@ -98,14 +98,16 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
     const newC = ctx.servers.new;
     const dbName = decodeURIComponent(new URL(newUrl).pathname.slice(1));
     try {
-      const { result: move, cpu } = await withCpu(ctx, () => runFdwmigMove({
+      const run = () => runFdwmigMove({
         urls: { oldUrl, newUrl }, migrateArgs: ctx.migrateArgs,
         beforeMigrate: withLoad ? async () => {
           loadStart = Date.now();
           load = startLoad({ host: newC.host, port: newC.port, user: newC.superuser, password: newC.password, database: dbName, shape: ctx.shape, ...ctx.load });
           await sleep(ctx.load.warmupSeconds);
         } : undefined,
-      }));
+      });
+      // Under load pgbench's CPU would count as the client's: no reading then.
+      const { result: move, cpu } = withLoad ? { result: await run(), cpu: null } : await withCpu(ctx, run);
       let loadResult: FdwmigLineResult['load'] = null;
       if (load) {
         await sleep(ctx.load.afterSeconds);
@@ -122,7 +124,7 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
       const invariant = await withDb(newUrl, (db) => checkInvariant(db, ctx.shape));
       const leftOnOld = Object.fromEntries((await withDb(oldUrl, tableSizes)).filter((s) => s.rows > 0).map((s) => [s.table, s.rows]));
       if (!withLoad && !move.failure) await expectLocalRows(ctx, newUrl, leftOnOld);
-      return { move, leftOnOld, invariant, rerun, load: loadResult, cpu: withLoad ? null : cpu };
+      return { move, leftOnOld, invariant, rerun, load: loadResult, cpu };
     } finally {
       await (load as RunningLoad | undefined)?.stop().catch(() => undefined);
     }

@@ -16,14 +16,14 @@ export interface BenchServers {
   destroy(): Promise<void>;
 }
 
+const SHARED_BUFFERS_MB = 256;
+
 /**
  * shared_buffers holds the default data set (about 150 MB) on each side; max_wal_size and
  * checkpoint_timeout are large so that no checkpoint is forced in the middle of a measured step
  * (the benchmark runs CHECKPOINT itself between steps); fsync and full_page_writes together,
  * so "fsync off" means a server that never waits for the disk.
  */
-const SHARED_BUFFERS_MB = 256;
-
 export function benchSettings(fsync: boolean, hugePages = false): Record<string, string> {
   const onOff = fsync ? 'on' : 'off';
   return {
