@@ -178,8 +178,8 @@ async function moveAll(
   const yieldTo = config.yieldToApp
     ? new AppYield({
       ownPids: () => [...pids],
-      onChange: (busy) => deps.log({ level: 'info', message: busy
-        ? 'the application is busy on NEW: one pipeline at a time, resting between batches (--no-yield-to-app: full speed)'
+      onChange: (busy, seen) => deps.log({ level: 'info', message: busy
+        ? `the application is busy on NEW${seen.length ? ` (${seen.join(', ')})` : ''}: one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
         : 'the application is quiet on NEW: every pipeline at full speed' }),
     })
     : undefined;

@@ -8,16 +8,35 @@
  */
 import type { Queryable } from './queryable.js';
 
-/** Other client sessions on this database doing something now (in a statement or transaction). */
-const BUSY = `SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity
+/**
+ * Other client sessions on this database doing something now (in a statement or transaction):
+ * how many (n, on every row), and the first few of them, to say whom migrate yields to.
+ */
+const BUSY = `SELECT count(*) OVER ()::int AS n, pid, application_name AS app, state FROM pg_catalog.pg_stat_activity
  WHERE datname = current_database()
    AND pid <> ALL ($1::int[])
    AND CASE WHEN backend_type IS NULL THEN usename IS NOT NULL AND backend_xmin IS NOT NULL
-            ELSE backend_type = 'client backend' AND state <> 'idle' END`;
+            ELSE backend_type = 'client backend' AND state <> 'idle' END
+ ORDER BY pid LIMIT 3`;
+
+export interface BusySample {
+  n: number;
+  /** Up to three of them, as `pid 123 (psql, idle in transaction)`. */
+  examples: string[];
+}
+
+/** The other client sessions busy on db's database now. */
+export async function sampleBusy(db: Queryable, ownPids: readonly number[]): Promise<BusySample> {
+  const rows = (await db.query<{ n: number; pid?: number; app?: string | null; state?: string | null }>(BUSY, [[...ownPids]])).rows;
+  return {
+    n: rows[0]?.n ?? 0,
+    examples: rows.filter((r) => r.pid !== undefined).map((r) => `pid ${r.pid} (${r.app || 'no application_name'}, ${r.state ?? 'state hidden'})`),
+  };
+}
 
 /** How many other client sessions are busy on db's database now. */
 export async function countBusy(db: Queryable, ownPids: readonly number[]): Promise<number> {
-  return (await db.query<{ n: number }>(BUSY, [[...ownPids]])).rows[0]!.n;
+  return (await sampleBusy(db, ownPids)).n;
 }
 
 const SAMPLE_MS = 200;
@@ -37,8 +56,8 @@ export interface YieldOptions {
   ownPids: () => readonly number[];
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Told when the application starts or stops counting as busy. */
-  onChange?: (busy: boolean) => void;
+  /** Told when the application starts or stops counting as busy, with a few of the busy sessions. */
+  onChange?: (busy: boolean, seen: readonly string[]) => void;
 }
 
 export class AppYield {
@@ -51,6 +70,8 @@ export class AppYield {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private primed: Promise<void> | null = null;
+  /** The busy sessions of the last sample that found any. */
+  private seen: string[] = [];
 
   constructor(private readonly o: YieldOptions) {
     this.now = o.now ?? Date.now;
@@ -71,7 +92,9 @@ export class AppYield {
     this.primed = (async () => {
       for (let i = 0; i < PRIME_SAMPLES; i++) {
         if (i) await this.sleep(PRIME_GAP_MS);
-        if ((await countBusy(db, this.o.ownPids())) > 0) {
+        const s = await sampleBusy(db, this.o.ownPids());
+        if (s.n > 0) {
+          this.seen = s.examples;
           this.lastSample = this.now();
           this.streak = 2;
           this.busyUntil = this.now() + HOLD_MS;
@@ -85,15 +108,16 @@ export class AppYield {
   private tellChange(): void {
     if (this.busy() !== this.wasBusy) {
       this.wasBusy = this.busy();
-      this.o.onChange?.(this.wasBusy);
+      this.o.onChange?.(this.wasBusy, this.wasBusy ? this.seen : []);
     }
   }
 
   private async sample(db: Queryable): Promise<void> {
     if (this.now() - this.lastSample < SAMPLE_MS) return;
     this.lastSample = this.now();
-    const n = await countBusy(db, this.o.ownPids());
-    this.streak = n > 0 ? this.streak + 1 : 0;
+    const s = await sampleBusy(db, this.o.ownPids());
+    if (s.n > 0) this.seen = s.examples;
+    this.streak = s.n > 0 ? this.streak + 1 : 0;
     if (this.streak >= 2) this.busyUntil = this.now() + HOLD_MS;
     this.tellChange();
   }

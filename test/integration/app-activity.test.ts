@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countBusy } from '../../src/exec/app-activity.js';
+import { countBusy, sampleBusy } from '../../src/exec/app-activity.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 async function connect(url: string): Promise<pg.Client> {
@@ -38,6 +38,9 @@ describe('the application counted as busy on NEW', () => {
     const sleeping = running!.query('SELECT pg_sleep(1)');
     for (let i = 0; i < 50 && (await countBusy(db.new, own)) < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await countBusy(db.new, own)).toBe(2);
+    // Whom migrate yields to, as its log line names them.
+    expect((await sampleBusy(db.new, own)).examples).toEqual([pidOf(inTx!), pidOf(running!)].sort((a, b) => a - b).map((p) =>
+      `pid ${p} (no application_name, ${p === pidOf(inTx!) ? 'idle in transaction' : 'active'})`));
     await sleeping;
     await inTx!.query('COMMIT');
     expect(await countBusy(db.new, own)).toBe(0);

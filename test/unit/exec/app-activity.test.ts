@@ -125,3 +125,15 @@ describe('AppYield', () => {
     expect(state.samples).toBe(6);
   });
 });
+
+describe('AppYield names whom it yields to', () => {
+  it('passes the busy sessions of the sample that found them to onChange', async () => {
+    const rows = [{ n: 2, pid: 7, app: 'psql', state: 'idle in transaction' }, { n: 2, pid: 9, app: '', state: 'active' }];
+    const db: Queryable = { query: async <R>() => ({ rows: rows as R[], rowCount: rows.length }) };
+    const changes: [boolean, readonly string[]][] = [];
+    const y = new AppYield({ ownPids: () => [], sleep: async () => undefined, onChange: (b, seen) => changes.push([b, seen]) });
+    y.prime(db);
+    await y.turn(Symbol('p'), db, 0);
+    expect(changes[0]).toEqual([true, ['pid 7 (psql, idle in transaction)', 'pid 9 (no application_name, active)']]);
+  });
+});
