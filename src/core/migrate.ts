@@ -179,7 +179,7 @@ async function moveAll(
     ? new AppYield({
       ownPids: () => [...pids],
       onChange: (busy, seen) => deps.log({ level: 'info', message: busy
-        ? `the application is busy on NEW${seen.length ? ` (${seen.join(', ')})` : ''}: one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
+        ? `the application is busy on NEW${seen.length ? ` (sessions such as ${seen.join(', ')})` : ''}; one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
         : 'the application is quiet on NEW: every pipeline at full speed' }),
     })
     : undefined;
