@@ -3,7 +3,7 @@
  * as "busy" on a real server is checked in test/integration/app-activity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { AppYield } from '../../../src/exec/app-activity.js';
+import { AppYield, sampleBusy } from '../../../src/exec/app-activity.js';
 import type { Queryable } from '../../../src/exec/queryable.js';
 
 function world(initialBusy: number) {
@@ -12,7 +12,8 @@ function world(initialBusy: number) {
   const db: Queryable = {
     query: async <R>() => {
       state.samples++;
-      return { rows: [{ n: state.busySessions }] as R[], rowCount: 1 };
+      const rows = Array.from({ length: state.busySessions }, (_, i) => ({ pid: 1000 + i, app: 'app', state: 'active' }));
+      return { rows: rows as R[], rowCount: rows.length };
     },
   };
   const y = new AppYield({
@@ -128,12 +129,21 @@ describe('AppYield', () => {
 
 describe('AppYield names whom it yields to', () => {
   it('passes the busy sessions of the sample that found them to onChange', async () => {
-    const rows = [{ n: 2, pid: 7, app: 'psql', state: 'idle in transaction' }, { n: 2, pid: 9, app: '', state: 'active' }];
+    const rows = [{ pid: 7, app: 'psql', state: 'idle in transaction' }, { pid: 9, app: '', state: 'active' }];
     const db: Queryable = { query: async <R>() => ({ rows: rows as R[], rowCount: rows.length }) };
     const changes: [boolean, readonly string[]][] = [];
     const y = new AppYield({ ownPids: () => [], sleep: async () => undefined, onChange: (b, seen) => changes.push([b, seen]) });
     y.prime(db);
     await y.turn(Symbol('p'), db, 0);
     expect(changes[0]).toEqual([true, ['pid 7 (psql, idle in transaction)', 'pid 9 (no application_name, active)']]);
+  });
+});
+
+describe('sampleBusy', () => {
+  it("leaves out a session of fdwmig's own that opened while the query ran", async () => {
+    const own = new Set<number>([1]);
+    // The server saw pid 2 busy; by the time its answer arrived, pid 2 was known as fdwmig's own.
+    const db: Queryable = { query: async <R>() => { own.add(2); return { rows: [{ pid: 2, app: 'fdwmig', state: 'active' }, { pid: 3, app: 'psql', state: 'active' }] as R[], rowCount: 2 }; } };
+    expect(await sampleBusy(db, () => [...own])).toEqual({ n: 1, examples: ['pid 3 (psql, active)'] });
   });
 });
