@@ -39,7 +39,7 @@ describe('the application counted as busy on NEW', () => {
     for (let i = 0; i < 50 && (await countBusy(db.new, own)) < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await countBusy(db.new, own)).toBe(2);
     // Whom migrate yields to, as its log line names them.
-    expect((await sampleBusy(db.new, own)).examples).toEqual([pidOf(inTx!), pidOf(running!)].sort((a, b) => a - b).map((p) =>
+    expect((await sampleBusy(db.new, () => own)).examples).toEqual([pidOf(inTx!), pidOf(running!)].sort((a, b) => a - b).map((p) =>
       `pid ${p} (no application_name, ${p === pidOf(inTx!) ? 'idle in transaction' : 'active'})`));
     await sleeping;
     await inTx!.query('COMMIT');
