@@ -165,7 +165,14 @@ async function cli(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  return run(o);
+  try {
+    return await run(o);
+  } catch (err) {
+    // What stopped the whole run (servers that would not start, --huge-pages without the pages):
+    // one line, not a stack.
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 process.exitCode = await cli();
