@@ -22,12 +22,14 @@ export function pagesFor(sharedBuffersMb: number, sizeKb: number): number {
 }
 
 /**
- * Makes sure `needed` huge pages are free, reserving the missing ones; returns what undoes that
- * (nothing to undo when enough were free). Throws a one-line error with what to do otherwise.
+ * Makes sure the huge pages the servers need (`need`, given the kernel's page size) are free,
+ * reserving the missing ones; returns what undoes that (nothing to undo when enough were free).
+ * Throws a one-line error with what to do otherwise.
  */
-export function reserveHugePages(needed: number, io = { read: (f: string) => readFileSync(f, 'utf8'), write: (f: string, s: string) => writeFileSync(f, s) }): () => void {
+export function reserveHugePages(need: (sizeKb: number) => number, io = { read: (f: string) => readFileSync(f, 'utf8'), write: (f: string, s: string) => writeFileSync(f, s) }): () => void {
   const before = hugePagesOf(io.read('/proc/meminfo'));
-  if (!Number.isFinite(before.free)) throw new Error('--huge-pages: /proc/meminfo says nothing of huge pages (not Linux?)');
+  if (!Number.isFinite(before.free) || !Number.isFinite(before.sizeKb)) throw new Error('--huge-pages: /proc/meminfo says nothing of huge pages (not Linux?)');
+  const needed = need(before.sizeKb);
   if (before.free >= needed) return () => undefined;
   const want = before.total + (needed - before.free);
   try {

@@ -2,11 +2,10 @@
  * The benchmark's two servers (embedded OLD and NEW) with settings fit for a measurement, and
  * the few database-level helpers every line of the benchmark shares.
  */
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startEmbeddedCluster, type Cluster } from '../dev/embedded-cluster.js';
 import { ident } from '../sql/quote.js';
-import { hugePagesOf, pagesFor, reserveHugePages } from './huge-pages.js';
+import { pagesFor, reserveHugePages } from './huge-pages.js';
 
 export interface BenchServers {
   old: Cluster;
@@ -43,10 +42,7 @@ export function benchSettings(fsync: boolean, hugePages = false): Record<string,
 export async function startBenchServers(o: { oldMajor: number; newMajor: number; fsync: boolean; hugePages?: boolean }): Promise<BenchServers> {
   const settings = benchSettings(o.fsync, o.hugePages);
   let release = () => undefined as void;
-  if (o.hugePages) {
-    const sizeKb = hugePagesOf(readFileSync('/proc/meminfo', 'utf8')).sizeKb;
-    release = reserveHugePages(2 * pagesFor(SHARED_BUFFERS_MB, Number.isFinite(sizeKb) ? sizeKb : 2048));
-  }
+  if (o.hugePages) release = reserveHugePages((sizeKb) => 2 * pagesFor(SHARED_BUFFERS_MB, sizeKb));
   let old: Cluster;
   let neu: Cluster;
   try {

@@ -39,7 +39,7 @@ describe('huge pages for the benchmark servers', () => {
 
   it('reserves only what is missing, and gives back exactly that', () => {
     const p = fakeProc(100, 40);
-    const undo = reserveHugePages(320, p.io);
+    const undo = reserveHugePages(() => 320, p.io);
     expect(p.writes).toEqual(['/proc/sys/vm/nr_hugepages=380']);
     expect(hugePagesOf(p.io.read('/proc/meminfo')).free).toBe(320);
     undo();
@@ -48,15 +48,15 @@ describe('huge pages for the benchmark servers', () => {
 
   it('changes nothing when enough are free', () => {
     const p = fakeProc(400, 400);
-    reserveHugePages(320, p.io)();
+    reserveHugePages(() => 320, p.io)();
     expect(p.writes).toEqual([]);
   });
 
   it('says what to do when the pages cannot be had, and leaves the setting as it was', () => {
     const denied = { read: () => meminfo(0, 0), write: () => { throw new Error('EACCES: permission denied'); } };
-    expect(() => reserveHugePages(320, denied)).toThrow(/need 320.*as root: echo 320 > \/proc\/sys\/vm\/nr_hugepages/);
+    expect(() => reserveHugePages(() => 320, denied)).toThrow(/need 320.*as root: echo 320 > \/proc\/sys\/vm\/nr_hugepages/);
     const p = fakeProc(0, 0, 100);
-    expect(() => reserveHugePages(320, p.io)).toThrow(/found only 100 free huge pages of the 320/);
+    expect(() => reserveHugePages(() => 320, p.io)).toThrow(/found only 100 free huge pages of the 320/);
     expect(p.writes.at(-1)).toBe('/proc/sys/vm/nr_hugepages=0');
   });
 });
