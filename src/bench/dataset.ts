@@ -15,6 +15,11 @@ const HISTORY_PER_ACCOUNT = 0.01;
 
 export const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_history', 'pgbench_tellers'] as const;
 
+/** Each table's primary key column (PRIMARY_KEYS below), null for history, which has none. */
+export const KEY_COLUMNS: Record<(typeof TABLES)[number], string | null> = {
+  pgbench_accounts: 'aid', pgbench_branches: 'bid', pgbench_history: null, pgbench_tellers: 'tid',
+};
+
 export interface DatasetShape {
   scale: number;
   accounts: number;

@@ -1,5 +1,5 @@
 /**
- * Lines 3-5: `fdwmig init-new` then `fdwmig migrate`, as child processes. migrate skips a table
+ * Lines 4-6: `fdwmig init-new` then `fdwmig migrate`, as child processes. migrate skips a table
  * it cannot move (pgbench_history has no primary key); the tables it references still move where
  * the movers run in replica mode on OLD (the benchmark's superuser). Where migrate leaves them
  * not-run instead, the benchmark does what the user would, a second pass that leaves the skipped

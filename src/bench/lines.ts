@@ -3,11 +3,13 @@
  * generated template (CREATE DATABASE ... TEMPLATE, not timed), NEW's is new. Both are checked
  * after the line and dropped.
  */
+import { AUTO_BATCH } from '../config/schema.js';
 import { postmasterPid } from '../dev/embedded-cluster.js';
 import { runCopyBaseline } from './copy-baseline.js';
 import { measureCpu, type CpuSplit } from './cpu-monitor.js';
-import { checkInvariant, createSchema, tableSizes, type DatasetShape, type InvariantResult } from './dataset.js';
+import { checkInvariant, createSchema, KEY_COLUMNS, tableSizes, type DatasetShape, type InvariantResult } from './dataset.js';
 import { runDumpRestore } from './dump-restore.js';
+import { runFloor } from './floor.js';
 import { runFdwmigMove, runMigratePasses, type FdwmigMove } from './fdwmig-move.js';
 import { splitPhases, type LoadPhases } from './load-phases.js';
 import { startLoad, type RunningLoad } from './pgbench-load.js';
@@ -63,6 +65,23 @@ export async function runCopyLine(ctx: LineContext): Promise<{ seconds: number; 
   });
 }
 
+/**
+ * Line 3, the floor (floor.ts): key-order batches of fdwmig's quiet batch size into NEW, on as many NEW
+ * sessions as fdwmig's concurrency, with or without each batch's delete on OLD. Checked: NEW
+ * holds every row, and with the delete OLD holds none of a keyed table's.
+ */
+export async function runFloorLine(ctx: LineContext, deleteOnOld: boolean): Promise<{ seconds: number; cpu: CpuSplit | null }> {
+  return withPair(ctx, 'no-fks', async (oldUrl, newUrl) => {
+    const { result: r, cpu } = await withCpu(ctx, () => runFloor(oldUrl, newUrl, KEY_COLUMNS, { batch: AUTO_BATCH.quiet, copiers: ctx.concurrency, deleteOnOld }));
+    await expectRows(ctx, newUrl, 'floor');
+    if (deleteOnOld) {
+      const left = (await withDb(oldUrl, tableSizes)).filter((t) => KEY_COLUMNS[t.table as keyof typeof KEY_COLUMNS] && t.rows > 0);
+      if (left.length) throw new Error(`floor: OLD still holds ${left.map((t) => `${t.table} ${t.rows} rows`).join(', ')}`);
+    }
+    return { seconds: r.seconds, cpu };
+  });
+}
+
 /** Line 2: pg_dump | pg_restore into an empty database. */
 export async function runDumpLine(ctx: LineContext): Promise<{ seconds: number }> {
   return withPair(ctx, 'none', async (oldUrl, newUrl) => {
@@ -90,7 +109,7 @@ export interface FdwmigLineResult {
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
-/** Lines 3-5: init-new + migrate, with the pgbench load against NEW when `withLoad`. */
+/** Lines 4-6: init-new + migrate, with the pgbench load against NEW when `withLoad`. */
 export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promise<FdwmigLineResult> {
   return withPair(ctx, 'full', async (oldUrl, newUrl) => {
     let load: RunningLoad | undefined;

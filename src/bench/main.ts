@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_DEFAULTS } from '../config/schema.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { createSchema, datasetShape, generateData, tableSizes } from './dataset.js';
-import { runCopyLine, runDumpLine, runFdwmigLine, type LineContext } from './lines.js';
+import { runCopyLine, runDumpLine, runFdwmigLine, runFloorLine, type LineContext } from './lines.js';
 import { otherShare, QUIET_SHARE, sampleCpu, waitForQuiet } from './cpu-monitor.js';
 import { describeMachine } from './machine.js';
 import { EXPLANATION, keptTail, renderMarkdown } from './markdown.js';
@@ -70,7 +70,7 @@ async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): 
   }
 }
 
-interface Lines { dump: boolean; load: boolean; switchover: boolean }
+interface Lines { dump: boolean; floor: boolean; load: boolean; switchover: boolean }
 
 async function measureScale(servers: BenchServers, o: BenchOptions, scale: number, count: number, lines: Lines, notes: string[]): Promise<ScaleRuns> {
   log(`generating pgbench scale ${scale} on OLD`);
@@ -96,6 +96,8 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
       const copyRun = await attempt(`${tag} copy`, notes, () => runCopyLine(ctx));
       const copy = copyRun?.seconds ?? null;
       const dump = lines.dump ? (await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null : null;
+      const floorCopy = lines.floor ? await attempt(`${tag} floor, batches into NEW only`, notes, () => runFloorLine(ctx, false)) : null;
+      const floorDelete = lines.floor ? await attempt(`${tag} floor, batches deleted on OLD`, notes, () => runFloorLine(ctx, true)) : null;
       const fdwmig = await fdwmigLine(`${tag} fdwmig`, false);
       const load = lines.load ? await fdwmigLine(`${tag} fdwmig under load`, true) : null;
       // Each run's latency, not only the medians: a noisy run shows as one.
@@ -103,7 +105,7 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
       if (ph) log(`${tag} application p50/p99 ms: before ${ph.before.p50Ms.toFixed(1)}/${ph.before.p99Ms.toFixed(1)}, during ${ph.during.p50Ms.toFixed(1)}/${ph.during.p99Ms.toFixed(1)}, after ${ph.after.p50Ms.toFixed(1)}/${ph.after.p99Ms.toFixed(1)}`);
       const switchover = lines.switchover ? await attempt(`${tag} replicate switchover under an application load`, notes, () => runSwitchoverLine(servers, scale, log)) : null;
       if (switchover && switchover.problems.length) notes.push(`${tag} replicate switchover FAILED its checks: ${switchover.problems.slice(0, 5).join('; ')}`);
-      runs.push({ copy, copyCpu: copyRun?.cpu ?? null, dump, fdwmig, load, switchover });
+      runs.push({ copy, copyCpu: copyRun?.cpu ?? null, dump, fdwmig, load, switchover, floorCopy, floorDelete });
     }
   } finally {
     await dropDatabase(servers.old, tpl.name).catch(() => undefined);
@@ -128,8 +130,8 @@ async function run(o: BenchOptions): Promise<number> {
   process.once('SIGINT', onSigint);
   try {
     const machine = await describeMachine(servers, tools);
-    const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, load: !loadMissing, switchover: true }, notes);
-    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, load: false, switchover: false }, notes);
+    const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, floor: true, load: !loadMissing, switchover: true }, notes);
+    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, floor: false, load: false, switchover: false }, notes);
     const summary = summarize(base, big, { load: loadMissing ?? undefined });
     if (!summary) {
       process.stderr.write(`no run of both copy and fdwmig completed, so there is nothing to compare:\n${notes.join('\n')}\n`);

@@ -78,7 +78,17 @@ fresh NEW database, after a CHECKPOINT on both servers.
    fdwmig's default concurrency: the physical limit for moving these rows between these servers.
 2. **pg_dump | pg_restore**: \`pg_dump -Fc -Z0 | pg_restore\` into an empty NEW database, what a
    user would pick offline (skipped, saying what to install, when the tools are missing).
-3. **fdwmig**: \`fdwmig init-new\` then \`fdwmig migrate\` with fdwmig's defaults, each a child
+3. **floor** (at 1x only), two lines: the least that moving rows the way fdwmig does costs here,
+   without fdwmig (src/bench/floor.ts, in the benchmark's own process). Per keyed table, OLD's
+   rows are read once, in key order, in one REPEATABLE READ transaction and cut into batches of
+   fdwmig's quiet batch size, each a \`COPY ... FROM STDIN\` transaction on one of as many NEW
+   sessions as fdwmig's default concurrency; in the second line each batch, once committed, is
+   also deleted on OLD by its key span in a REPEATABLE READ transaction that counts the span
+   first (the shape of fdwmig's checked delete, in replica mode). No process start, catalog
+   read, batch record, drain or yielding check: what the benchmark reports as "fdwmig / floor"
+   is what those add. NEW's schema is the copy line's; history, which has no key, is copied
+   whole as in the copy line. Checked: NEW holds every row, OLD none of a keyed table's.
+4. **fdwmig**: \`fdwmig init-new\` then \`fdwmig migrate\` with fdwmig's defaults, each a child
    process (\`node bin/fdwmig.js\`) timed from spawn to exit, with no load. migrate skips a
    table it cannot move (\`pgbench_history\`, which has no primary key) and, in replica mode on
    OLD, moves the tables it references all the same. If it left them not run instead, the
@@ -86,16 +96,16 @@ fresh NEW database, after a CHECKPOINT on both servers.
    time and say so. For this line and the copy line the benchmark also reads, from /proc, the
    CPU that OLD's server, NEW's server and the client (the pipe, or the fdwmig processes) used:
    the servers' postmaster process trees, and the rest of the benchmark's own.
-4. **fdwmig under load**: the same while pgbench's TPC-B-like script runs against NEW (in 5 s
+5. **fdwmig under load**: the same while pgbench's TPC-B-like script runs against NEW (in 5 s
    slices with per-transaction logs, serialization failures and deadlocks retried up to 10
    times); throughput and latency before, during and after migrate, failed transactions, and
    pgbench's invariant (the sums of account, teller and branch balances each equal the sum of
    history's deltas; every account present once), checked through NEW after every fdwmig run.
-5. **scale**: copy and fdwmig again at 4x the data: time per row at 4x over time per row at 1x
+6. **scale**: copy and fdwmig again at 4x the data: time per row at 4x over time per row at 1x
    (1.0 is linear), and the peak RSS of every fdwmig process (ru_maxrss, written by the child on
    exit), never the servers'.
 
-6. **replication switchover** (issue 7, point 6), at 1x only: on fresh databases of the same
+7. **replication switchover** (issue 7, point 6), at 1x only: on fresh databases of the same
    servers, a bank-transfer application (src/dev/workload.ts, 2 clients, as its own login role,
    10 000 accounts per unit of scale) writes to OLD while \`replicate start --snapshot\` copies
    and streams to NEW; once the status says streaming and 2 s more have passed,

@@ -1,8 +1,8 @@
 /** The benchmark's results as rows of a table, rendered as text (stdout) or Markdown (docs). Pure. */
-import { CONFIG_DEFAULTS } from '../config/schema.js';
+import { AUTO_BATCH, CONFIG_DEFAULTS } from '../config/schema.js';
 import type { BenchOptions } from './args.js';
 import type { MachineInfo } from './machine.js';
-import type { Summary } from './summarize.js';
+import type { FloorFigure, Summary } from './summarize.js';
 
 /** Other processes' share of the machine's CPU during each measured line (0..1). */
 export interface Contention {
@@ -44,6 +44,13 @@ export function lineRows(r: Report): string[][] {
   const at = r.options.concurrency ?? CONFIG_DEFAULTS.concurrency;
   const out = [row(`copy: COPY | COPY, ${at} table${at > 1 ? 's' : ''} at once (the physical limit)`, s.copySeconds, 1)];
   out.push(s.dumpSeconds === null ? ['pg_dump | pg_restore', 'skipped', '', '', ''] : row('pg_dump -Fc -Z0 | pg_restore (schema, data, indexes, FKs)', s.dumpSeconds, s.ratioDumpCopy));
+  const fl = s.floor;
+  if (fl) {
+    const batch = `${AUTO_BATCH.quiet.toLocaleString('en-US')}-row`;
+    const floorRow = (name: string, x: FloorFigure | null) => (x ? row(name, x.seconds, x.ratioCopy) : [name, 'failed', '', '', '']);
+    out.push(floorRow(`floor, no fdwmig: OLD read once in key order, COPY in ${batch} transactions on ${at} NEW session${at > 1 ? 's' : ''}`, fl.copyOnly));
+    out.push(floorRow('floor, no fdwmig: the same, each batch then deleted on OLD (count-checked)', fl.withDelete));
+  }
   const opts = [r.options.batch ? `--batch ${r.options.batch}` : '', r.options.concurrency ? `--concurrency ${r.options.concurrency}` : ''].filter(Boolean).join(' ');
   out.push(row(`fdwmig init-new + migrate${opts ? ` ${opts}` : ''}, no load (${f(s.initSeconds)} s + ${f(s.migrateSeconds)} s, ${s.passes} migrate pass${s.passes > 1 ? 'es' : ''})`, s.fdwmigSeconds, s.ratioFdwmigCopy));
   if (s.scale) {
@@ -75,7 +82,12 @@ export function tableNotes(r: Report): string[] {
   if (s.cpu) {
     const split = (c: { old: number; new: number; client: number }) => `OLD ${f(c.old)}, NEW ${f(c.new)}, client ${f(c.client)} (${f(c.old + c.new + c.client)} in all)`;
     out.push(`CPU seconds, median of ${s.cpu.runs} run(s) (each server's processes, and the client's: the COPY pipe, or the fdwmig processes): ` +
-      `copy ${split(s.cpu.copy)}; fdwmig ${split(s.cpu.fdwmig)}`);
+      `copy ${split(s.cpu.copy)}; fdwmig ${split(s.cpu.fdwmig)}` +
+      (s.floor?.withDelete?.cpu ? `; floor with the delete ${split(s.floor.withDelete.cpu)}` : ''));
+  }
+  if (s.floor?.fdwmigOverFloor) {
+    out.push(`fdwmig / floor with the delete: ${f(s.floor.fdwmigOverFloor, 2)} (what fdwmig adds to its design's own cost: two process starts, catalogs, ` +
+      'session setup, batch records, drains, yielding checks, the end-of-table count)');
   }
   return out;
 }

@@ -16,6 +16,22 @@ export interface RunRecord {
   load: FdwmigLineResult | null;
   /** replicate switchover under an application workload on OLD; absent or null: not run or failed. */
   switchover?: SwitchoverLineResult | null;
+  /** The floor lines (floor.ts): batches into NEW only, and with each batch deleted on OLD; absent or null: not run or failed. */
+  floorCopy?: FloorRun | null;
+  floorDelete?: FloorRun | null;
+}
+
+export interface FloorRun {
+  seconds: number;
+  cpu: CpuSplit | null;
+}
+
+/** A floor line's medians over the runs where it and copy completed. */
+export interface FloorFigure {
+  seconds: number;
+  ratioCopy: number;
+  cpu: CpuSplit | null;
+  runs: number;
 }
 
 /** Every run of one data size. */
@@ -80,6 +96,11 @@ export interface Summary {
    * completed and were measured; null when none was.
    */
   cpu: { copy: CpuSplit; fdwmig: CpuSplit; runs: number } | null;
+  /**
+   * The design floor: batches without fdwmig, into NEW only and with the delete on OLD; and
+   * fdwmig over the latter, pair by pair (what fdwmig adds to its design's own cost). null: not run.
+   */
+  floor: { copyOnly: FloorFigure | null; withDelete: FloorFigure | null; fdwmigOverFloor: number | null } | null;
   targets: Target[];
 }
 
@@ -143,6 +164,23 @@ function summarizeCpu(runs: readonly RunRecord[]): Summary['cpu'] {
   return { copy: medianCpu(both.map((b) => b.copy)), fdwmig: medianCpu(both.map((b) => b.fdwmig)), runs: both.length };
 }
 
+function summarizeFloorLine(runs: readonly RunRecord[], pick: (r: RunRecord) => FloorRun | null | undefined): FloorFigure | null {
+  const ok = runs.filter((r) => r.copy !== null && pick(r));
+  if (!ok.length) return null;
+  const secs = ok.map((r) => pick(r)!.seconds);
+  const cpus = ok.flatMap((r) => (pick(r)!.cpu ? [pick(r)!.cpu!] : []));
+  return { seconds: median(secs), ratioCopy: medianRatio(secs, ok.map((r) => r.copy!)), cpu: cpus.length ? medianCpu(cpus) : null, runs: ok.length };
+}
+
+function summarizeFloor(runs: readonly RunRecord[]): Summary['floor'] {
+  const copyOnly = summarizeFloorLine(runs, (r) => r.floorCopy);
+  const withDelete = summarizeFloorLine(runs, (r) => r.floorDelete);
+  if (!copyOnly && !withDelete) return null;
+  const both = runs.filter((r) => r.floorDelete && done(r.fdwmig));
+  const fdwmigOverFloor = both.length ? medianRatio(both.map((r) => r.fdwmig!.move.seconds), both.map((r) => r.floorDelete!.seconds)) : null;
+  return { copyOnly, withDelete, fdwmigOverFloor };
+}
+
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 const nonNull = <T>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
@@ -180,6 +218,7 @@ export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?
     load, invariantProblems, invariantChecks: all.length, scale, peakRssMb,
     switchover: summarizeSwitchover(nonNull(base.runs.map((r) => r.switchover ?? null))),
     cpu: summarizeCpu(base.runs),
+    floor: summarizeFloor(base.runs),
   };
   const sw = s.switchover;
   const completes = (xs: FdwmigLineResult[]) => `${xs.filter(done).length} of ${xs.length}`;

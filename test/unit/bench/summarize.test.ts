@@ -53,6 +53,22 @@ describe('summarize', () => {
     expect(summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(13), load: null }]), null, {})!.cpu).toBeNull();
   });
 
+  it('gives the floor lines pair by pair against copy, and fdwmig over the floor with the delete', () => {
+    const fl = (seconds: number) => ({ seconds, cpu: null });
+    const s = summarize(base([
+      { copy: 10, dump: null, fdwmig: fdwmig(20), load: null, floorCopy: fl(11), floorDelete: fl(15) },
+      { copy: 20, dump: null, fdwmig: fdwmig(30), load: null, floorCopy: fl(26), floorDelete: fl(20) },
+      { copy: 10, dump: null, fdwmig: fdwmig(99, { failure: 'x' }), load: null, floorCopy: null, floorDelete: fl(17) },
+      { copy: null, dump: null, fdwmig: fdwmig(20), load: null, floorCopy: fl(99), floorDelete: fl(99) },
+    ]), null, {})!;
+    expect(s.floor?.copyOnly).toMatchObject({ ratioCopy: expect.closeTo(1.2), runs: 2 });
+    expect(s.floor?.copyOnly?.seconds).toBeCloseTo(18.5);
+    expect(s.floor?.withDelete).toMatchObject({ seconds: 17, ratioCopy: expect.closeTo(1.5), runs: 3 });
+    // fdwmig over the floor where both completed: 20/15 and 30/20, and 20/99 (copy failed, the pair still counts).
+    expect(s.floor?.fdwmigOverFloor).toBeCloseTo(4 / 3);
+    expect(summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(13), load: null }]), null, {})!.floor).toBeNull();
+  });
+
   it('takes the median of the switchover pauses and judges them against 2 s', () => {
     const sw = (ms: number, problems: string[] = []): SwitchoverLineResult => ({
       writesRefusedMs: ms, timeline: [{ step: 'refuse writes', ms: ms / 2 }, { step: 'drop the subscription', ms: ms / 2 }],
