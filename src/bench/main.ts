@@ -131,7 +131,7 @@ async function run(o: BenchOptions): Promise<number> {
   try {
     const machine = await describeMachine(servers, tools);
     const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, floor: true, load: !loadMissing, switchover: true }, notes);
-    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, floor: false, load: false, switchover: false }, notes);
+    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, floor: true, load: false, switchover: false }, notes);
     const summary = summarize(base, big, { load: loadMissing ?? undefined });
     if (!summary) {
       process.stderr.write(`no run of both copy and fdwmig completed, so there is nothing to compare:\n${notes.join('\n')}\n`);

@@ -78,7 +78,7 @@ fresh NEW database, after a CHECKPOINT on both servers.
    fdwmig's default concurrency: the physical limit for moving these rows between these servers.
 2. **pg_dump | pg_restore**: \`pg_dump -Fc -Z0 | pg_restore\` into an empty NEW database, what a
    user would pick offline (skipped, saying what to install, when the tools are missing).
-3. **floor** (at 1x only), two lines: the least that moving rows the way fdwmig does costs here,
+3. **floor** (at 1x and at 4x), two lines: the least that moving rows the way fdwmig does costs here,
    without fdwmig (src/bench/floor.ts, in the benchmark's own process). Per keyed table, OLD's
    rows are read once, in key order, in one REPEATABLE READ transaction and cut into batches of
    fdwmig's quiet batch size, each a \`COPY ... FROM STDIN\` transaction on one of as many NEW
@@ -101,7 +101,7 @@ fresh NEW database, after a CHECKPOINT on both servers.
    times); throughput and latency before, during and after migrate, failed transactions, and
    pgbench's invariant (the sums of account, teller and branch balances each equal the sum of
    history's deltas; every account present once), checked through NEW after every fdwmig run.
-6. **scale**: copy and fdwmig again at 4x the data: time per row at 4x over time per row at 1x
+6. **scale**: copy, the floor and fdwmig again at 4x the data: time per row at 4x over time per row at 1x
    (1.0 is linear), and the peak RSS of every fdwmig process (ru_maxrss, written by the child on
    exit), never the servers'.
 

@@ -44,19 +44,21 @@ export function lineRows(r: Report): string[][] {
   const at = r.options.concurrency ?? CONFIG_DEFAULTS.concurrency;
   const out = [row(`copy: COPY | COPY, ${at} table${at > 1 ? 's' : ''} at once (the physical limit)`, s.copySeconds, 1)];
   out.push(s.dumpSeconds === null ? ['pg_dump | pg_restore', 'skipped', '', '', ''] : row('pg_dump -Fc -Z0 | pg_restore (schema, data, indexes, FKs)', s.dumpSeconds, s.ratioDumpCopy));
-  const fl = s.floor;
-  if (fl) {
+  const floorRows = (fl: Summary['floor'], tag: string, rows = s.totalRows, megabytes = mb) => {
+    if (!fl) return;
     const batch = `${AUTO_BATCH.quiet.toLocaleString('en-US')}-row`;
-    const floorRow = (name: string, x: FloorFigure | null) => (x ? row(name, x.seconds, x.ratioCopy) : [name, 'failed', '', '', '']);
-    out.push(floorRow(`floor, no fdwmig: OLD read once in key order, COPY in ${batch} transactions on ${at} NEW session${at > 1 ? 's' : ''}`, fl.copyOnly));
-    out.push(floorRow('floor, no fdwmig: the same, each batch then deleted on OLD (count-checked)', fl.withDelete));
-  }
+    const floorRow = (name: string, x: FloorFigure | null) => (x ? row(name, x.seconds, x.ratioCopy, rows, megabytes) : [name, 'failed', '', '', '']);
+    out.push(floorRow(`floor${tag}, no fdwmig: OLD read once in key order, COPY in ${batch} transactions on ${at} NEW session${at > 1 ? 's' : ''}`, fl.copyOnly));
+    out.push(floorRow(`floor${tag}, no fdwmig: the same, each batch then deleted on OLD (count-checked)`, fl.withDelete));
+  };
+  floorRows(s.floor, '');
   const opts = [r.options.batch ? `--batch ${r.options.batch}` : '', r.options.concurrency ? `--concurrency ${r.options.concurrency}` : ''].filter(Boolean).join(' ');
   out.push(row(`fdwmig init-new + migrate${opts ? ` ${opts}` : ''}, no load (${f(s.initSeconds)} s + ${f(s.migrateSeconds)} s, ${s.passes} migrate pass${s.passes > 1 ? 'es' : ''})`, s.fdwmigSeconds, s.ratioFdwmigCopy));
   if (s.scale) {
     const big = s.scale;
     const bigMb = mb * (big.totalRows / s.totalRows);
     out.push(row(`copy at scale ${big.scale} (4x)`, big.copySeconds, 1, big.totalRows, bigMb));
+    floorRows(big.floor, ` at scale ${big.scale}`, big.totalRows, bigMb);
     out.push(row(`fdwmig at scale ${big.scale} (4x): time per row ${f(big.perRowRatio, 2)}x that at 1x`, big.fdwmigSeconds, big.ratioFdwmigCopy, big.totalRows, bigMb));
   }
   return out;
@@ -85,9 +87,10 @@ export function tableNotes(r: Report): string[] {
       `copy ${split(s.cpu.copy)}; fdwmig ${split(s.cpu.fdwmig)}` +
       (s.floor?.withDelete?.cpu ? `; floor with the delete ${split(s.floor.withDelete.cpu)}` : ''));
   }
-  if (s.floor?.fdwmigOverFloor) {
-    out.push(`fdwmig / floor with the delete: ${f(s.floor.fdwmigOverFloor, 2)} (what fdwmig adds to its design's own cost: two process starts, catalogs, ` +
-      'session setup, batch records, drains, yielding checks, the end-of-table count)');
+  const over = [s.floor?.fdwmigOverFloor, s.scale?.floor?.fdwmigOverFloor];
+  if (over.some((x) => x)) {
+    out.push(`fdwmig / floor with the delete: ${over[0] ? f(over[0], 2) : 'n/a'}${s.scale ? `, ${over[1] ? f(over[1], 2) : 'n/a'} at scale ${s.scale.scale}` : ''} ` +
+      '(what fdwmig adds to its design\'s own cost: two process starts, catalogs, session setup, batch records, drains, yielding checks, the end-of-table count)');
   }
   return out;
 }

@@ -88,7 +88,10 @@ export interface Summary {
   load: LoadSummary | null;
   invariantProblems: string[];
   invariantChecks: number;
-  scale: null | { scale: number; totalRows: number; copySeconds: number; fdwmigSeconds: number; ratioFdwmigCopy: number; perRowRatio: number; peakRssMb: number; runs: number };
+  scale: null | {
+    scale: number; totalRows: number; copySeconds: number; fdwmigSeconds: number; ratioFdwmigCopy: number; perRowRatio: number; peakRssMb: number; runs: number;
+    floor: Summary['floor'];
+  };
   peakRssMb: number;
   switchover: SwitchoverSummary | null;
   /**
@@ -207,6 +210,7 @@ export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?
       ratioFdwmigCopy: medianRatio(bp.fdwmig, bp.copy),
       perRowRatio: medianRatio(bp.fdwmig.map((s) => s / bigRows), p.fdwmig.map((s) => s / totalRows)),
       peakRssMb: Math.max(...bigRuns.map((r) => r.move.peakRssMb)), runs: bp.fdwmig.length,
+      floor: summarizeFloor(big.runs),
     };
   }
   const dumps = base.runs.filter((r) => r.dump !== null && r.copy !== null);

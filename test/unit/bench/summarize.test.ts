@@ -67,6 +67,11 @@ describe('summarize', () => {
     // fdwmig over the floor where both completed: 20/15 and 30/20, and 20/99 (copy failed, the pair still counts).
     expect(s.floor?.fdwmigOverFloor).toBeCloseTo(4 / 3);
     expect(summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(13), load: null }]), null, {})!.floor).toBeNull();
+    // At 4x the same, from the 4x runs.
+    const big: ScaleRuns = { scale: 4, rows: { a: 400 }, bytes: 4000, runs: [{ copy: 40, dump: null, fdwmig: fdwmig(60), load: null, floorCopy: fl(44), floorDelete: fl(50) }] };
+    const s4 = summarize(base([{ copy: 10, dump: null, fdwmig: fdwmig(20), load: null }]), big, {})!;
+    expect(s4.floor).toBeNull();
+    expect(s4.scale?.floor).toMatchObject({ copyOnly: { seconds: 44, ratioCopy: expect.closeTo(1.1) }, withDelete: { seconds: 50, ratioCopy: 1.25 }, fdwmigOverFloor: 1.2 });
   });
 
   it('takes the median of the switchover pauses and judges them against 2 s', () => {
