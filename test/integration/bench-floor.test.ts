@@ -41,6 +41,19 @@ describe('bench floor line', () => {
     await db.new.query('TRUNCATE parent, child, log');
   });
 
+  it('a failure on NEW mid-table rejects with it, at once, with most of OLD\'s COPY still unread', async () => {
+    await db.old.query(`CREATE TABLE big (id int PRIMARY KEY, pad text)`);
+    await db.new.query(`CREATE TABLE big (id int PRIMARY KEY, pad text)`);
+    // Far more than the sockets buffer (about 25 MB), so OLD's server blocks sending it.
+    await db.old.query(`INSERT INTO big SELECT g, repeat('x', 120) FROM generate_series(1, 200000) g`);
+    await db.new.query(`INSERT INTO big VALUES (1500, 'already on NEW')`);
+    const t0 = Date.now();
+    await expect(runFloor(db.oldUrl, db.newUrl, { big: 'id' }, { batch: 1000, copiers: 2, deleteOnOld: true })).rejects.toThrow(/duplicate key/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await db.old.query('DROP TABLE big');
+    await db.new.query('DROP TABLE big');
+  }, 30_000);
+
   it('with the delete: NEW gets every row, OLD keeps none of a keyed table (children first, FKs not in the way)', async () => {
     const r = await runFloor(db.oldUrl, db.newUrl, { child: 'cid', parent: 'id', log: null }, { batch: 700, copiers: 2, deleteOnOld: true });
     expect(r.rows).toBe(5350);
