@@ -99,7 +99,7 @@ SELECT n FROM counted`;
       deletes = deletes.then(async () => {
         await deleter.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
         const n = (await deleter.query<{ n: number }>(checkedDelete, [b.lo, b.hi, b.rows])).rows[0]!.n;
-        if (n !== b.rows) throw new Error(`${table} (${b.lo}..${b.hi}]: OLD holds ${n} rows, the batch ${b.rows}`);
+        if (n !== b.rows) throw new Error(`${table} [${b.lo}..${b.hi}]: OLD holds ${n} rows, the batch ${b.rows}`);
         await deleter.query('COMMIT');
       });
       deletes.catch(() => undefined); // awaited at the end; handled meanwhile
