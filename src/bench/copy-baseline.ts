@@ -6,25 +6,19 @@
  * knows, so that the line stays the limit for fdwmig's way of moving rows.
  */
 import pLimit from 'p-limit';
-import pg from 'pg';
 import { pipeCopy } from '../exec/copy-pipe.js';
 import { qualified } from '../sql/quote.js';
 import { TABLES } from './dataset.js';
+import { connectBench } from './servers.js';
 
 export interface CopyResult {
   seconds: number;
   rows: number;
 }
 
-async function connect(url: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, application_name: 'fdwmig-bench-copy' });
-  c.on('error', () => undefined);
-  await c.connect();
-  return c;
-}
-
-async function copyTable(oldUrl: string, newUrl: string, table: string): Promise<number> {
-  const [src, dst] = await Promise.all([connect(oldUrl), connect(newUrl)]);
+/** One table whole, OLD to NEW, in one COPY each side; the rows NEW received. */
+export async function copyTable(oldUrl: string, newUrl: string, table: string): Promise<number> {
+  const [src, dst] = await Promise.all([connectBench(oldUrl, 'fdwmig-bench-copy'), connectBench(newUrl, 'fdwmig-bench-copy')]);
   try {
     const name = qualified('public', table);
     return await pipeCopy(src, `COPY ${name} TO STDOUT`, dst, `COPY ${name} FROM STDIN`);

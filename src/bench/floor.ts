@@ -8,11 +8,13 @@
  * REPEATABLE READ transaction that counts the span first (the shape of fdwmig's checked delete).
  * A table without a key is copied whole, as the copy line does. Bench only: integer keys.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { RawCopyIn, RawCopyOut } from '../exec/raw-copy.js';
 import { ident, qualified } from '../sql/quote.js';
+import { copyTable } from './copy-baseline.js';
+import { connectBench } from './servers.js';
 
 export interface FloorOptions {
   batch: number;
@@ -29,6 +31,7 @@ interface Batch {
 }
 
 const HEADER = 5;
+const APP = 'fdwmig-bench-floor';
 
 /** The first field of a text-format CopyData message (the key: it is selected first). */
 function firstField(msg: Buffer): string {
@@ -67,13 +70,6 @@ export async function* cutBatches(stream: AsyncIterable<Buffer>, size: number): 
   if (rows) yield { chunks, lo, hi: firstField(last!), rows };
 }
 
-async function connect(url: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, application_name: 'fdwmig-bench-floor' });
-  c.on('error', () => undefined);
-  await c.connect();
-  return c;
-}
-
 async function columnsOf(db: pg.Client, table: string): Promise<string[]> {
   const r = await db.query<{ c: string }>(
     "SELECT attname AS c FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [qualified('public', table)]);
@@ -82,9 +78,9 @@ async function columnsOf(db: pg.Client, table: string): Promise<string[]> {
 
 /** One table: read once in key order, copied in batches, each batch deleted on OLD after its commit. */
 async function moveTable(oldUrl: string, newUrl: string, table: string, key: string, o: FloorOptions): Promise<number> {
-  const reader = await connect(oldUrl);
-  const deleter = await connect(oldUrl);
-  const copiers = await Promise.all(Array.from({ length: o.copiers }, () => connect(newUrl)));
+  const reader = await connectBench(oldUrl, APP);
+  const deleter = await connectBench(oldUrl, APP);
+  const copiers = await Promise.all(Array.from({ length: o.copiers }, () => connectBench(newUrl, APP)));
   try {
     // As fdwmig's movers: OLD's FK checks and triggers do not fire on the delete.
     await deleter.query("SET session_replication_role = 'replica'");
@@ -131,21 +127,10 @@ SELECT n FROM counted`;
   }
 }
 
-async function copyWhole(oldUrl: string, newUrl: string, table: string): Promise<number> {
-  const [src, dst] = await Promise.all([connect(oldUrl), connect(newUrl)]);
-  try {
-    const into = dst.query(new RawCopyIn(`COPY ${qualified('public', table)} FROM STDIN`));
-    await pipeline(src.query(new RawCopyOut(`COPY ${qualified('public', table)} TO STDOUT`)), into);
-    return into.rowCount ?? 0;
-  } finally {
-    await Promise.all([src.end().catch(() => undefined), dst.end().catch(() => undefined)]);
-  }
-}
-
 /** Moves every table one after the other (`keys`: each table's integer key column, or null); seconds and rows. */
 export async function runFloor(oldUrl: string, newUrl: string, keys: Record<string, string | null>, o: FloorOptions): Promise<{ seconds: number; rows: number }> {
   const t0 = performance.now();
   let rows = 0;
-  for (const [table, key] of Object.entries(keys)) rows += key ? await moveTable(oldUrl, newUrl, table, key, o) : await copyWhole(oldUrl, newUrl, table);
+  for (const [table, key] of Object.entries(keys)) rows += key ? await moveTable(oldUrl, newUrl, table, key, o) : await copyTable(oldUrl, newUrl, table);
   return { seconds: (performance.now() - t0) / 1000, rows };
 }

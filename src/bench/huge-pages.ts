@@ -12,7 +12,7 @@ const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
 
 /** Huge pages (of the default size) the kernel has in all and free, from /proc/meminfo's text. */
 export function hugePagesOf(meminfo: string): { total: number; free: number; sizeKb: number } {
-  const field = (name: string) => Number(/^(\S+):\s+(\d+)/m.exec(meminfo.split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2] ?? NaN);
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? NaN);
   return { total: field('HugePages_Total'), free: field('HugePages_Free'), sizeKb: field('Hugepagesize') };
 }
 

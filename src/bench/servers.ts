@@ -66,11 +66,17 @@ export async function startBenchServers(o: { oldMajor: number; newMajor: number;
   };
 }
 
-/** Runs fn with a client on url and always closes it. */
-export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, application_name: 'fdwmig-bench' });
+/** A client of the benchmark's own on url, connected; a server that goes away is an error of its next query, never an unhandled event. */
+export async function connectBench(url: string, applicationName = 'fdwmig-bench'): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: applicationName });
   c.on('error', () => undefined);
   await c.connect();
+  return c;
+}
+
+/** Runs fn with a client on url and always closes it. */
+export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = await connectBench(url);
   try {
     return await fn(c);
   } finally {

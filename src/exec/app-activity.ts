@@ -39,11 +39,6 @@ export async function sampleBusy(db: Queryable, ownPids: () => readonly number[]
   return { n: busy.length, examples: busy.slice(0, 3).map((r) => `pid ${r.pid} (${r.app || 'no application_name'}, ${r.state ?? 'state hidden'})`) };
 }
 
-/** How many other client sessions are busy on db's database now (at most 100). */
-export async function countBusy(db: Queryable, ownPids: readonly number[]): Promise<number> {
-  return (await sampleBusy(db, () => ownPids)).n;
-}
-
 const SAMPLE_MS = 200;
 /** After activity was last seen (in two samples in a row), how long the application still counts as busy. */
 const HOLD_MS = 2_000;

@@ -7,6 +7,9 @@ import type { Key } from '../plan/move-sql.js';
 import { planRows } from '../plan/split.js';
 import { keyAfter, type MoveContext } from './move-batch.js';
 
+/** A range is split for an idle pipe only while at least this many batches of it are left. */
+const MIN_ROWS_TO_SPLIT_BATCHES = 4;
+
 /**
  * A key range (lo, hi] of a table; null: open on that side. `rows`: about how many rows it
  * held when planned (or handed over), `moved`: how many its pipe moved so far. `split`: another
@@ -41,9 +44,6 @@ export async function answerSplit(ctx: MoveContext, seg: Segment, after: Key | n
   seg.rows = seg.moved + half;
   give(part);
 }
-
-/** A range is split for an idle pipe only while at least this many batches of it are left. */
-const MIN_ROWS_TO_SPLIT_BATCHES = 4;
 
 /**
  * About how many rows OLD holds, from OLD's planner (a plan, no scan): for progress and how to

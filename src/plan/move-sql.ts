@@ -87,7 +87,7 @@ export interface MoveSql {
    * OLD: the keys that cut the key's value range (min to max) into `parts` equal spans, as k0,
    * ascending (none when the table is empty); two index probes, no scan. Only for a one-column
    * integer key (null otherwise), where equal spans of values are about equal numbers of rows
-   * for the usual serial keys (and pipelines rebalance when they are not: move-table.ts).
+   * for the usual serial keys (and pipelines rebalance when they are not: exec/key-ranges.ts).
    */
   splitByValue: ((parts: number) => string) | null;
 }

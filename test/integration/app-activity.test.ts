@@ -5,7 +5,9 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countBusy, sampleBusy } from '../../src/exec/app-activity.js';
+import { sampleBusy } from '../../src/exec/app-activity.js';
+
+const countBusy = async (db: Parameters<typeof sampleBusy>[0], own: readonly number[]) => (await sampleBusy(db, () => own)).n;
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 async function connect(url: string): Promise<pg.Client> {
