@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { FdwmigError, PgError, StateError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
+import { countRows } from '../exec/count-rows.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName } from '../introspect/model.js';
 import { renderPlan, step, type Plan } from '../plan/step.js';
@@ -77,7 +78,7 @@ export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]):
 
 async function refuseWhileRowsOnOld(oldDb: pg.Client, tables: readonly ServedTable[]): Promise<void> {
   for (const t of tables) {
-    const n = Number((await oldDb.query<{ n: string }>(`SELECT count(*)::text AS n FROM ONLY ${qualified(t.schema, t.name)}`)).rows[0]!.n);
+    const n = await countRows(oldDb, t.schema, t.name);
     if (n > 0) {
       throw new StateError(`${t.schema}.${t.name} still has ${n} row(s) on OLD; FKs stay off until every row has moved`, { hint: 'run fdwmig migrate to finish the move' });
     }

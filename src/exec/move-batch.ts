@@ -44,7 +44,7 @@ function keyOf(row: KeyRow, n: number): Key {
   return Array.from({ length: n }, (_, i) => row[`k${i}`]!);
 }
 
-export async function inTransaction<T>(db: pg.Client, begin: string, fn: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(db: pg.Client, begin: string, fn: () => Promise<T>): Promise<T> {
   await db.query(begin);
   try {
     const r = await fn();
@@ -78,7 +78,7 @@ export const FAST_PATH_LOCK_TIMEOUT_MS = 100;
 export type CopiedBatch = BatchRecord & { committed: DrainPoint };
 
 /** A multi-statement query (no parameters: the simple protocol), one result per statement. */
-export async function statements<R extends pg.QueryResultRow>(db: pg.Client, sql: readonly string[]): Promise<pg.QueryResult<R>[]> {
+async function statements<R extends pg.QueryResultRow>(db: pg.Client, sql: readonly string[]): Promise<pg.QueryResult<R>[]> {
   return (await db.query(sql.join(';\n'))) as unknown as pg.QueryResult<R>[];
 }
 

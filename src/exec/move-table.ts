@@ -9,7 +9,8 @@ import type { BatchRecord } from './batch-store.js';
 import type { AppYield } from './app-activity.js';
 import type { DrainPoint } from './drain.js';
 import { answerSplit, estimateOld, segmentsAt, splitPoints, valueSplit, type Segment } from './key-ranges.js';
-import { BatchDeferred, copyNextBatch, finishBatch, inTransaction, statements, type MoveContext } from './move-batch.js';
+import { BatchDeferred, copyNextBatch, finishBatch, type MoveContext } from './move-batch.js';
+import { countRows } from './count-rows.js';
 
 /** Errors after which a batch is safe to retry as is: it stays copied, OLD keeps its rows. */
 const RETRYABLE = new Set(['55P03', '40001', '40P01']);
@@ -78,9 +79,7 @@ async function nowOnNew(ctx: MoveContext): Promise<DrainPoint> {
 }
 
 async function countOld(ctx: MoveContext): Promise<number> {
-  const db = ctx.conns.old;
-  const results = await inTransaction(db, 'BEGIN READ ONLY', () => statements<{ n: string }>(db, ctx.sql.countOld));
-  return Number(results.at(-1)!.rows[0]!.n);
+  return countRows(ctx.conns.old, ctx.schema, ctx.table);
 }
 
 interface Shared {

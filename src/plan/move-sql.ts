@@ -77,15 +77,6 @@ export interface MoveSql {
   /** OLD: deletes the given keys. $1 keys, $2 after, $3 last. */
   readonly deleteOldKeys: string;
   /**
-   * OLD: rows still there (ONLY: never an OLD table's own children), as statements for one
-   * transaction: the count comes last. It runs once a pass has deleted rows, when an index-only
-   * scan (the planner's pick for a vacuumed table, whose visibility map the deletes have since
-   * cleared) fetches the heap once per dead index entry; a plain sequential scan visits each page
-   * once: 45 ms against 175-350 ms for 1M moved rows on OLD 13. One process: OLD is serving the
-   * application.
-   */
-  readonly countOld: readonly string[];
-  /**
    * OLD: the planner's estimate of countOld, as EXPLAIN's JSON (a plan, no scan): its statistics
    * scaled to the table's current size, so also for a table never analyzed.
    */
@@ -206,11 +197,6 @@ SELECT n, changed FROM counted`,
  WHERE NOT EXISTS (SELECT 1 FROM ONLY ${table} t WHERE ${keyOf('t')} = ${keyOf('s')})`,
     clearStage: `TRUNCATE ${stage}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
-    countOld: [
-      ...['enable_indexscan', 'enable_indexonlyscan', 'enable_bitmapscan'].map((g) => `SET LOCAL ${g} = off`),
-      'SET LOCAL max_parallel_workers_per_gather = 0',
-      `SELECT count(*)::int8 AS n FROM ONLY ${table}`,
-    ],
     estimateOld: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ONLY ${table}`,
     splitByValue: pk.length === 1 && INTEGER_TYPES.has(types[0]!)
       ? (parts) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0

@@ -5,6 +5,7 @@
  */
 import { StateError } from '../errors.js';
 import type { Queryable } from '../exec/queryable.js';
+import { countRows } from '../exec/count-rows.js';
 import { readIdentity } from '../introspect/read-new-state.js';
 import { ident, qualified } from '../sql/quote.js';
 
@@ -92,9 +93,7 @@ export async function countRowsOnOld(oldDb: Queryable, tables: readonly { schema
   for (const t of tables) {
     const exists = (await oldDb.query<{ ok: boolean }>(
       'SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [qualified(t.schema, t.name)])).rows[0]!.ok;
-    const n = exists
-      ? Number((await oldDb.query<{ n: string }>(`SELECT count(*)::text AS n FROM ONLY ${qualified(t.schema, t.name)}`)).rows[0]!.n)
-      : 0;
+    const n = exists ? await countRows(oldDb, t.schema, t.name) : 0;
     counts.set(`${t.schema}.${t.name}`, n);
   }
   return counts;
