@@ -77,11 +77,11 @@ export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]):
 }
 
 async function refuseWhileRowsOnOld(oldDb: pg.Client, tables: readonly ServedTable[]): Promise<void> {
-  for (const t of tables) {
-    const n = await countRows(oldDb, t.schema, t.name);
-    if (n > 0) {
-      throw new StateError(`${t.schema}.${t.name} still has ${n} row(s) on OLD; FKs stay off until every row has moved`, { hint: 'run fdwmig migrate to finish the move' });
-    }
+  const counts = await countRows(oldDb, tables);
+  const i = counts.findIndex((n) => n > 0);
+  if (i >= 0) {
+    const t = tables[i]!;
+    throw new StateError(`${t.schema}.${t.name} still has ${counts[i]} row(s) on OLD; FKs stay off until every row has moved`, { hint: 'run fdwmig migrate to finish the move' });
   }
 }
 

@@ -1,14 +1,18 @@
-/** Runs plan/count-rows.ts's count in a READ ONLY transaction of its own: call it outside one. */
-import { countRowsSql } from '../plan/count-rows.js';
+/**
+ * Runs plan/count-rows.ts's counts, every table's in one READ ONLY transaction of its own (call
+ * it outside one): its settings once, then one count per table. In the tables' order.
+ */
+import { COUNT_SETTINGS, countRowsSql } from '../plan/count-rows.js';
 import type { Queryable } from './queryable.js';
 
-export async function countRows(db: Queryable, schema: string, table: string): Promise<number> {
+export async function countRows(db: Queryable, tables: readonly { schema: string; name: string }[]): Promise<number[]> {
   await db.query('BEGIN READ ONLY');
   try {
-    let n = 0;
-    for (const s of countRowsSql(schema, table)) n = Number((await db.query<{ n: string }>(s)).rows[0]?.n ?? 0);
+    await db.query(COUNT_SETTINGS);
+    const counts: number[] = [];
+    for (const t of tables) counts.push(Number((await db.query<{ n: string }>(countRowsSql(t.schema, t.name))).rows[0]!.n));
     await db.query('COMMIT');
-    return n;
+    return counts;
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -79,7 +79,7 @@ async function nowOnNew(ctx: MoveContext): Promise<DrainPoint> {
 }
 
 async function countOld(ctx: MoveContext): Promise<number> {
-  return countRows(ctx.conns.old, ctx.schema, ctx.table);
+  return (await countRows(ctx.conns.old, [{ schema: ctx.schema, name: ctx.table }]))[0]!;
 }
 
 interface Shared {

@@ -89,13 +89,13 @@ async function readRecordedFks(db: Queryable, stateSchema: string): Promise<Reco
 
 /** Rows per table on OLD, counted ONLY (never an OLD child's); a table gone from OLD counts 0. */
 export async function countRowsOnOld(oldDb: Queryable, tables: readonly { schema: string; name: string }[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const t of tables) {
-    const exists = (await oldDb.query<{ ok: boolean }>(
-      'SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [qualified(t.schema, t.name)])).rows[0]!.ok;
-    const n = exists ? await countRows(oldDb, t.schema, t.name) : 0;
-    counts.set(`${t.schema}.${t.name}`, n);
-  }
+  const exists = (await oldDb.query<{ ok: boolean }>(
+    'SELECT pg_catalog.to_regclass(x) IS NOT NULL AS ok FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i',
+    [tables.map((t) => qualified(t.schema, t.name))])).rows.map((r) => r.ok);
+  const present = tables.filter((_, i) => exists[i]);
+  const n = await countRows(oldDb, present);
+  const counts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, 0]));
+  present.forEach((t, i) => counts.set(`${t.schema}.${t.name}`, n[i]!));
   return counts;
 }
 
