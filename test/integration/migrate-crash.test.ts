@@ -62,7 +62,7 @@ describe('migrate killed -9 between the steps of a batch, then re-run', () => {
   it('repairs a copied batch whose rows changed on OLD meanwhile, also when killed mid-repair', async () => {
     const s = await setUp('crash_repair');
     db = s.db;
-    const crashed = migrate(db, ['--batch', '10', '--tables', 'public.customers', '--no-finalize'], 'after-copy-commit:1');
+    const crashed = migrate(db, ['--batch', '10', '--concurrency', '1', '--tables', 'public.customers', '--no-finalize'], 'after-copy-commit:1');
     expect(crashed.signal).toBe('SIGKILL');
     const copied = (await db.new.query(`SELECT id FROM ONLY customers ORDER BY id`)).rows.map((r) => Number(r.id));
     expect(copied).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -90,7 +90,7 @@ describe('migrate killed -9 between the steps of a batch, then re-run', () => {
   ])('repairs %s in place: NEW ends equal to OLD as changed', async (selector, table, key, set) => {
     const s = await setUp(`crash_repair_${table.replace(/\W/g, '_')}`);
     db = s.db;
-    const crashed = migrate(db, ['--batch', '10', '--tables', selector, '--no-finalize'], 'after-copy-commit:1');
+    const crashed = migrate(db, ['--batch', '10', '--concurrency', '1', '--tables', selector, '--no-finalize'], 'after-copy-commit:1');
     expect(crashed.signal).toBe('SIGKILL');
     const copied = (await db.new.query(`SELECT ${key} FROM ONLY ${table} ORDER BY ${key}`)).rows;
     expect(copied.length).toBeGreaterThanOrEqual(10);
@@ -109,12 +109,14 @@ describe('a batch left copied by a kill, as verify and the batch record see it',
   let db: DbPair | undefined;
   afterEach(async () => db?.drop());
 
-  // customers' keys are 1..50; without key 3 the first batch of 10 is 1, 2, 4..11.
+  // customers' keys are 1..50; without key 3 the first batch of 10 is 1, 2, 4..11. One pipe
+  // (--concurrency 1): with two, OLD's estimate can split the table into two key ranges, and the
+  // second range's first batch may commit before the kill lands.
   it.each([['dense keys', false], ['keys with a gap', true]])('%s: verify counts its keys in flight, not as duplicates; a re-run finishes it', async (_label, gap) => {
     const s = await setUp(`crash_verify_${gap ? 'gap' : 'dense'}`);
     db = s.db;
     if (gap) await db.old.query(`DELETE FROM customers WHERE id = 3`);
-    const crashed = migrate(db, ['--batch', '10', '--tables', 'public.customers', '--no-finalize'], 'after-copy-commit:1');
+    const crashed = migrate(db, ['--batch', '10', '--concurrency', '1', '--tables', 'public.customers', '--no-finalize'], 'after-copy-commit:1');
     expect(crashed.signal, crashed.out).toBe('SIGKILL');
     // Consecutive integer keys are recorded as their span; others as the list of them.
     const record = (await db.new.query(`SELECT key_span, key_list FROM fdwmig.batches WHERE state = 'copied'`)).rows;
