@@ -13,7 +13,9 @@ try {
   console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
-const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+const brokenFiles = (r.testResults ?? []).filter(
+  (f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed'),
+).length;
 const failed = r.numFailedTests + brokenFiles;
 const skipped = r.numPendingTests + r.numTodoTests;
 console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);

@@ -13,4 +13,5 @@ function packageJsonUrl(): URL {
 }
 
 /** fdwmig's version, from package.json. */
-export const FDWMIG_VERSION: string = (JSON.parse(readFileSync(packageJsonUrl(), 'utf8')) as { version: string }).version;
+export const FDWMIG_VERSION: string = (JSON.parse(readFileSync(packageJsonUrl(), 'utf8')) as { version: string })
+  .version;

@@ -68,15 +68,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      scale: { type: 'string' }, runs: { type: 'string' }, 'runs-4x': { type: 'string' }, 'no-scale': { type: 'boolean' },
-      fsync: { type: 'string' }, clients: { type: 'string' }, rate: { type: 'string' }, warmup: { type: 'string' },
-      after: { type: 'string' }, concurrency: { type: 'string' }, 'quiet-wait': { type: 'string' }, batch: { type: 'string' }, docs: { type: 'string' }, 'no-docs': { type: 'boolean' },
-      json: { type: 'boolean' }, 'huge-pages': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      scale: { type: 'string' },
+      runs: { type: 'string' },
+      'runs-4x': { type: 'string' },
+      'no-scale': { type: 'boolean' },
+      fsync: { type: 'string' },
+      clients: { type: 'string' },
+      rate: { type: 'string' },
+      warmup: { type: 'string' },
+      after: { type: 'string' },
+      concurrency: { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      batch: { type: 'string' },
+      docs: { type: 'string' },
+      'no-docs': { type: 'boolean' },
+      json: { type: 'boolean' },
+      'huge-pages': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return 'help';
-  if (values.fsync !== undefined && !['on', 'off'].includes(values.fsync)) throw new Error(`--fsync: expected on or off, got '${values.fsync}'`);
+  if (values.fsync !== undefined && !['on', 'off'].includes(values.fsync))
+    throw new Error(`--fsync: expected on or off, got '${values.fsync}'`);
   const runs = int('runs', values.runs, 3, 1);
   return {
     scale: num('scale', values.scale, 10, 0.001),

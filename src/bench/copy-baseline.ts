@@ -18,7 +18,10 @@ export interface CopyResult {
 
 /** One table whole, OLD to NEW, in one COPY each side; the rows NEW received. */
 export async function copyTable(oldUrl: string, newUrl: string, table: string): Promise<number> {
-  const [src, dst] = await Promise.all([connectBench(oldUrl, 'fdwmig-bench-copy'), connectBench(newUrl, 'fdwmig-bench-copy')]);
+  const [src, dst] = await Promise.all([
+    connectBench(oldUrl, 'fdwmig-bench-copy'),
+    connectBench(newUrl, 'fdwmig-bench-copy'),
+  ]);
   try {
     const name = qualified('public', table);
     return await pipeCopy(src, `COPY ${name} TO STDOUT`, dst, `COPY ${name} FROM STDIN`);

@@ -21,7 +21,10 @@ export interface CpuSample {
 function readStat(pid: string): { ppid: number; cpu: number } | null {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
-    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND };
+    return {
+      ppid: Number(f[1]),
+      cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND,
+    };
   } catch {
     return null; // gone meanwhile
   }
@@ -42,7 +45,11 @@ function readProcs(): Map<number, { ppid: number; cpu: number }> {
 function treeCpu(procs: Map<number, { ppid: number; cpu: number }>, roots: readonly number[]): number[] {
   const out = roots.map(() => 0);
   for (const [pid, s] of procs) {
-    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) {
+    for (
+      let p: number | undefined = pid, hops = 0;
+      p !== undefined && p > 1 && hops < 64;
+      p = procs.get(p)?.ppid, hops++
+    ) {
       const i = roots.indexOf(p);
       if (i >= 0) {
         out[i] = (out[i] ?? 0) + s.cpu;
@@ -67,7 +74,10 @@ export interface CpuSplit {
  * Linux, or a postmaster pid unknown). A backend that ends is counted once its postmaster has
  * reaped it, so the second reading waits a moment.
  */
-export async function measureCpu<T>(servers: { old: number | null; new: number | null }, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit | null }> {
+export async function measureCpu<T>(
+  servers: { old: number | null; new: number | null },
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuSplit | null }> {
   const roots = servers.old && servers.new ? [servers.old, servers.new, process.pid] : null;
   const read = () => {
     try {

@@ -17,7 +17,10 @@ export const TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_history'
 
 /** Each table's primary key column (PRIMARY_KEYS below), null for history, which has none. */
 export const KEY_COLUMNS: Record<(typeof TABLES)[number], string | null> = {
-  pgbench_accounts: 'aid', pgbench_branches: 'bid', pgbench_history: null, pgbench_tellers: 'tid',
+  pgbench_accounts: 'aid',
+  pgbench_branches: 'bid',
+  pgbench_history: null,
+  pgbench_tellers: 'tid',
 };
 
 export interface DatasetShape {
@@ -32,7 +35,13 @@ export interface DatasetShape {
 export function datasetShape(scale: number): DatasetShape {
   const accounts = Math.max(1, Math.round(scale * ACCOUNTS_PER_SCALE));
   const branches = Math.max(1, Math.ceil(scale));
-  return { scale, accounts, branches, tellers: branches * TELLERS_PER_BRANCH, history: Math.round(accounts * HISTORY_PER_ACCOUNT) };
+  return {
+    scale,
+    accounts,
+    branches,
+    tellers: branches * TELLERS_PER_BRANCH,
+    history: Math.round(accounts * HISTORY_PER_ACCOUNT),
+  };
 }
 
 /** pgbench 15's CREATE TABLEs (aid becomes bigint only beyond scale 20 000). */
@@ -99,7 +108,9 @@ export async function tableSizes(db: pg.Client): Promise<TableSize[]> {
   const out: TableSize[] = [];
   for (const t of TABLES) {
     const r = await db.query<{ n: string; b: string }>(
-      `SELECT (SELECT count(*) FROM ONLY ${qualified('public', t)}) AS n, pg_total_relation_size($1::regclass) AS b`, [qualified('public', t)]);
+      `SELECT (SELECT count(*) FROM ONLY ${qualified('public', t)}) AS n, pg_total_relation_size($1::regclass) AS b`,
+      [qualified('public', t)],
+    );
     out.push({ table: t, rows: Number(r.rows[0]!.n), bytes: Number(r.rows[0]!.b) });
   }
   return out;
@@ -125,10 +136,16 @@ export async function checkInvariant(db: pg.Client, shape: DatasetShape): Promis
       (SELECT coalesce(sum(bbalance), 0) FROM pgbench_branches) AS branches,
       (SELECT count(*) FROM pgbench_accounts) AS n, (SELECT count(DISTINCT aid) FROM pgbench_accounts) AS d`);
   const row = r.rows[0]!;
-  const sums = { history: Number(row.history), accounts: Number(row.accounts), tellers: Number(row.tellers), branches: Number(row.branches) };
+  const sums = {
+    history: Number(row.history),
+    accounts: Number(row.accounts),
+    tellers: Number(row.tellers),
+    branches: Number(row.branches),
+  };
   const problems: string[] = [];
   for (const k of ['accounts', 'tellers', 'branches'] as const) {
-    if (sums[k] !== sums.history) problems.push(`sum of ${k} balances ${sums[k]} <> sum of history deltas ${sums.history}`);
+    if (sums[k] !== sums.history)
+      problems.push(`sum of ${k} balances ${sums[k]} <> sum of history deltas ${sums.history}`);
   }
   if (Number(row.n) !== shape.accounts || Number(row.d) !== shape.accounts) {
     problems.push(`pgbench_accounts: ${row.n} rows, ${row.d} distinct, expected ${shape.accounts}`);

@@ -17,15 +17,23 @@ export const RESTORE_ARGS = ['--no-owner', '--no-privileges', '--exit-on-error']
 function exited(child: ReturnType<typeof spawn>, name: string, stderr: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${name} failed (${code ?? signal}): ${stderr().trim()}`))));
+    child.once('close', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${name} failed (${code ?? signal}): ${stderr().trim()}`)),
+    );
   });
 }
 
 /** Runs the pipe; rejects with the failing tool's stderr. */
 export async function runDumpRestore(oldUrl: string, newUrl: string): Promise<DumpRestoreResult> {
   const t0 = performance.now();
-  const dump = spawn('pg_dump', [...DUMP_ARGS, '--dbname', oldUrl], { env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const restore = spawn('pg_restore', [...RESTORE_ARGS, '--dbname', newUrl], { env: toolEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
+  const dump = spawn('pg_dump', [...DUMP_ARGS, '--dbname', oldUrl], {
+    env: toolEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const restore = spawn('pg_restore', [...RESTORE_ARGS, '--dbname', newUrl], {
+    env: toolEnv(),
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   let dumpErr = '';
   let restoreErr = '';
   dump.stderr!.on('data', (d: Buffer) => (dumpErr = (dumpErr + d.toString()).slice(-4000)));
@@ -33,7 +41,10 @@ export async function runDumpRestore(oldUrl: string, newUrl: string): Promise<Du
   // A failing pg_restore closes its stdin: pg_dump then fails with EPIPE, which says less.
   restore.stdin!.on('error', () => undefined);
   dump.stdout!.pipe(restore.stdin!);
-  const results = await Promise.allSettled([exited(restore, 'pg_restore', () => restoreErr), exited(dump, 'pg_dump', () => dumpErr)]);
+  const results = await Promise.allSettled([
+    exited(restore, 'pg_restore', () => restoreErr),
+    exited(dump, 'pg_dump', () => dumpErr),
+  ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return { seconds: (performance.now() - t0) / 1000 };

@@ -47,7 +47,10 @@ export interface MigratePasses {
 }
 
 /** `fdwmig migrate`, and a second pass without the skipped tables when the first left others waiting. */
-export async function runMigratePasses(urls: MoveOptions['urls'], migrateArgs: readonly string[] = []): Promise<MigratePasses> {
+export async function runMigratePasses(
+  urls: MoveOptions['urls'],
+  migrateArgs: readonly string[] = [],
+): Promise<MigratePasses> {
   const runs: ChildRun[] = [];
   const final = new Map<string, TableOutcome>();
   let exclude: string[] = [];
@@ -55,7 +58,10 @@ export async function runMigratePasses(urls: MoveOptions['urls'], migrateArgs: r
   let rowsMoved = 0;
   let failure: string | null = null;
   for (let pass = 1; pass <= 2; pass++) {
-    const run = await runCli(['migrate', ...migrateArgs, ...(exclude.length ? ['--exclude-tables', ...exclude] : [])], urls);
+    const run = await runCli(
+      ['migrate', ...migrateArgs, ...(exclude.length ? ['--exclude-tables', ...exclude] : [])],
+      urls,
+    );
     runs.push(run);
     const summary = parseMigrateSummary(run.stdout);
     if (!summary) {
@@ -71,8 +77,15 @@ export async function runMigratePasses(urls: MoveOptions['urls'], migrateArgs: r
     exclude = skipped;
   }
   const unfinished = [...final.values()].filter((t) => t.status !== 'moved' && t.status !== 'skipped');
-  if (!failure && unfinished.length) failure = `migrate left ${unfinished.map((t) => `${t.table} ${t.status}${t.reason ? ` (${t.reason})` : ''}`).join(', ')}`;
-  return { runs, tables: [...final.values()].sort((a, b) => a.table.localeCompare(b.table)), finalized, rowsMoved, failure };
+  if (!failure && unfinished.length)
+    failure = `migrate left ${unfinished.map((t) => `${t.table} ${t.status}${t.reason ? ` (${t.reason})` : ''}`).join(', ')}`;
+  return {
+    runs,
+    tables: [...final.values()].sort((a, b) => a.table.localeCompare(b.table)),
+    finalized,
+    rowsMoved,
+    failure,
+  };
 }
 
 /**
@@ -89,8 +102,15 @@ export async function runFdwmigMove(o: MoveOptions): Promise<FdwmigMove> {
   const end = Date.now();
   const migrateSeconds = m.runs.reduce((a, r) => a + r.seconds, 0);
   return {
-    seconds: init.seconds + migrateSeconds, initSeconds: init.seconds, migrateSeconds, passes: m.runs.length,
+    seconds: init.seconds + migrateSeconds,
+    initSeconds: init.seconds,
+    migrateSeconds,
+    passes: m.runs.length,
     peakRssMb: Math.max(init.peakRssMb, ...m.runs.map((r) => r.peakRssMb)),
-    rowsMoved: m.rowsMoved, tables: m.tables, finalized: m.finalized, window: { start, end }, failure: m.failure,
+    rowsMoved: m.rowsMoved,
+    tables: m.tables,
+    finalized: m.finalized,
+    window: { start, end },
+    failure: m.failure,
   };
 }

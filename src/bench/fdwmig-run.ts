@@ -25,9 +25,14 @@ export async function runCli(args: readonly string[], urls: { oldUrl: string; ne
   const dir = mkdtempSync(join(tmpdir(), 'fdwmig-bench-rss-'));
   const rssFile = join(dir, 'maxrss');
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', PROBE, BIN, ...args, '--old', urls.oldUrl, '--new', urls.newUrl, '--json'], {
-    env: { ...process.env, FDWMIG_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', PROBE, BIN, ...args, '--old', urls.oldUrl, '--new', urls.newUrl, '--json'],
+    {
+      env: { ...process.env, FDWMIG_BENCH_RSS_FILE: rssFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -37,7 +37,8 @@ const APP = 'fdwmig-bench-floor';
 function firstField(msg: Buffer): string {
   const tab = msg.indexOf(9, HEADER);
   const key = msg.subarray(HEADER, tab < 0 ? msg.length - 1 : tab).toString();
-  if (!/^-?\d+$/.test(key)) throw new Error(`the floor line takes integer keys; got ${JSON.stringify(key.slice(0, 40))}`);
+  if (!/^-?\d+$/.test(key))
+    throw new Error(`the floor line takes integer keys; got ${JSON.stringify(key.slice(0, 40))}`);
   return key;
 }
 
@@ -72,7 +73,9 @@ export async function* cutBatches(stream: AsyncIterable<Buffer>, size: number): 
 
 async function columnsOf(db: pg.Client, table: string): Promise<string[]> {
   const r = await db.query<{ c: string }>(
-    "SELECT attname AS c FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [qualified('public', table)]);
+    'SELECT attname AS c FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+    [qualified('public', table)],
+  );
   return r.rows.map((x) => x.c);
 }
 
@@ -107,7 +110,9 @@ SELECT n FROM counted`;
       if (o.deleteOnOld) finish(b);
     };
     await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const out = reader.query(new RawCopyOut(`COPY (SELECT ${cols} FROM ONLY ${name} ORDER BY ${ident(key)}) TO STDOUT`));
+    const out = reader.query(
+      new RawCopyOut(`COPY (SELECT ${cols} FROM ONLY ${name} ORDER BY ${ident(key)}) TO STDOUT`),
+    );
     const busy: Promise<void>[] = copiers.map(() => Promise.resolve());
     let rows = 0;
     let i = 0;
@@ -128,9 +133,15 @@ SELECT n FROM counted`;
 }
 
 /** Moves every table one after the other (`keys`: each table's integer key column, or null); seconds and rows. */
-export async function runFloor(oldUrl: string, newUrl: string, keys: Record<string, string | null>, o: FloorOptions): Promise<{ seconds: number; rows: number }> {
+export async function runFloor(
+  oldUrl: string,
+  newUrl: string,
+  keys: Record<string, string | null>,
+  o: FloorOptions,
+): Promise<{ seconds: number; rows: number }> {
   const t0 = performance.now();
   let rows = 0;
-  for (const [table, key] of Object.entries(keys)) rows += key ? await moveTable(oldUrl, newUrl, table, key, o) : await copyTable(oldUrl, newUrl, table);
+  for (const [table, key] of Object.entries(keys))
+    rows += key ? await moveTable(oldUrl, newUrl, table, key, o) : await copyTable(oldUrl, newUrl, table);
   return { seconds: (performance.now() - t0) / 1000, rows };
 }

@@ -26,22 +26,30 @@ export function pagesFor(sharedBuffersMb: number, sizeKb: number): number {
  * reserving the missing ones; returns what undoes that (nothing to undo when enough were free).
  * Throws a one-line error with what to do otherwise.
  */
-export function reserveHugePages(need: (sizeKb: number) => number, io = { read: (f: string) => readFileSync(f, 'utf8'), write: (f: string, s: string) => writeFileSync(f, s) }): () => void {
+export function reserveHugePages(
+  need: (sizeKb: number) => number,
+  io = { read: (f: string) => readFileSync(f, 'utf8'), write: (f: string, s: string) => writeFileSync(f, s) },
+): () => void {
   const before = hugePagesOf(io.read('/proc/meminfo'));
-  if (!Number.isFinite(before.free) || !Number.isFinite(before.sizeKb)) throw new Error('--huge-pages: /proc/meminfo says nothing of huge pages (not Linux?)');
+  if (!Number.isFinite(before.free) || !Number.isFinite(before.sizeKb))
+    throw new Error('--huge-pages: /proc/meminfo says nothing of huge pages (not Linux?)');
   const needed = need(before.sizeKb);
   if (before.free >= needed) return () => undefined;
   const want = before.total + (needed - before.free);
   try {
     io.write(NR_HUGEPAGES, String(want));
   } catch (err) {
-    throw new Error(`--huge-pages: the kernel has ${before.free} free huge pages, the two servers need ${needed}, and ${NR_HUGEPAGES} could not be raised (${(err as Error).message}); as root: echo ${want} > ${NR_HUGEPAGES}`);
+    throw new Error(
+      `--huge-pages: the kernel has ${before.free} free huge pages, the two servers need ${needed}, and ${NR_HUGEPAGES} could not be raised (${(err as Error).message}); as root: echo ${want} > ${NR_HUGEPAGES}`,
+    );
   }
   const after = hugePagesOf(io.read('/proc/meminfo'));
   const undo = () => io.write(NR_HUGEPAGES, String(before.total));
   if (after.free < needed) {
     undo();
-    throw new Error(`--huge-pages: the kernel found only ${after.free} free huge pages of the ${needed} the two servers need (memory too fragmented?); try again after a reboot, or run without --huge-pages`);
+    throw new Error(
+      `--huge-pages: the kernel found only ${after.free} free huge pages of the ${needed} the two servers need (memory too fragmented?); try again after a reboot, or run without --huge-pages`,
+    );
   }
   return undo;
 }

@@ -7,7 +7,14 @@ import { AUTO_BATCH } from '../config/schema.js';
 import { postmasterPid } from '../dev/embedded-cluster.js';
 import { runCopyBaseline } from './copy-baseline.js';
 import { measureCpu, type CpuSplit } from './cpu-monitor.js';
-import { checkInvariant, createSchema, KEY_COLUMNS, tableSizes, type DatasetShape, type InvariantResult } from './dataset.js';
+import {
+  checkInvariant,
+  createSchema,
+  KEY_COLUMNS,
+  tableSizes,
+  type DatasetShape,
+  type InvariantResult,
+} from './dataset.js';
 import { runDumpRestore } from './dump-restore.js';
 import { runFloor } from './floor.js';
 import { runFdwmigMove, runMigratePasses, type FdwmigMove } from './fdwmig-move.js';
@@ -29,7 +36,11 @@ export interface LineContext {
 
 let counter = 0;
 
-async function withPair<T>(ctx: LineContext, newSchema: 'none' | 'no-fks' | 'full', fn: (oldUrl: string, newUrl: string) => Promise<T>): Promise<T> {
+async function withPair<T>(
+  ctx: LineContext,
+  newSchema: 'none' | 'no-fks' | 'full',
+  fn: (oldUrl: string, newUrl: string) => Promise<T>,
+): Promise<T> {
   const name = `bench_run_${++counter}`;
   const { old: oldC, new: newC } = ctx.servers;
   try {
@@ -53,7 +64,10 @@ function withCpu<T>(ctx: LineContext, fn: () => Promise<T>): Promise<{ result: T
 async function expectRows(ctx: LineContext, url: string, what: string): Promise<void> {
   const sizes = await withDb(url, tableSizes);
   const wrong = sizes.filter((s) => s.rows !== ctx.rows[s.table]);
-  if (wrong.length) throw new Error(`${what}: ${wrong.map((s) => `${s.table} has ${s.rows} rows, expected ${ctx.rows[s.table]}`).join(', ')}`);
+  if (wrong.length)
+    throw new Error(
+      `${what}: ${wrong.map((s) => `${s.table} has ${s.rows} rows, expected ${ctx.rows[s.table]}`).join(', ')}`,
+    );
 }
 
 /** Line 1: COPY | COPY. */
@@ -70,13 +84,21 @@ export async function runCopyLine(ctx: LineContext): Promise<{ seconds: number; 
  * sessions as fdwmig's concurrency, with or without each batch's delete on OLD. Checked: NEW
  * holds every row, and with the delete OLD holds none of a keyed table's.
  */
-export async function runFloorLine(ctx: LineContext, deleteOnOld: boolean): Promise<{ seconds: number; cpu: CpuSplit | null }> {
+export async function runFloorLine(
+  ctx: LineContext,
+  deleteOnOld: boolean,
+): Promise<{ seconds: number; cpu: CpuSplit | null }> {
   return withPair(ctx, 'no-fks', async (oldUrl, newUrl) => {
-    const { result: r, cpu } = await withCpu(ctx, () => runFloor(oldUrl, newUrl, KEY_COLUMNS, { batch: AUTO_BATCH.quiet, copiers: ctx.concurrency, deleteOnOld }));
+    const { result: r, cpu } = await withCpu(ctx, () =>
+      runFloor(oldUrl, newUrl, KEY_COLUMNS, { batch: AUTO_BATCH.quiet, copiers: ctx.concurrency, deleteOnOld }),
+    );
     await expectRows(ctx, newUrl, 'floor');
     if (deleteOnOld) {
-      const left = (await withDb(oldUrl, tableSizes)).filter((t) => KEY_COLUMNS[t.table as keyof typeof KEY_COLUMNS] && t.rows > 0);
-      if (left.length) throw new Error(`floor: OLD still holds ${left.map((t) => `${t.table} ${t.rows} rows`).join(', ')}`);
+      const left = (await withDb(oldUrl, tableSizes)).filter(
+        (t) => KEY_COLUMNS[t.table as keyof typeof KEY_COLUMNS] && t.rows > 0,
+      );
+      if (left.length)
+        throw new Error(`floor: OLD still holds ${left.map((t) => `${t.table} ${t.rows} rows`).join(', ')}`);
     }
     return { seconds: r.seconds, cpu };
   });
@@ -117,14 +139,26 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
     const newC = ctx.servers.new;
     const dbName = decodeURIComponent(new URL(newUrl).pathname.slice(1));
     try {
-      const run = () => runFdwmigMove({
-        urls: { oldUrl, newUrl }, migrateArgs: ctx.migrateArgs,
-        beforeMigrate: withLoad ? async () => {
-          loadStart = Date.now();
-          load = startLoad({ host: newC.host, port: newC.port, user: newC.superuser, password: newC.password, database: dbName, shape: ctx.shape, ...ctx.load });
-          await sleep(ctx.load.warmupSeconds);
-        } : undefined,
-      });
+      const run = () =>
+        runFdwmigMove({
+          urls: { oldUrl, newUrl },
+          migrateArgs: ctx.migrateArgs,
+          beforeMigrate: withLoad
+            ? async () => {
+                loadStart = Date.now();
+                load = startLoad({
+                  host: newC.host,
+                  port: newC.port,
+                  user: newC.superuser,
+                  password: newC.password,
+                  database: dbName,
+                  shape: ctx.shape,
+                  ...ctx.load,
+                });
+                await sleep(ctx.load.warmupSeconds);
+              }
+            : undefined,
+        });
       // Under load pgbench's CPU would count as the client's: no reading then.
       const { result: move, cpu } = withLoad ? { result: await run(), cpu: null } : await withCpu(ctx, run);
       let loadResult: FdwmigLineResult['load'] = null;
@@ -133,7 +167,15 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
         const trace = await load.stop();
         load = undefined;
         const last = trace.transactions.at(-1)?.endMs ?? Date.now();
-        loadResult = { phases: splitPhases(trace.transactions, { loadStart, ...move.window, loadEnd: Math.max(last + 1e-3, move.window.end) }), errors: trace.errors, slices: trace.slices };
+        loadResult = {
+          phases: splitPhases(trace.transactions, {
+            loadStart,
+            ...move.window,
+            loadEnd: Math.max(last + 1e-3, move.window.end),
+          }),
+          errors: trace.errors,
+          slices: trace.slices,
+        };
       }
       let rerun: FdwmigLineResult['rerun'] = null;
       if (move.failure) {
@@ -141,7 +183,9 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
         rerun = { completed: again.failure === null, failure: again.failure };
       }
       const invariant = await withDb(newUrl, (db) => checkInvariant(db, ctx.shape));
-      const leftOnOld = Object.fromEntries((await withDb(oldUrl, tableSizes)).filter((s) => s.rows > 0).map((s) => [s.table, s.rows]));
+      const leftOnOld = Object.fromEntries(
+        (await withDb(oldUrl, tableSizes)).filter((s) => s.rows > 0).map((s) => [s.table, s.rows]),
+      );
       if (!withLoad && !move.failure) await expectLocalRows(ctx, newUrl, leftOnOld);
       return { move, leftOnOld, invariant, rerun, load: loadResult, cpu };
     } finally {
@@ -154,5 +198,8 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
 async function expectLocalRows(ctx: LineContext, newUrl: string, leftOnOld: Record<string, number>): Promise<void> {
   const sizes = await withDb(newUrl, tableSizes);
   const wrong = sizes.filter((s) => s.rows + (leftOnOld[s.table] ?? 0) !== ctx.rows[s.table]);
-  if (wrong.length) throw new Error(`fdwmig: ${wrong.map((s) => `${s.table} has ${s.rows} rows on NEW and ${leftOnOld[s.table] ?? 0} on OLD, expected ${ctx.rows[s.table]} in all`).join(', ')}`);
+  if (wrong.length)
+    throw new Error(
+      `fdwmig: ${wrong.map((s) => `${s.table} has ${s.rows} rows on NEW and ${leftOnOld[s.table] ?? 0} on OLD, expected ${ctx.rows[s.table]} in all`).join(', ')}`,
+    );
 }

@@ -30,9 +30,13 @@ function phase(txs: readonly TxRecord[], from: number, to: number): PhaseStats {
   const lat = ok.map((t) => t.latencyMs);
   const seconds = Math.max(0, (to - from) / 1000);
   return {
-    seconds, committed: ok.length, tps: seconds > 0 ? ok.length / seconds : NaN,
-    p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99),
-    failed: inside.length - ok.length, retried: ok.filter((t) => t.retries > 0).length,
+    seconds,
+    committed: ok.length,
+    tps: seconds > 0 ? ok.length / seconds : NaN,
+    p50Ms: percentile(lat, 50),
+    p99Ms: percentile(lat, 99),
+    failed: inside.length - ok.length,
+    retried: ok.filter((t) => t.retries > 0).length,
   };
 }
 
@@ -46,5 +50,9 @@ export interface LoadWindow {
 
 /** Phases by start time: load start to migrate start, migrate's run, migrate's end to the load's end. */
 export function splitPhases(txs: readonly TxRecord[], w: LoadWindow): LoadPhases {
-  return { before: phase(txs, w.loadStart, w.start), during: phase(txs, w.start, w.end), after: phase(txs, w.end, w.loadEnd) };
+  return {
+    before: phase(txs, w.loadStart, w.start),
+    during: phase(txs, w.start, w.end),
+    after: phase(txs, w.end, w.loadEnd),
+  };
 }

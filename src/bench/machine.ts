@@ -48,8 +48,13 @@ function commit(): string {
 
 export async function describeMachine(servers: BenchServers, tools: readonly Tool[]): Promise<MachineInfo> {
   return {
-    cpuModel: cpuModel(), nproc: cpus().length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, kernel: kernel(),
-    node: process.version, fdwmig: FDWMIG_VERSION, commit: commit(),
+    cpuModel: cpuModel(),
+    nproc: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: kernel(),
+    node: process.version,
+    fdwmig: FDWMIG_VERSION,
+    commit: commit(),
     oldServer: `PostgreSQL ${await serverVersion(servers.old)} (embedded)`,
     newServer: `PostgreSQL ${await serverVersion(servers.new)} (embedded)`,
     tools: Object.fromEntries(tools.map((t) => [t.name, t.version ?? `missing (${t.install})`])),

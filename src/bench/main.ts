@@ -22,10 +22,14 @@ import { findTool, missingTools, toolMajor } from './tools.js';
 const OLD_MAJOR = 13;
 const NEW_MAJOR = 17;
 const t0 = Date.now();
-const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${m}\n`);
+const log = (m: string) =>
+  process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${m}\n`);
 
 /** Generates the data at a scale into a template database on OLD. */
-async function makeTemplate(servers: BenchServers, scale: number): Promise<{ name: string; rows: Record<string, number>; bytes: number }> {
+async function makeTemplate(
+  servers: BenchServers,
+  scale: number,
+): Promise<{ name: string; rows: Record<string, number>; bytes: number }> {
   const name = `bench_tpl_${String(scale).replace('.', '_')}`;
   const url = await createDatabase(servers.old, name);
   const shape = datasetShape(scale);
@@ -34,7 +38,11 @@ async function makeTemplate(servers: BenchServers, scale: number): Promise<{ nam
     await generateData(db, shape);
   });
   const sizes = await withDb(url, tableSizes);
-  return { name, rows: Object.fromEntries(sizes.map((s) => [s.table, s.rows])), bytes: sizes.reduce((a, s) => a + s.bytes, 0) };
+  return {
+    name,
+    rows: Object.fromEntries(sizes.map((s) => [s.table, s.rows])),
+    bytes: sizes.reduce((a, s) => a + s.bytes, 0),
+  };
 }
 
 /** Other processes' share of the machine during each measured line. */
@@ -52,7 +60,9 @@ async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): 
   contention.waitedSeconds += await waitForQuiet(budget, (share) => {
     if (Date.now() - told < 30_000) return;
     told = Date.now();
-    log(`other processes use ${(share * 100).toFixed(0)}% of the machine; waiting up to ${Math.round(budget)} s for quiet before ${what}`);
+    log(
+      `other processes use ${(share * 100).toFixed(0)}% of the machine; waiting up to ${Math.round(budget)} s for quiet before ${what}`,
+    );
   });
   const started = Date.now();
   const before = sampleCpu();
@@ -60,7 +70,9 @@ async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): 
     const r = await fn();
     const share = otherShare(before, sampleCpu());
     contention.lines.push({ what, share });
-    log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s${share > QUIET_SHARE ? ` (other processes used ${(share * 100).toFixed(0)}% of the machine)` : ''}`);
+    log(
+      `${what}: ${((Date.now() - started) / 1000).toFixed(1)} s${share > QUIET_SHARE ? ` (other processes used ${(share * 100).toFixed(0)}% of the machine)` : ''}`,
+    );
     return r;
   } catch (err) {
     const msg = `${what} FAILED: ${(err as Error).message}`;
@@ -70,22 +82,47 @@ async function attempt<T>(what: string, notes: string[], fn: () => Promise<T>): 
   }
 }
 
-interface Lines { dump: boolean; floor: boolean; load: boolean; switchover: boolean }
+interface Lines {
+  dump: boolean;
+  floor: boolean;
+  load: boolean;
+  switchover: boolean;
+}
 
-async function measureScale(servers: BenchServers, o: BenchOptions, scale: number, count: number, lines: Lines, notes: string[]): Promise<ScaleRuns> {
+async function measureScale(
+  servers: BenchServers,
+  o: BenchOptions,
+  scale: number,
+  count: number,
+  lines: Lines,
+  notes: string[],
+): Promise<ScaleRuns> {
   log(`generating pgbench scale ${scale} on OLD`);
   const tpl = await makeTemplate(servers, scale);
-  log(`template ${tpl.name}: ${Object.entries(tpl.rows).map(([t, n]) => `${t} ${n}`).join(', ')}; ${(tpl.bytes / 2 ** 20).toFixed(0)} MB`);
+  log(
+    `template ${tpl.name}: ${Object.entries(tpl.rows)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}; ${(tpl.bytes / 2 ** 20).toFixed(0)} MB`,
+  );
   const ctx: LineContext = {
-    servers, template: tpl.name, shape: datasetShape(scale), rows: tpl.rows, concurrency: o.concurrency ?? CONFIG_DEFAULTS.concurrency,
-    migrateArgs: [...(o.batch ? ['--batch', String(o.batch)] : []), ...(o.concurrency ? ['--concurrency', String(o.concurrency)] : [])],
+    servers,
+    template: tpl.name,
+    shape: datasetShape(scale),
+    rows: tpl.rows,
+    concurrency: o.concurrency ?? CONFIG_DEFAULTS.concurrency,
+    migrateArgs: [
+      ...(o.batch ? ['--batch', String(o.batch)] : []),
+      ...(o.concurrency ? ['--concurrency', String(o.concurrency)] : []),
+    ],
     load: { clients: o.clients, rate: o.rate, warmupSeconds: o.warmupSeconds, afterSeconds: o.afterSeconds },
   };
   const runs: RunRecord[] = [];
   const fdwmigLine = async (what: string, withLoad: boolean) => {
     const r = await attempt(what, notes, () => runFdwmigLine(ctx, withLoad));
     if (r?.move.failure) {
-      notes.push(`${what} did not complete: ${r.move.failure}; re-run with no load: ${r.rerun?.completed ? 'completed' : `did not complete either (${r.rerun?.failure})`}`);
+      notes.push(
+        `${what} did not complete: ${r.move.failure}; re-run with no load: ${r.rerun?.completed ? 'completed' : `did not complete either (${r.rerun?.failure})`}`,
+      );
     }
     if (r && !r.invariant.ok) notes.push(`${what}: pgbench invariant BROKEN: ${r.invariant.problems.join('; ')}`);
     return r;
@@ -95,16 +132,30 @@ async function measureScale(servers: BenchServers, o: BenchOptions, scale: numbe
       const tag = `scale ${scale} run ${i}/${count}`;
       const copyRun = await attempt(`${tag} copy`, notes, () => runCopyLine(ctx));
       const copy = copyRun?.seconds ?? null;
-      const dump = lines.dump ? (await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null : null;
-      const floorCopy = lines.floor ? await attempt(`${tag} floor, batches into NEW only`, notes, () => runFloorLine(ctx, false)) : null;
-      const floorDelete = lines.floor ? await attempt(`${tag} floor, batches deleted on OLD`, notes, () => runFloorLine(ctx, true)) : null;
+      const dump = lines.dump
+        ? ((await attempt(`${tag} pg_dump | pg_restore`, notes, () => runDumpLine(ctx)))?.seconds ?? null)
+        : null;
+      const floorCopy = lines.floor
+        ? await attempt(`${tag} floor, batches into NEW only`, notes, () => runFloorLine(ctx, false))
+        : null;
+      const floorDelete = lines.floor
+        ? await attempt(`${tag} floor, batches deleted on OLD`, notes, () => runFloorLine(ctx, true))
+        : null;
       const fdwmig = await fdwmigLine(`${tag} fdwmig`, false);
       const load = lines.load ? await fdwmigLine(`${tag} fdwmig under load`, true) : null;
       // Each run's latency, not only the medians: a noisy run shows as one.
       const ph = load?.load?.phases;
-      if (ph) log(`${tag} application p50/p99 ms: before ${ph.before.p50Ms.toFixed(1)}/${ph.before.p99Ms.toFixed(1)}, during ${ph.during.p50Ms.toFixed(1)}/${ph.during.p99Ms.toFixed(1)}, after ${ph.after.p50Ms.toFixed(1)}/${ph.after.p99Ms.toFixed(1)}`);
-      const switchover = lines.switchover ? await attempt(`${tag} replicate switchover under an application load`, notes, () => runSwitchoverLine(servers, scale, log)) : null;
-      if (switchover && switchover.problems.length) notes.push(`${tag} replicate switchover FAILED its checks: ${switchover.problems.slice(0, 5).join('; ')}`);
+      if (ph)
+        log(
+          `${tag} application p50/p99 ms: before ${ph.before.p50Ms.toFixed(1)}/${ph.before.p99Ms.toFixed(1)}, during ${ph.during.p50Ms.toFixed(1)}/${ph.during.p99Ms.toFixed(1)}, after ${ph.after.p50Ms.toFixed(1)}/${ph.after.p99Ms.toFixed(1)}`,
+        );
+      const switchover = lines.switchover
+        ? await attempt(`${tag} replicate switchover under an application load`, notes, () =>
+            runSwitchoverLine(servers, scale, log),
+          )
+        : null;
+      if (switchover && switchover.problems.length)
+        notes.push(`${tag} replicate switchover FAILED its checks: ${switchover.problems.slice(0, 5).join('; ')}`);
       runs.push({ copy, copyCpu: copyRun?.cpu ?? null, dump, fdwmig, load, switchover, floorCopy, floorDelete });
     }
   } finally {
@@ -117,31 +168,67 @@ async function run(o: BenchOptions): Promise<number> {
   const notes: string[] = [];
   quietWaitSeconds = o.quietWaitSeconds;
   const tools = (['pg_dump', 'pg_restore', 'pgbench'] as const).map(findTool);
-  const dumpMissing = missingTools(tools.filter((t) => t.name !== 'pgbench'))
-    ?? ((toolMajor(tools[0]!) ?? 0) < OLD_MAJOR ? `pg_dump ${toolMajor(tools[0]!)} cannot dump PostgreSQL ${OLD_MAJOR}; install postgresql-client-${OLD_MAJOR} or later` : null);
+  const dumpMissing =
+    missingTools(tools.filter((t) => t.name !== 'pgbench')) ??
+    ((toolMajor(tools[0]!) ?? 0) < OLD_MAJOR
+      ? `pg_dump ${toolMajor(tools[0]!)} cannot dump PostgreSQL ${OLD_MAJOR}; install postgresql-client-${OLD_MAJOR} or later`
+      : null);
   const loadMissing = missingTools(tools.filter((t) => t.name === 'pgbench'));
   if (dumpMissing) notes.push(`pg_dump | pg_restore line skipped: ${dumpMissing}`);
   if (loadMissing) notes.push(`load line skipped: ${loadMissing}`);
   if (o.skipScale) notes.push('4x scale line skipped (--no-scale)');
   for (const n of notes) log(n);
-  log(`starting OLD (PostgreSQL ${OLD_MAJOR}) and NEW (PostgreSQL ${NEW_MAJOR}), fsync ${o.fsync ? 'on' : 'off'}${o.hugePages ? ', huge pages on' : ''}`);
-  const servers = await startBenchServers({ oldMajor: OLD_MAJOR, newMajor: NEW_MAJOR, fsync: o.fsync, hugePages: o.hugePages });
+  log(
+    `starting OLD (PostgreSQL ${OLD_MAJOR}) and NEW (PostgreSQL ${NEW_MAJOR}), fsync ${o.fsync ? 'on' : 'off'}${o.hugePages ? ', huge pages on' : ''}`,
+  );
+  const servers = await startBenchServers({
+    oldMajor: OLD_MAJOR,
+    newMajor: NEW_MAJOR,
+    fsync: o.fsync,
+    hugePages: o.hugePages,
+  });
   const onSigint = () => void servers.destroy().finally(() => process.exit(130));
   process.once('SIGINT', onSigint);
   try {
     const machine = await describeMachine(servers, tools);
-    const base = await measureScale(servers, o, o.scale, o.runs, { dump: !dumpMissing, floor: true, load: !loadMissing, switchover: true }, notes);
-    const big = o.skipScale ? null : await measureScale(servers, o, o.scale * 4, o.runs4x, { dump: false, floor: true, load: false, switchover: false }, notes);
+    const base = await measureScale(
+      servers,
+      o,
+      o.scale,
+      o.runs,
+      { dump: !dumpMissing, floor: true, load: !loadMissing, switchover: true },
+      notes,
+    );
+    const big = o.skipScale
+      ? null
+      : await measureScale(
+          servers,
+          o,
+          o.scale * 4,
+          o.runs4x,
+          { dump: false, floor: true, load: false, switchover: false },
+          notes,
+        );
     const summary = summarize(base, big, { load: loadMissing ?? undefined });
     if (!summary) {
-      process.stderr.write(`no run of both copy and fdwmig completed, so there is nothing to compare:\n${notes.join('\n')}\n`);
+      process.stderr.write(
+        `no run of both copy and fdwmig completed, so there is nothing to compare:\n${notes.join('\n')}\n`,
+      );
       return 1;
     }
     const report: Report = {
-      options: o, machine, settings: servers.settings, summary, notes, runtimeSeconds: (Date.now() - t0) / 1000, contention,
+      options: o,
+      machine,
+      settings: servers.settings,
+      summary,
+      notes,
+      runtimeSeconds: (Date.now() - t0) / 1000,
+      contention,
       shape: { scale: o.scale, rows: base.rows, megabytes: base.bytes / 2 ** 20 },
     };
-    process.stdout.write(o.json ? `${JSON.stringify({ ...report, runs: { base, big } }, null, 2)}\n` : renderText(report));
+    process.stdout.write(
+      o.json ? `${JSON.stringify({ ...report, runs: { base, big } }, null, 2)}\n` : renderText(report),
+    );
     if (o.docsPath) {
       const kept = keptTail(existsSync(o.docsPath) ? readFileSync(o.docsPath, 'utf8') : null);
       writeFileSync(o.docsPath, renderMarkdown(report, EXPLANATION, kept));

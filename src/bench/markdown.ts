@@ -1,17 +1,40 @@
 /** docs/BENCHMARKS.md: the latest figures, the machine, and how to reproduce them. */
-import { contentionNote, lineRows, loadBasis, loadRows, switchoverLine, tableNotes, targetMark, type Report } from './report.js';
+import {
+  contentionNote,
+  lineRows,
+  loadBasis,
+  loadRows,
+  switchoverLine,
+  tableNotes,
+  targetMark,
+  type Report,
+} from './report.js';
 
 function table(header: string[], rows: string[][]): string {
   const esc = (c: string) => c.replaceAll('|', '\\|');
-  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** The command that reproduces the run, from its options. */
 export function reproduceCommand(r: Report): string {
   const o = r.options;
-  const args = [`--scale ${o.scale}`, `--runs ${o.runs}`, o.skipScale ? '--no-scale' : `--runs-4x ${o.runs4x}`, `--fsync ${o.fsync ? 'on' : 'off'}`, ...(o.hugePages ? ['--huge-pages'] : []),
-    `--clients ${o.clients}`, `--rate ${o.rate}`, `--warmup ${o.warmupSeconds}`, `--after ${o.afterSeconds}`,
-    ...(o.batch ? [`--batch ${o.batch}`] : []), ...(o.concurrency ? [`--concurrency ${o.concurrency}`] : [])];
+  const args = [
+    `--scale ${o.scale}`,
+    `--runs ${o.runs}`,
+    o.skipScale ? '--no-scale' : `--runs-4x ${o.runs4x}`,
+    `--fsync ${o.fsync ? 'on' : 'off'}`,
+    ...(o.hugePages ? ['--huge-pages'] : []),
+    `--clients ${o.clients}`,
+    `--rate ${o.rate}`,
+    `--warmup ${o.warmupSeconds}`,
+    `--after ${o.afterSeconds}`,
+    ...(o.batch ? [`--batch ${o.batch}`] : []),
+    ...(o.concurrency ? [`--concurrency ${o.concurrency}`] : []),
+  ];
   return `npm run bench -- ${args.join(' ')}`;
 }
 
@@ -36,7 +59,9 @@ export function renderMarkdown(r: Report, explanation: string, kept = ''): strin
     '',
     '## Latest figures',
     '',
-    `pgbench scale ${r.shape.scale}: ${Object.entries(r.shape.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')} rows, ` +
+    `pgbench scale ${r.shape.scale}: ${Object.entries(r.shape.rows)
+      .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+      .join(', ')} rows, ` +
       `${Math.round(r.shape.megabytes)} MB with indexes. Each figure is the median of ${r.options.runs} runs${s.scale ? ` (${s.scale.runs} at 4x)` : ''}; ` +
       `ratios are taken pair by pair within a run. The whole benchmark took ${(r.runtimeSeconds / 60).toFixed(1)} minutes.`,
     '',
@@ -45,22 +70,47 @@ export function renderMarkdown(r: Report, explanation: string, kept = ''): strin
     ...tableNotes(r).map((t) => `- ${t}`),
   ];
   if (s.load) {
-    out.push('', `### Under load: pgbench tpcb-like against NEW, ${r.options.clients} clients, ${r.options.rate ? `${r.options.rate} tps target` : 'unthrottled'}`, '',
-      table(['phase', 'seconds', 'tps', 'p50 ms', 'p99 ms', 'failed', 'retried'], loadRows(r)), '',
-      `Figures: ${loadBasis(r)}; a transaction counts in the phase in which it started. Failed: transactions rolled back after ${'pgbench\'s'} retries; retried: committed after at least one serialization failure or deadlock. ` +
-        `pgbench errors (clients aborted): ${s.load.errors.length ? s.load.errors.slice(0, 5).join('; ') : 'none'}.`);
+    out.push(
+      '',
+      `### Under load: pgbench tpcb-like against NEW, ${r.options.clients} clients, ${r.options.rate ? `${r.options.rate} tps target` : 'unthrottled'}`,
+      '',
+      table(['phase', 'seconds', 'tps', 'p50 ms', 'p99 ms', 'failed', 'retried'], loadRows(r)),
+      '',
+      `Figures: ${loadBasis(r)}; a transaction counts in the phase in which it started. Failed: transactions rolled back after ${"pgbench's"} retries; retried: committed after at least one serialization failure or deadlock. ` +
+        `pgbench errors (clients aborted): ${s.load.errors.length ? s.load.errors.slice(0, 5).join('; ') : 'none'}.`,
+    );
   }
   const sw = switchoverLine(r);
   if (sw) out.push('', '### Replication switchover', '', `${sw.charAt(0).toUpperCase()}${sw.slice(1)}.`);
-  out.push('', '### Targets', '', table(['target', 'goal', 'measured', 'result'], s.targets.map((t) => [t.name, t.goal, t.value, targetMark(t.met)])));
+  out.push(
+    '',
+    '### Targets',
+    '',
+    table(
+      ['target', 'goal', 'measured', 'result'],
+      s.targets.map((t) => [t.name, t.goal, t.value, targetMark(t.met)]),
+    ),
+  );
   out.push('', ...[...r.notes, contentionNote(r.contention)].map((n) => `- ${n}`));
-  out.push('', '## Machine', '',
+  out.push(
+    '',
+    '## Machine',
+    '',
     `- CPU: ${m.cpuModel}, ${m.nproc} CPUs (nproc); memory ${m.memoryGiB} GiB; Linux ${m.kernel}`,
     `- OLD: ${m.oldServer}; NEW: ${m.newServer}; both on this machine, over loopback TCP`,
-    `- server settings (both): ${Object.entries(r.settings).map(([k, v]) => `\`${k}=${v}\``).join(', ')}`,
+    `- server settings (both): ${Object.entries(r.settings)
+      .map(([k, v]) => `\`${k}=${v}\``)
+      .join(', ')}`,
     `- fdwmig ${m.fdwmig} at commit ${m.commit}, Node.js ${m.node}`,
     ...Object.entries(m.tools).map(([k, v]) => `- ${k}: ${v}`),
-    '', '## Reproduce', '', '```sh', reproduceCommand(r), '```', '');
+    '',
+    '## Reproduce',
+    '',
+    '```sh',
+    reproduceCommand(r),
+    '```',
+    '',
+  );
   return out.join('\n') + (kept ? `\n${kept.trimEnd()}\n` : '');
 }
 

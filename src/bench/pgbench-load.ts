@@ -75,22 +75,50 @@ export function parsePgbenchLog(text: string, withRate: boolean): TxRecord[] {
     const failed = !/^\d+$/.test(f[2]!);
     const retries = Number(f[withRate ? 7 : 6] ?? 0);
     const latencyMs = failed ? NaN : Number(f[2]) / 1000;
-    out.push({ startMs: failed ? endMs : endMs - latencyMs, endMs, latencyMs, failed, retries: Number.isFinite(retries) ? retries : 0 });
+    out.push({
+      startMs: failed ? endMs : endMs - latencyMs,
+      endMs,
+      latencyMs,
+      failed,
+      retries: Number.isFinite(retries) ? retries : 0,
+    });
   }
   return out;
 }
 
 function pgbenchArgs(o: LoadOptions, scriptFile: string, logPrefix: string): string[] {
   return [
-    '--no-vacuum', '--file', scriptFile, '--client', String(o.clients), '--jobs', '1', '--time', String(SLICE_SECONDS),
-    '-D', `naccounts=${o.shape.accounts}`, '-D', `nbranches=${o.shape.branches}`, '-D', `ntellers=${o.shape.tellers}`,
-    `--max-tries=${MAX_TRIES}`, '--failures-detailed', '--log', `--log-prefix=${logPrefix}`,
+    '--no-vacuum',
+    '--file',
+    scriptFile,
+    '--client',
+    String(o.clients),
+    '--jobs',
+    '1',
+    '--time',
+    String(SLICE_SECONDS),
+    '-D',
+    `naccounts=${o.shape.accounts}`,
+    '-D',
+    `nbranches=${o.shape.branches}`,
+    '-D',
+    `ntellers=${o.shape.tellers}`,
+    `--max-tries=${MAX_TRIES}`,
+    '--failures-detailed',
+    '--log',
+    `--log-prefix=${logPrefix}`,
     ...(o.rate > 0 ? ['--rate', String(o.rate)] : []),
   ];
 }
 
 function runSlice(o: LoadOptions, args: string[], dir: string): Promise<string[]> {
-  const env = toolEnv({ PGHOST: o.host, PGPORT: String(o.port), PGUSER: o.user, PGPASSWORD: o.password, PGDATABASE: o.database });
+  const env = toolEnv({
+    PGHOST: o.host,
+    PGPORT: String(o.port),
+    PGUSER: o.user,
+    PGPASSWORD: o.password,
+    PGDATABASE: o.database,
+  });
   return new Promise((resolve, reject) => {
     const child = spawn('pgbench', args, { env, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -98,8 +126,12 @@ function runSlice(o: LoadOptions, args: string[], dir: string): Promise<string[]
     child.once('error', reject);
     child.once('close', (code) => {
       // Exit 2: some clients aborted on an error, the others ran on; anything else is a setup error.
-      const errors = stderr.split('\n').filter((l) => /error|abort/i.test(l)).map((l) => l.trim());
-      if (code === 0 || code === 2) resolve(code === 2 && errors.length === 0 ? ['pgbench exited 2 with no message'] : errors);
+      const errors = stderr
+        .split('\n')
+        .filter((l) => /error|abort/i.test(l))
+        .map((l) => l.trim());
+      if (code === 0 || code === 2)
+        resolve(code === 2 && errors.length === 0 ? ['pgbench exited 2 with no message'] : errors);
       else reject(new Error(`pgbench failed (${code}): ${stderr.trim().slice(-500)}`));
     });
   });
@@ -129,7 +161,8 @@ export function startLoad(o: LoadOptions): RunningLoad {
       stopping = true;
       try {
         await loop;
-        const transactions = readdirSync(dir).filter((f) => f.startsWith('slice'))
+        const transactions = readdirSync(dir)
+          .filter((f) => f.startsWith('slice'))
           .flatMap((f) => parsePgbenchLog(readFileSync(join(dir, f), 'utf8'), o.rate > 0));
         return { transactions: transactions.sort((a, b) => a.endMs - b.endMs), errors, slices };
       } finally {

@@ -39,7 +39,12 @@ export function benchSettings(fsync: boolean, hugePages = false): Record<string,
 }
 
 /** Starts OLD and NEW one after the other (two cores: initdb is CPU-bound). */
-export async function startBenchServers(o: { oldMajor: number; newMajor: number; fsync: boolean; hugePages?: boolean }): Promise<BenchServers> {
+export async function startBenchServers(o: {
+  oldMajor: number;
+  newMajor: number;
+  fsync: boolean;
+  hugePages?: boolean;
+}): Promise<BenchServers> {
   const settings = benchSettings(o.fsync, o.hugePages);
   let release = () => undefined as void;
   if (o.hugePages) release = reserveHugePages((sizeKb) => 2 * pagesFor(SHARED_BUFFERS_MB, sizeKb));
@@ -58,7 +63,9 @@ export async function startBenchServers(o: { oldMajor: number; newMajor: number;
     throw err;
   }
   return {
-    old, new: neu, settings,
+    old,
+    new: neu,
+    settings,
     destroy: async () => {
       await Promise.all([old.destroy(), neu.destroy()]);
       release();
@@ -86,7 +93,9 @@ export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): 
 
 /** Creates database `name` on the cluster, empty or as a copy of `template`. */
 export async function createDatabase(cluster: Cluster, name: string, template?: string): Promise<string> {
-  await withDb(cluster.url(), (c) => c.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ''}`));
+  await withDb(cluster.url(), (c) =>
+    c.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ''}`),
+  );
   return cluster.url(name);
 }
 
@@ -102,5 +111,8 @@ export async function settle(servers: BenchServers): Promise<void> {
 
 /** `SELECT version()` of a cluster, short form. */
 export async function serverVersion(cluster: Cluster): Promise<string> {
-  return withDb(cluster.url(), async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v);
+  return withDb(
+    cluster.url(),
+    async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v,
+  );
 }

@@ -48,7 +48,11 @@ const done = (r: FdwmigLineResult | null): r is FdwmigLineResult => r !== null &
 /** Seconds of copy and of fdwmig in the runs where both completed: the pairs the ratios use. */
 function pairs(runs: readonly RunRecord[]): { copy: number[]; fdwmig: number[]; results: FdwmigLineResult[] } {
   const ok = runs.filter((r) => r.copy !== null && done(r.fdwmig));
-  return { copy: ok.map((r) => r.copy!), fdwmig: ok.map((r) => r.fdwmig!.move.seconds), results: ok.map((r) => r.fdwmig!) };
+  return {
+    copy: ok.map((r) => r.copy!),
+    fdwmig: ok.map((r) => r.fdwmig!.move.seconds),
+    results: ok.map((r) => r.fdwmig!),
+  };
 }
 
 export interface Target {
@@ -89,7 +93,14 @@ export interface Summary {
   invariantProblems: string[];
   invariantChecks: number;
   scale: null | {
-    scale: number; totalRows: number; copySeconds: number; fdwmigSeconds: number; ratioFdwmigCopy: number; perRowRatio: number; peakRssMb: number; runs: number;
+    scale: number;
+    totalRows: number;
+    copySeconds: number;
+    fdwmigSeconds: number;
+    ratioFdwmigCopy: number;
+    perRowRatio: number;
+    peakRssMb: number;
+    runs: number;
     floor: Summary['floor'];
   };
   peakRssMb: number;
@@ -127,9 +138,16 @@ function summarizeSwitchover(rs: readonly SwitchoverLineResult[]): SwitchoverSum
   const first = rs[0];
   if (!first) return null;
   return {
-    writesRefusedMs: median(rs.map((r) => r.writesRefusedMs)), allMs: rs.map((r) => r.writesRefusedMs), runs: rs.length, accounts: first.accounts,
-    steps: first.timeline.map((t, i) => ({ step: t.step, ms: median(rs.map((r) => r.timeline[i]?.ms ?? Number.NaN).filter(Number.isFinite)) })),
-    transactions: median(rs.map((r) => r.transactions)), refused: median(rs.map((r) => r.refused)),
+    writesRefusedMs: median(rs.map((r) => r.writesRefusedMs)),
+    allMs: rs.map((r) => r.writesRefusedMs),
+    runs: rs.length,
+    accounts: first.accounts,
+    steps: first.timeline.map((t, i) => ({
+      step: t.step,
+      ms: median(rs.map((r) => r.timeline[i]?.ms ?? Number.NaN).filter(Number.isFinite)),
+    })),
+    transactions: median(rs.map((r) => r.transactions)),
+    refused: median(rs.map((r) => r.refused)),
     problems: rs.flatMap((r) => [...(r.verifyOk ? [] : ['verify found differences']), ...r.problems]),
   };
 }
@@ -138,8 +156,15 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 
 function medianPhase(ps: readonly PhaseStats[]): PhaseStats {
   const m = (f: (p: PhaseStats) => number) => median(ps.map(f));
-  return { seconds: m((p) => p.seconds), committed: m((p) => p.committed), tps: m((p) => p.tps), p50Ms: m((p) => p.p50Ms), p99Ms: m((p) => p.p99Ms),
-    failed: ps.reduce((a, p) => a + p.failed, 0), retried: ps.reduce((a, p) => a + p.retried, 0) };
+  return {
+    seconds: m((p) => p.seconds),
+    committed: m((p) => p.committed),
+    tps: m((p) => p.tps),
+    p50Ms: m((p) => p.p50Ms),
+    p99Ms: m((p) => p.p99Ms),
+    failed: ps.reduce((a, p) => a + p.failed, 0),
+    retried: ps.reduce((a, p) => a + p.retried, 0),
+  };
 }
 
 function summarizeLoad(all: readonly FdwmigLineResult[]): LoadSummary | null {
@@ -147,32 +172,53 @@ function summarizeLoad(all: readonly FdwmigLineResult[]): LoadSummary | null {
   const loads = (completed.length ? completed : all).flatMap((r) => (r.load ? [r.load] : []));
   if (loads.length === 0) return null;
   return {
-    runs: loads.length, completedRuns: completed.length,
+    runs: loads.length,
+    completedRuns: completed.length,
     before: medianPhase(loads.map((l) => l.phases.before)),
     during: medianPhase(loads.map((l) => l.phases.during)),
     after: medianPhase(loads.map((l) => l.phases.after)),
-    p99Ratio: medianRatio(loads.map((l) => l.phases.during.p99Ms), loads.map((l) => l.phases.after.p99Ms)),
+    p99Ratio: medianRatio(
+      loads.map((l) => l.phases.during.p99Ms),
+      loads.map((l) => l.phases.after.p99Ms),
+    ),
     errors: loads.flatMap((l) => l.errors),
   };
 }
 
 function medianCpu(xs: readonly CpuSplit[]): CpuSplit {
-  return { old: median(xs.map((x) => x.old)), new: median(xs.map((x) => x.new)), client: median(xs.map((x) => x.client)) };
+  return {
+    old: median(xs.map((x) => x.old)),
+    new: median(xs.map((x) => x.new)),
+    client: median(xs.map((x) => x.client)),
+  };
 }
 
 /** Where the CPU went, copy against fdwmig, in the runs where both completed with a reading. */
 function summarizeCpu(runs: readonly RunRecord[]): Summary['cpu'] {
-  const both = runs.flatMap((r) => (r.copy !== null && r.copyCpu && done(r.fdwmig) && r.fdwmig.cpu ? [{ copy: r.copyCpu, fdwmig: r.fdwmig.cpu }] : []));
+  const both = runs.flatMap((r) =>
+    r.copy !== null && r.copyCpu && done(r.fdwmig) && r.fdwmig.cpu ? [{ copy: r.copyCpu, fdwmig: r.fdwmig.cpu }] : [],
+  );
   if (!both.length) return null;
   return { copy: medianCpu(both.map((b) => b.copy)), fdwmig: medianCpu(both.map((b) => b.fdwmig)), runs: both.length };
 }
 
-function summarizeFloorLine(runs: readonly RunRecord[], pick: (r: RunRecord) => FloorRun | null | undefined): FloorFigure | null {
+function summarizeFloorLine(
+  runs: readonly RunRecord[],
+  pick: (r: RunRecord) => FloorRun | null | undefined,
+): FloorFigure | null {
   const ok = runs.filter((r) => r.copy !== null && pick(r));
   if (!ok.length) return null;
   const secs = ok.map((r) => pick(r)!.seconds);
   const cpus = ok.flatMap((r) => (pick(r)!.cpu ? [pick(r)!.cpu!] : []));
-  return { seconds: median(secs), ratioCopy: medianRatio(secs, ok.map((r) => r.copy!)), cpu: cpus.length ? medianCpu(cpus) : null, runs: ok.length };
+  return {
+    seconds: median(secs),
+    ratioCopy: medianRatio(
+      secs,
+      ok.map((r) => r.copy!),
+    ),
+    cpu: cpus.length ? medianCpu(cpus) : null,
+    runs: ok.length,
+  };
 }
 
 function summarizeFloor(runs: readonly RunRecord[]): Summary['floor'] {
@@ -180,7 +226,12 @@ function summarizeFloor(runs: readonly RunRecord[]): Summary['floor'] {
   const withDelete = summarizeFloorLine(runs, (r) => r.floorDelete);
   if (!copyOnly && !withDelete) return null;
   const both = runs.filter((r) => r.floorDelete && done(r.fdwmig));
-  const fdwmigOverFloor = both.length ? medianRatio(both.map((r) => r.fdwmig!.move.seconds), both.map((r) => r.floorDelete!.seconds)) : null;
+  const fdwmigOverFloor = both.length
+    ? medianRatio(
+        both.map((r) => r.fdwmig!.move.seconds),
+        both.map((r) => r.floorDelete!.seconds),
+      )
+    : null;
   return { copyOnly, withDelete, fdwmigOverFloor };
 }
 
@@ -189,7 +240,11 @@ const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const nonNull = <T>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
 
 /** Figures and targets; null when no fdwmig run without load completed (nothing to compare). */
-export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?: string; switchover?: string }): Summary | null {
+export function summarize(
+  base: ScaleRuns,
+  big: ScaleRuns | null,
+  notes: { load?: string; switchover?: string },
+): Summary | null {
   const p = pairs(base.runs);
   const first = p.results[0];
   if (!first) return null;
@@ -206,20 +261,44 @@ export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?
   if (big && bp && bp.fdwmig.length) {
     const bigRows = sum(big.rows);
     scale = {
-      scale: big.scale, totalRows: bigRows, copySeconds: median(bp.copy), fdwmigSeconds: median(bp.fdwmig),
+      scale: big.scale,
+      totalRows: bigRows,
+      copySeconds: median(bp.copy),
+      fdwmigSeconds: median(bp.fdwmig),
       ratioFdwmigCopy: medianRatio(bp.fdwmig, bp.copy),
-      perRowRatio: medianRatio(bp.fdwmig.map((s) => s / bigRows), p.fdwmig.map((s) => s / totalRows)),
-      peakRssMb: Math.max(...bigRuns.map((r) => r.move.peakRssMb)), runs: bp.fdwmig.length,
+      perRowRatio: medianRatio(
+        bp.fdwmig.map((s) => s / bigRows),
+        p.fdwmig.map((s) => s / totalRows),
+      ),
+      peakRssMb: Math.max(...bigRuns.map((r) => r.move.peakRssMb)),
+      runs: bp.fdwmig.length,
       floor: summarizeFloor(big.runs),
     };
   }
   const dumps = base.runs.filter((r) => r.dump !== null && r.copy !== null);
   const s: Omit<Summary, 'targets'> = {
-    totalRows, copySeconds: median(p.copy), dumpSeconds: dumps.length ? median(dumps.map((r) => r.dump!)) : null,
-    fdwmigSeconds: median(p.fdwmig), initSeconds: median(p.results.map((r) => r.move.initSeconds)), migrateSeconds: median(p.results.map((r) => r.move.migrateSeconds)),
-    ratioFdwmigCopy: medianRatio(p.fdwmig, p.copy), ratioDumpCopy: dumps.length ? medianRatio(dumps.map((r) => r.dump!), dumps.map((r) => r.copy!)) : null,
-    passes: first.move.passes, finalized: first.move.finalized, tables: first.move.tables, leftOnOld: first.leftOnOld,
-    load, invariantProblems, invariantChecks: all.length, scale, peakRssMb,
+    totalRows,
+    copySeconds: median(p.copy),
+    dumpSeconds: dumps.length ? median(dumps.map((r) => r.dump!)) : null,
+    fdwmigSeconds: median(p.fdwmig),
+    initSeconds: median(p.results.map((r) => r.move.initSeconds)),
+    migrateSeconds: median(p.results.map((r) => r.move.migrateSeconds)),
+    ratioFdwmigCopy: medianRatio(p.fdwmig, p.copy),
+    ratioDumpCopy: dumps.length
+      ? medianRatio(
+          dumps.map((r) => r.dump!),
+          dumps.map((r) => r.copy!),
+        )
+      : null,
+    passes: first.move.passes,
+    finalized: first.move.finalized,
+    tables: first.move.tables,
+    leftOnOld: first.leftOnOld,
+    load,
+    invariantProblems,
+    invariantChecks: all.length,
+    scale,
+    peakRssMb,
     switchover: summarizeSwitchover(nonNull(base.runs.map((r) => r.switchover ?? null))),
     cpu: summarizeCpu(base.runs),
     floor: summarizeFloor(base.runs),
@@ -227,19 +306,60 @@ export function summarize(base: ScaleRuns, big: ScaleRuns | null, notes: { load?
   const sw = s.switchover;
   const completes = (xs: FdwmigLineResult[]) => `${xs.filter(done).length} of ${xs.length}`;
   const targets: Target[] = [
-    { name: 'fdwmig completes: no load, under load, at 4x', goal: 'every run', value: `${completes(noLoad)}, ${underLoad.length ? completes(underLoad) : 'not run'}, ${bigRuns.length ? completes(bigRuns) : 'not run'}`,
-      met: all.every(done) },
+    {
+      name: 'fdwmig completes: no load, under load, at 4x',
+      goal: 'every run',
+      value: `${completes(noLoad)}, ${underLoad.length ? completes(underLoad) : 'not run'}, ${bigRuns.length ? completes(bigRuns) : 'not run'}`,
+      met: all.every(done),
+    },
     { name: 'fdwmig / copy, no load', goal: '<= 1.4', value: fmt(s.ratioFdwmigCopy), met: s.ratioFdwmigCopy <= 1.4 },
     load && load.completedRuns
-      ? { name: 'p99 during move / p99 after', goal: '<= 2', value: `${fmt(load.p99Ratio)} (${fmt(load.during.p99Ms, 1)} ms / ${fmt(load.after.p99Ms, 1)} ms)`, met: load.p99Ratio <= 2 }
+      ? {
+          name: 'p99 during move / p99 after',
+          goal: '<= 2',
+          value: `${fmt(load.p99Ratio)} (${fmt(load.during.p99Ms, 1)} ms / ${fmt(load.after.p99Ms, 1)} ms)`,
+          met: load.p99Ratio <= 2,
+        }
       : load
-      ? { name: 'p99 during move / p99 after', goal: '<= 2', value: 'migrate did not complete under load in any run', met: false }
-      : { name: 'p99 during move / p99 after', goal: '<= 2', value: `not measured: ${notes.load ?? 'no load line'}`, met: null },
-    { name: 'lost writes (pgbench invariant)', goal: '0', value: invariantProblems.length ? `${invariantProblems.length} problem(s) in ${all.length} checks` : `0 (invariant held in all ${all.length} runs)`, met: invariantProblems.length === 0 },
-    { name: 'peak RSS of fdwmig', goal: '< 200 MB', value: `${fmt(peakRssMb, 0)} MB${scale ? ` (${fmt(scale.peakRssMb, 0)} MB at scale ${scale.scale})` : ''}`, met: peakRssMb < 200 },
+        ? {
+            name: 'p99 during move / p99 after',
+            goal: '<= 2',
+            value: 'migrate did not complete under load in any run',
+            met: false,
+          }
+        : {
+            name: 'p99 during move / p99 after',
+            goal: '<= 2',
+            value: `not measured: ${notes.load ?? 'no load line'}`,
+            met: null,
+          },
+    {
+      name: 'lost writes (pgbench invariant)',
+      goal: '0',
+      value: invariantProblems.length
+        ? `${invariantProblems.length} problem(s) in ${all.length} checks`
+        : `0 (invariant held in all ${all.length} runs)`,
+      met: invariantProblems.length === 0,
+    },
+    {
+      name: 'peak RSS of fdwmig',
+      goal: '< 200 MB',
+      value: `${fmt(peakRssMb, 0)} MB${scale ? ` (${fmt(scale.peakRssMb, 0)} MB at scale ${scale.scale})` : ''}`,
+      met: peakRssMb < 200,
+    },
     sw
-      ? { name: 'replication switchover: writes refused', goal: '< 2 s', value: `${fmt(sw.writesRefusedMs / 1000)} s (median of ${sw.runs} run(s)${sw.runs < base.runs.length ? ` of ${base.runs.length}` : ''})`, met: sw.writesRefusedMs < 2000 }
-      : { name: 'replication switchover: writes refused', goal: '< 2 s', value: `not measured: ${notes.switchover ?? 'no switchover run completed'}`, met: notes.switchover ? null : false },
+      ? {
+          name: 'replication switchover: writes refused',
+          goal: '< 2 s',
+          value: `${fmt(sw.writesRefusedMs / 1000)} s (median of ${sw.runs} run(s)${sw.runs < base.runs.length ? ` of ${base.runs.length}` : ''})`,
+          met: sw.writesRefusedMs < 2000,
+        }
+      : {
+          name: 'replication switchover: writes refused',
+          goal: '< 2 s',
+          value: `not measured: ${notes.switchover ?? 'no switchover run completed'}`,
+          met: notes.switchover ? null : false,
+        },
   ];
   return { ...s, targets };
 }

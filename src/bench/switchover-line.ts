@@ -49,7 +49,11 @@ export function switchoverAccounts(scale: number): number {
   return Math.max(1000, Math.round(SWITCHOVER_ACCOUNTS_PER_SCALE * scale));
 }
 
-export async function runSwitchoverLine(servers: BenchServers, scale: number, log: (m: string) => void): Promise<SwitchoverLineResult> {
+export async function runSwitchoverLine(
+  servers: BenchServers,
+  scale: number,
+  log: (m: string) => void,
+): Promise<SwitchoverLineResult> {
   const n = ++counter;
   const name = `bench_repl_${process.pid}_${n}`;
   const role = `bench_app_${process.pid}_${n}`;
@@ -72,8 +76,16 @@ export async function runSwitchoverLine(servers: BenchServers, scale: number, lo
     await withDb(newUrl, (db) => db.query(BANK_SCHEMA));
     await settle(servers);
     config = await loadConfig({
-      flags: { old: oldUrl, new: newUrl, publicationName: `pub_${name}`, subscriptionName: `sub_${name}`, slotName: `slot_${name}`, appRoles: [role] },
-      env: {}, readFile: async () => '{}',
+      flags: {
+        old: oldUrl,
+        new: newUrl,
+        publicationName: `pub_${name}`,
+        subscriptionName: `sub_${name}`,
+        slotName: `slot_${name}`,
+        appRoles: [role],
+      },
+      env: {},
+      readFile: async () => '{}',
     });
     const app = new URL(oldUrl);
     app.username = role;
@@ -89,7 +101,11 @@ export async function runSwitchoverLine(servers: BenchServers, scale: number, lo
         await sleep(0.1);
       }
       await sleep(STREAMING_SECONDS);
-      result = await runSwitchover(config, { maxLagBytes: MAX_LAG_BYTES, timeoutMs: TIMEOUT_MS, beforeSql: null, rollbackSql: null }, deps);
+      result = await runSwitchover(
+        config,
+        { maxLagBytes: MAX_LAG_BYTES, timeoutMs: TIMEOUT_MS, beforeSql: null, rollbackSql: null },
+        deps,
+      );
     } finally {
       await workload.stop();
     }
@@ -101,10 +117,18 @@ export async function runSwitchoverLine(servers: BenchServers, scale: number, lo
       ...(w.lostWrites ? [`${w.lostWrites} lost write(s) seen by the application`] : []),
       ...unexpected.slice(0, 5).map((e) => `application error: ${e}`),
     ];
-    log(`switchover: writes refused ${Math.round(result.writesRefusedMs)} ms (${result.timeline.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join('; ')})`);
+    log(
+      `switchover: writes refused ${Math.round(result.writesRefusedMs)} ms (${result.timeline.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join('; ')})`,
+    );
     return {
-      writesRefusedMs: result.writesRefusedMs, timeline: result.timeline, accounts, transactions: w.transactions,
-      refused: w.otherErrors.length - unexpected.length, verifyOk: result.verify?.ok ?? false, invariantOk: invariant.ok, problems,
+      writesRefusedMs: result.writesRefusedMs,
+      timeline: result.timeline,
+      accounts,
+      transactions: w.transactions,
+      refused: w.otherErrors.length - unexpected.length,
+      verifyOk: result.verify?.ok ?? false,
+      invariantOk: invariant.ok,
+      problems,
     };
   } finally {
     if (config) await runReplicateCleanup(config, deps).catch(() => undefined);

@@ -9,5 +9,7 @@ import type { Command } from 'commander';
  */
 export function givenFlags(cmd: Command): Record<string, unknown> {
   const all = cmd.optsWithGlobals();
-  return Object.fromEntries(Object.entries(all).filter(([key]) => cmd.getOptionValueSourceWithGlobals(key) !== 'default'));
+  return Object.fromEntries(
+    Object.entries(all).filter(([key]) => cmd.getOptionValueSourceWithGlobals(key) !== 'default'),
+  );
 }

@@ -96,20 +96,30 @@ function toUsageError(err: CommanderError, program: Command): UsageError {
   // "option '--batch <rows>' argument 'x' is invalid. <our message>": keep ours.
   const invalid = /^option '.*' argument '.*' is invalid\. (.+)$/.exec(message);
   if (err.code === 'commander.invalidArgument' && invalid?.[1] !== undefined) message = invalid[1];
-  const suggestion = rest.join(' ').replace(/^\((.*)\)$/, '$1').trim();
+  const suggestion = rest
+    .join(' ')
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
   const help = `run '${helpCommandFor(program, err)}'`;
-  return new UsageError(message, { hint: suggestion === '' ? help : `${suggestion.toLowerCase()} ${help}`, cause: err });
+  return new UsageError(message, {
+    hint: suggestion === '' ? help : `${suggestion.toLowerCase()} ${help}`,
+    cause: err,
+  });
 }
 
 /** `fdwmig <command> --help` when the error came from a known command, else `fdwmig --help`. */
 function helpCommandFor(program: Command, err: CommanderError): string {
   const args = program.args;
-  const used = err.code === 'commander.unknownCommand' ? undefined : program.commands.find((c) => args.includes(c.name()));
+  const used =
+    err.code === 'commander.unknownCommand' ? undefined : program.commands.find((c) => args.includes(c.name()));
   return used === undefined ? 'fdwmig --help' : `fdwmig ${used.name()} --help`;
 }
 
 /** A file's permission bits; null where they mean nothing (Windows) or the file is not on disk. */
 async function readFileMode(path: string): Promise<number | null> {
   if (process.platform === 'win32') return null;
-  return stat(path).then((s) => s.mode & 0o777, () => null);
+  return stat(path).then(
+    (s) => s.mode & 0o777,
+    () => null,
+  );
 }

@@ -42,10 +42,34 @@ export function describeWithDefault(description: string, key: keyof typeof CONFI
  */
 export function addTuningOptions(command: Command): Command {
   return command
-    .option('--batch <rows>', `rows per batch of migrate (default: ${AUTO_BATCH.busy} while the application is busy on NEW, ${AUTO_BATCH.quiet} while it is quiet)`, parsePositiveInt('--batch', 1_000_000))
-    .option('--concurrency <n>', describeWithDefault('tables copied in parallel', 'concurrency'), parsePositiveInt('--concurrency', 64))
-    .option('--sequence-gap <n>', describeWithDefault('added to each sequence carried to NEW', 'sequenceGap'), parseNonNegativeInt('--sequence-gap'))
-    .option('--fetch-size <rows>', describeWithDefault('rows per postgres_fdw fetch', 'fetchSize'), parseIntInRange('--fetch-size', 100))
-    .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for DDL on a live server', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
-    .option('--ddl-retries <n>', describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'), parseNonNegativeInt('--ddl-retries'));
+    .option(
+      '--batch <rows>',
+      `rows per batch of migrate (default: ${AUTO_BATCH.busy} while the application is busy on NEW, ${AUTO_BATCH.quiet} while it is quiet)`,
+      parsePositiveInt('--batch', 1_000_000),
+    )
+    .option(
+      '--concurrency <n>',
+      describeWithDefault('tables copied in parallel', 'concurrency'),
+      parsePositiveInt('--concurrency', 64),
+    )
+    .option(
+      '--sequence-gap <n>',
+      describeWithDefault('added to each sequence carried to NEW', 'sequenceGap'),
+      parseNonNegativeInt('--sequence-gap'),
+    )
+    .option(
+      '--fetch-size <rows>',
+      describeWithDefault('rows per postgres_fdw fetch', 'fetchSize'),
+      parseIntInRange('--fetch-size', 100),
+    )
+    .option(
+      '--lock-timeout-ms <ms>',
+      describeWithDefault('lock_timeout for DDL on a live server', 'lockTimeoutMs'),
+      parsePositiveInt('--lock-timeout-ms'),
+    )
+    .option(
+      '--ddl-retries <n>',
+      describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'),
+      parseNonNegativeInt('--ddl-retries'),
+    );
 }

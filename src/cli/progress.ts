@@ -12,15 +12,25 @@ export interface ProgressView {
 }
 
 function bars(io: CliIo): ProgressView {
-  const multi = new cliProgress.MultiBar({
-    format: ' {table} [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | ETA {eta_formatted}',
-    hideCursor: true, clearOnComplete: false, stopOnComplete: false, etaBuffer: 20,
-  }, cliProgress.Presets.shades_classic);
+  const multi = new cliProgress.MultiBar(
+    {
+      format: ' {table} [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   const perTable = new Map<string, { bar: cliProgress.SingleBar; started: number; moved: number; total: number }>();
   let overall: cliProgress.SingleBar | undefined;
   const refreshOverall = () => {
-    let moved = 0, total = 0;
-    for (const t of perTable.values()) { moved += t.moved; total += t.total; }
+    let moved = 0,
+      total = 0;
+    for (const t of perTable.values()) {
+      moved += t.moved;
+      total += t.total;
+    }
     if (!overall) overall = multi.create(Math.max(total, 1), 0, { table: 'all tables'.padEnd(28), speed: 0 });
     overall.setTotal(Math.max(total, 1));
     overall.update(moved);
@@ -31,7 +41,12 @@ function bars(io: CliIo): ProgressView {
       if (e.kind === 'batch' && e.table) {
         let t = perTable.get(e.table);
         if (!t) {
-          t = { bar: multi.create(Math.max(e.total ?? 1, 1), 0, { table: e.table.slice(0, 28).padEnd(28), speed: 0 }), started: Date.now(), moved: 0, total: 0 };
+          t = {
+            bar: multi.create(Math.max(e.total ?? 1, 1), 0, { table: e.table.slice(0, 28).padEnd(28), speed: 0 }),
+            started: Date.now(),
+            moved: 0,
+            total: 0,
+          };
           perTable.set(e.table, t);
         }
         t.moved = e.moved ?? 0;

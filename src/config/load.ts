@@ -61,7 +61,10 @@ export async function loadConfig({ flags, env, readFile, fileMode }: LoadConfigI
  * parts. A missing or unreadable file gives none, as in libpq.
  * @throws ConfigError when the matching file is open to group or others (libpq refuses it).
  */
-async function readPgPass(url: string, io: Pick<LoadConfigInput, 'env' | 'readFile' | 'fileMode'>): Promise<string | undefined> {
+async function readPgPass(
+  url: string,
+  io: Pick<LoadConfigInput, 'env' | 'readFile' | 'fileMode'>,
+): Promise<string | undefined> {
   const env = io.env;
   const path = pickEnv(env, 'PGPASSFILE') ?? (pickEnv(env, 'HOME') === undefined ? undefined : `${env.HOME}/.pgpass`);
   const u = parsePgUrl(url);
@@ -81,9 +84,12 @@ async function readPgPass(url: string, io: Pick<LoadConfigInput, 'env' | 'readFi
   registerSecret(password);
   const mode = (await io.fileMode?.(path)) ?? null;
   if (mode !== null && isTooOpen(mode)) {
-    throw new ConfigError(`the password file ${path} may be read by group or others, so libpq ignores it, and fdwmig too`, {
-      hint: `chmod 0600 ${path}`,
-    });
+    throw new ConfigError(
+      `the password file ${path} may be read by group or others, so libpq ignores it, and fdwmig too`,
+      {
+        hint: `chmod 0600 ${path}`,
+      },
+    );
   }
   return password;
 }
@@ -92,10 +98,13 @@ async function readConfigFile(path: string | undefined, readFile: LoadConfigInpu
   if (path === undefined) return {};
   const text = await readFile(path).catch((cause: unknown) => {
     const missing = (cause as { code?: unknown }).code === 'ENOENT';
-    throw new ConfigError(missing ? `config file not found: ${path}` : `cannot read config file ${path}: ${String(cause)}`, {
-      hint: 'check the path given to --config / FDWMIG_CONFIG',
-      cause,
-    });
+    throw new ConfigError(
+      missing ? `config file not found: ${path}` : `cannot read config file ${path}: ${String(cause)}`,
+      {
+        hint: 'check the path given to --config / FDWMIG_CONFIG',
+        cause,
+      },
+    );
   });
   const parsed = parseJson(path, text);
   parseOrThrow(ConfigFileSchema, parsed, `invalid config file ${path}`);
@@ -139,10 +148,16 @@ function requireUrls(merged: RawRecord): void {
   if (missing.length === 0) return;
   const names = missing.map((side) => `the ${side.toUpperCase()} server URL`).join(' and ');
   const hints = missing.map((side) => `pass --${side} URL or set FDWMIG_${side.toUpperCase()}_URL`);
-  throw new ConfigError(`missing ${names}`, { hint: `${hints.join('; ')} (or ${missing.map((s) => URL_KEY[s]).join('/')} in the config file)` });
+  throw new ConfigError(`missing ${names}`, {
+    hint: `${hints.join('; ')} (or ${missing.map((s) => URL_KEY[s]).join('/')} in the config file)`,
+  });
 }
 
-function pickPasswordFile(side: Side, flags: LoadConfigInput['flags'], env: LoadConfigInput['env']): string | undefined {
+function pickPasswordFile(
+  side: Side,
+  flags: LoadConfigInput['flags'],
+  env: LoadConfigInput['env'],
+): string | undefined {
   return pickString(flags[`${side}PasswordFile`]) ?? pickEnv(env, `FDWMIG_${side.toUpperCase()}_PASSWORD_FILE`);
 }
 
@@ -177,7 +192,10 @@ function checkUrl(url: string, side: Side): void {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const source = `--${side} / FDWMIG_${side.toUpperCase()}_URL`;
-    throw new ConfigError(`${side.toUpperCase()} server URL (${source}): ${err.message}`, { hint: err.hint, cause: err });
+    throw new ConfigError(`${side.toUpperCase()} server URL (${source}): ${err.message}`, {
+      hint: err.hint,
+      cause: err,
+    });
   }
 }
 

@@ -120,7 +120,12 @@ export const ConfigSchema = z
     /** replicate: the subscription fdwmig creates on NEW (one per NEW database). */
     subscriptionName: nonEmptyString.default(CONFIG_DEFAULTS.subscriptionName),
     /** replicate: the logical replication slot on OLD; slot names are per server, not per database. */
-    slotName: z.string().regex(/^[a-z0-9_]{1,63}$/, { error: 'expected 1 to 63 lower-case letters, digits or underscores (PostgreSQL\'s rule for slot names)' }).default(CONFIG_DEFAULTS.slotName),
+    slotName: z
+      .string()
+      .regex(/^[a-z0-9_]{1,63}$/, {
+        error: "expected 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)",
+      })
+      .default(CONFIG_DEFAULTS.slotName),
     /** replicate switchover: OLD roles the application connects as; made read-only and their sessions ended. */
     appRoles: z.array(nonEmptyString).default(() => [...CONFIG_DEFAULTS.appRoles]),
   })

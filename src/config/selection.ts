@@ -9,7 +9,8 @@ type Selection = Pick<Config, 'schemas' | 'tables' | 'excludeTables'>;
 
 /** Which selection names match no schema or table, per option. Pure. */
 export function findUnknownSelections(
-  existing: readonly { schema: string; name: string }[], sel: Selection,
+  existing: readonly { schema: string; name: string }[],
+  sel: Selection,
 ): { schemas: string[]; tables: string[]; excludeTables: string[] } {
   const tables = new Set(existing.map((t) => `${t.schema}.${t.name}`));
   const schemas = new Set(existing.map((t) => t.schema));
@@ -26,15 +27,23 @@ export function findUnknownSelections(
  * harmless, so callers only warn about them.
  */
 export function selectionError(
-  existing: readonly { schema: string; name: string }[], sel: Selection, side: 'OLD' | 'NEW',
+  existing: readonly { schema: string; name: string }[],
+  sel: Selection,
+  side: 'OLD' | 'NEW',
 ): { error: ConfigError | null; unknownExcludes: string[] } {
   const unknown = findUnknownSelections(existing, sel);
   const lines = [
     ...unknown.schemas.map((s) => `--schemas ${s}: no table in that schema on ${side}`),
     ...unknown.tables.map((t) => `--tables ${t}: no such table on ${side}`),
   ];
-  const error = lines.length === 0 ? null : new ConfigError(`${lines.length === 1 ? lines[0] : `the table selection names nothing on ${side}:\n${lines.map((l) => `  - ${l}`).join('\n')}`}`, {
-    hint: "names are case-sensitive and written schema.table, without quotes (e.g. 'Sales Dept.Order'); 'fdwmig check' lists the tables",
-  });
+  const error =
+    lines.length === 0
+      ? null
+      : new ConfigError(
+          `${lines.length === 1 ? lines[0] : `the table selection names nothing on ${side}:\n${lines.map((l) => `  - ${l}`).join('\n')}`}`,
+          {
+            hint: "names are case-sensitive and written schema.table, without quotes (e.g. 'Sales Dept.Order'); 'fdwmig check' lists the tables",
+          },
+        );
   return { error, unknownExcludes: unknown.excludeTables };
 }

@@ -22,7 +22,8 @@ export interface PgUrl {
 }
 
 // Written without a password: a 'user:password@' shape would itself be masked on output.
-const URL_FORM_HINT = "use the form postgres://user@host:5432/dbname, with the password as 'user:password@' or in a password file";
+const URL_FORM_HINT =
+  "use the form postgres://user@host:5432/dbname, with the password as 'user:password@' or in a password file";
 const SCHEME = /^postgres(?:ql)?:\/\//i;
 /** Query parameters that libpq lets override the URI's own parts. */
 const PART_PARAMS = new Set(['host', 'port', 'dbname', 'user', 'password']);

@@ -9,7 +9,13 @@ import { StateError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
 import { loadSql } from '../introspect/load-sql.js';
 import { planCleanup, renderCleanupPlan, type CleanupModel, type CleanupPlan } from '../plan/plan-cleanup.js';
-import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedFk, type RecordedState } from '../verify/recorded-state.js';
+import {
+  countRowsOnOld,
+  readRecordedState,
+  requireRecordedOld,
+  type RecordedFk,
+  type RecordedState,
+} from '../verify/recorded-state.js';
 import { ident, qualified } from '../sql/quote.js';
 import { withBoth, type CoreDeps } from './context.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
@@ -38,12 +44,28 @@ async function refusals(oldDb: pg.Client, state: RecordedState): Promise<{ rows:
   return { rows, fks: state.foreignKeys.filter((f) => f.restoredAt === null) };
 }
 
-async function readModel(config: Config, oldDb: pg.Client, newDb: pg.Client, state: RecordedState): Promise<CleanupModel> {
+async function readModel(
+  config: Config,
+  oldDb: pg.Client,
+  newDb: pg.Client,
+  state: RecordedState,
+): Promise<CleanupModel> {
   const serverName = state.record?.serverName ?? config.serverName;
   const remotes = JSON.stringify(state.tables.map((t) => [t.schema, t.remoteName]));
-  const n = (await newDb.query<{ schema_exists: boolean; state_tables: string[]; server_exists: boolean; mapped_roles: string[]; foreign_tables: string[]; extension_installed: boolean; other_servers: string[] }>(
-    loadSql('cleanup-new'), [config.stateSchema, serverName, remotes])).rows[0]!;
-  const o = (await oldDb.query<{ schema_exists: boolean; table_exists: boolean }>(loadSql('cleanup-old'), [config.stateSchema])).rows[0]!;
+  const n = (
+    await newDb.query<{
+      schema_exists: boolean;
+      state_tables: string[];
+      server_exists: boolean;
+      mapped_roles: string[];
+      foreign_tables: string[];
+      extension_installed: boolean;
+      other_servers: string[];
+    }>(loadSql('cleanup-new'), [config.stateSchema, serverName, remotes])
+  ).rows[0]!;
+  const o = (
+    await oldDb.query<{ schema_exists: boolean; table_exists: boolean }>(loadSql('cleanup-old'), [config.stateSchema])
+  ).rows[0]!;
   return {
     stateSchema: config.stateSchema,
     stateSchemaExists: n.schema_exists,
@@ -52,23 +74,32 @@ async function readModel(config: Config, oldDb: pg.Client, newDb: pg.Client, sta
     // Without a record, a server of that name is not known to be fdwmig's: left alone.
     serverExists: state.record !== null && n.server_exists,
     mappedRoles: n.mapped_roles,
-    foreignTables: n.foreign_tables.map((j) => JSON.parse(j) as [string, string]).map(([schema, name]) => ({ schema, name })),
+    foreignTables: n.foreign_tables
+      .map((j) => JSON.parse(j) as [string, string])
+      .map(([schema, name]) => ({ schema, name })),
     extensionCreatedByFdwmig: state.record?.createdExtension === true && n.extension_installed,
     otherFdwServers: n.other_servers,
     // OLD's marker belongs to a migration NEW records; with no state on NEW it is not known to be ours.
-    oldMarker: state.stateSchemaExists ? { schemaExists: o.schema_exists, tableExists: o.table_exists } : { schemaExists: false, tableExists: false },
+    oldMarker: state.stateSchemaExists
+      ? { schemaExists: o.schema_exists, tableExists: o.table_exists }
+      : { schemaExists: false, tableExists: false },
   };
 }
 
 export async function runCleanup(config: Config, deps: CoreDeps, opts: CleanupOptions): Promise<CleanupResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     if (!(await newDb.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
-      throw new StateError('fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C), then run cleanup' });
+      throw new StateError('fdwmig migrate is running against this NEW database', {
+        hint: 'wait for it to finish, or stop it (Ctrl-C), then run cleanup',
+      });
     }
     const state = await readRecordedState(newDb, config.stateSchema);
     await requireRecordedOld(oldDb, state.record, '; nothing was dropped');
     const refused = await refusals(oldDb, state);
-    const lines = [...refused.rows, ...refused.fks.map((f) => `FK ${f.constraint} on ${f.schema}.${f.table} is not restored on NEW`)];
+    const lines = [
+      ...refused.rows,
+      ...refused.fks.map((f) => `FK ${f.constraint} on ${f.schema}.${f.table} is not restored on NEW`),
+    ];
     if (lines.length && !opts.force) {
       throw new StateError(`cleanup refused; nothing was dropped:\n${lines.map((l) => `  - ${l}`).join('\n')}`, {
         hint: refused.rows.length
@@ -80,13 +111,19 @@ export async function runCleanup(config: Config, deps: CoreDeps, opts: CleanupOp
     const planText = renderCleanupPlan(plan);
     if (config.dryRun) return { plan, planText, applied: false, overridden: lines };
     for (const l of refused.rows) deps.log({ level: 'warn', message: `--force: ${l}; NEW no longer sees these rows` });
-    for (const f of refused.fks) deps.log({ level: 'warn', message: `--force: FK ${f.constraint} is not restored; to restore it yourself: ${restoreSql(f)}` });
+    for (const f of refused.fks)
+      deps.log({
+        level: 'warn',
+        message: `--force: FK ${f.constraint} is not restored; to restore it yourself: ${restoreSql(f)}`,
+      });
     for (const n of plan.notes) deps.log({ level: 'info', message: n });
     for (const segment of plan.segments) {
       await runPlan(segment.side === 'NEW' ? newDb : oldDb, segment.plan, {
-        lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries,
+        lockTimeoutMs: config.lockTimeoutMs,
+        retries: config.ddlRetries,
         onStep: (s, ev, attempt) => {
-          if (ev === 'start') deps.log({ level: 'info', message: `${segment.side}: ${s.description}`, data: { step: s.id } });
+          if (ev === 'start')
+            deps.log({ level: 'info', message: `${segment.side}: ${s.description}`, data: { step: s.id } });
           if (ev === 'retry') deps.log({ level: 'warn', message: `lock not available, retry ${attempt}: ${s.id}` });
         },
       });

@@ -13,7 +13,8 @@ export interface CoreDeps {
 
 /** Opens OLD and NEW, runs fn, and always closes both. */
 export async function withBoth<T>(
-  deps: CoreDeps, urls: { oldUrl: string; newUrl: string },
+  deps: CoreDeps,
+  urls: { oldUrl: string; newUrl: string },
   fn: (oldDb: pg.Client, newDb: pg.Client) => Promise<T>,
 ): Promise<T> {
   const [oldDb, newDb] = await connectBoth(deps, urls);
@@ -28,7 +29,10 @@ export async function withBoth<T>(
  * Connects to OLD and NEW side by side. If either fails, the other is closed and the failure
  * thrown (OLD's, when both fail, as when OLD was connected first).
  */
-export async function connectBoth(deps: CoreDeps, urls: { oldUrl: string; newUrl: string }): Promise<[pg.Client, pg.Client]> {
+export async function connectBoth(
+  deps: CoreDeps,
+  urls: { oldUrl: string; newUrl: string },
+): Promise<[pg.Client, pg.Client]> {
   const [o, n] = await Promise.allSettled([deps.connect(urls.oldUrl, 'OLD'), deps.connect(urls.newUrl, 'NEW')]);
   if (o.status === 'fulfilled' && n.status === 'fulfilled') return [o.value, n.value];
   await Promise.all([o, n].map((r) => (r.status === 'fulfilled' ? r.value.end().catch(() => undefined) : undefined)));

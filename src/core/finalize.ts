@@ -43,7 +43,8 @@ export class FkViolationError extends FdwmigError {
       ...describeOrphans(o).map((l) => `      ${l}`),
     ]);
     super(`${violations.length} FK(s) could not be validated:\n${lines.join('\n')}`, {
-      code: 'FK_VIOLATION', exitCode: 1,
+      code: 'FK_VIOLATION',
+      exitCode: 1,
       hint: 'insert the missing referenced rows or fix/delete the orphans, then run fdwmig finalize again; meanwhile each FK is in place NOT VALID and checks every new write',
     });
   }
@@ -54,24 +55,33 @@ export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]):
   const steps = fks.flatMap((f) => {
     const t = qualified(f.schema, f.table);
     const name = `${f.schema}.${f.table}.${f.constraint}`;
-    const add = f.present ? [] : [step({
-      id: `add-fk:${name}`, description: `re-add FK ${f.constraint} on ${f.schema}.${f.table} (NOT VALID: new writes are checked at once)`,
-      sql: [
-        // Referenced table first, the order in which applications write parent then child rows:
-        // taking the two locks the other way round deadlocks with them.
-        `LOCK TABLE ${[...new Set([qualified(f.refSchema, f.refTable), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
-        `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint)} ${f.definition} NOT VALID`,
-      ],
-      takesLocks: true,
-    })];
-    return [...add, step({
-      id: `validate-fk:${name}`, description: `validate FK ${f.constraint} on ${f.schema}.${f.table}`,
-      sql: [
-        ...(f.validated ? [] : [`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(f.constraint)}`]),
-        `UPDATE ${ident(stateSchema)}.foreign_keys SET restored_at = now() WHERE schema_name = ${literal(f.schema)} AND table_name = ${literal(f.table)} AND constraint_name = ${literal(f.constraint)}`,
-      ],
-      takesLocks: true,
-    })];
+    const add = f.present
+      ? []
+      : [
+          step({
+            id: `add-fk:${name}`,
+            description: `re-add FK ${f.constraint} on ${f.schema}.${f.table} (NOT VALID: new writes are checked at once)`,
+            sql: [
+              // Referenced table first, the order in which applications write parent then child rows:
+              // taking the two locks the other way round deadlocks with them.
+              `LOCK TABLE ${[...new Set([qualified(f.refSchema, f.refTable), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
+              `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint)} ${f.definition} NOT VALID`,
+            ],
+            takesLocks: true,
+          }),
+        ];
+    return [
+      ...add,
+      step({
+        id: `validate-fk:${name}`,
+        description: `validate FK ${f.constraint} on ${f.schema}.${f.table}`,
+        sql: [
+          ...(f.validated ? [] : [`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(f.constraint)}`]),
+          `UPDATE ${ident(stateSchema)}.foreign_keys SET restored_at = now() WHERE schema_name = ${literal(f.schema)} AND table_name = ${literal(f.table)} AND constraint_name = ${literal(f.constraint)}`,
+        ],
+        takesLocks: true,
+      }),
+    ];
   });
   return { title: 'fdwmig finalize', steps };
 }
@@ -81,18 +91,33 @@ async function refuseWhileRowsOnOld(oldDb: pg.Client, tables: readonly ServedTab
   const i = counts.findIndex((n) => n > 0);
   if (i >= 0) {
     const t = tables[i]!;
-    throw new StateError(`${t.schema}.${t.name} still has ${counts[i]} row(s) on OLD; FKs stay off until every row has moved`, { hint: 'run fdwmig migrate to finish the move' });
+    throw new StateError(
+      `${t.schema}.${t.name} still has ${counts[i]} row(s) on OLD; FKs stay off until every row has moved`,
+      { hint: 'run fdwmig migrate to finish the move' },
+    );
   }
 }
 
 /** Restores each FK on its own, so one with orphans does not hold back the others. */
-async function restoreFks(config: Config, newDb: pg.Client, fks: readonly RecordedFk[]): Promise<{ restored: string[]; violations: Orphans[] }> {
-  const keys = new Map((await introspectDatabase(newDb, { skipSchemas: [config.stateSchema] })).tables.map((t) => [qualifiedName(t), t.primaryKey]));
+async function restoreFks(
+  config: Config,
+  newDb: pg.Client,
+  fks: readonly RecordedFk[],
+): Promise<{ restored: string[]; violations: Orphans[] }> {
+  const keys = new Map(
+    (await introspectDatabase(newDb, { skipSchemas: [config.stateSchema] })).tables.map((t) => [
+      qualifiedName(t),
+      t.primaryKey,
+    ]),
+  );
   const restored: string[] = [];
   const violations: Orphans[] = [];
   for (const fk of fks) {
     try {
-      await runPlan(newDb, planRestoreFks(config.stateSchema, [fk]), { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries });
+      await runPlan(newDb, planRestoreFks(config.stateSchema, [fk]), {
+        lockTimeoutMs: config.lockTimeoutMs,
+        retries: config.ddlRetries,
+      });
       restored.push(`${fk.schema}.${fk.table}.${fk.constraint}`);
     } catch (err) {
       if (!(err instanceof PgError) || err.sqlstate !== FOREIGN_KEY_VIOLATION) throw err;
@@ -104,12 +129,21 @@ async function restoreFks(config: Config, newDb: pg.Client, fks: readonly Record
 }
 
 /** Runs finalize on open connections; refuses while any served table still has rows on OLD. */
-export async function runFinalize(config: Config, oldDb: pg.Client, newDb: pg.Client, tables: readonly ServedTable[]): Promise<FinalizeResult> {
+export async function runFinalize(
+  config: Config,
+  oldDb: pg.Client,
+  newDb: pg.Client,
+  tables: readonly ServedTable[],
+): Promise<FinalizeResult> {
   await refuseWhileRowsOnOld(oldDb, tables);
   const fks = (await readRecordedState(newDb, config.stateSchema)).foreignKeys.filter((f) => f.restoredAt === null);
   if (config.dryRun) {
     const seq = await syncSequences(config, oldDb, newDb);
-    return { foreignKeys: [], sequences: seq.lines, planText: renderPlan(planRestoreFks(config.stateSchema, fks)) + renderPlan(seq.plan) };
+    return {
+      foreignKeys: [],
+      sequences: seq.lines,
+      planText: renderPlan(planRestoreFks(config.stateSchema, fks)) + renderPlan(seq.plan),
+    };
   }
   const { restored, violations } = await restoreFks(config, newDb, fks);
   const seq = await syncSequences(config, oldDb, newDb);
@@ -126,7 +160,9 @@ export async function runFinalize(config: Config, oldDb: pg.Client, newDb: pg.Cl
 export async function runFinalizeCommand(config: Config, deps: CoreDeps): Promise<FinalizeResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     if (!(await newDb.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
-      throw new StateError('fdwmig migrate is running against this NEW database', { hint: 'it finalizes at its end; or stop it and run finalize when every row has moved' });
+      throw new StateError('fdwmig migrate is running against this NEW database', {
+        hint: 'it finalizes at its end; or stop it and run finalize when every row has moved',
+      });
     }
     const served = await requireInitialized(config, oldDb, newDb);
     return runFinalize(config, oldDb, newDb, served);

@@ -31,9 +31,12 @@ export interface InitNewResult {
 export function refusalError(tables: readonly TableAssessment[]): SchemaMismatchError | null {
   const lines = tables.flatMap((a) => a.refusals.map((r) => `  - ${a.table.schema}.${a.table.name}: ${r}`));
   if (!lines.length) return null;
-  return new SchemaMismatchError(`${lines.length} problem(s) prevent init-new; nothing was changed:\n${lines.join('\n')}`, {
-    hint: "fix NEW's schema to match OLD's, or leave tables out with --exclude; 'fdwmig check' lists every problem",
-  });
+  return new SchemaMismatchError(
+    `${lines.length} problem(s) prevent init-new; nothing was changed:\n${lines.join('\n')}`,
+    {
+      hint: "fix NEW's schema to match OLD's, or leave tables out with --exclude; 'fdwmig check' lists every problem",
+    },
+  );
 }
 
 /**
@@ -55,35 +58,51 @@ export function sameDatabaseError(oldIdentity: string, newIdentity: string): Con
 export async function findMissingRoles(newDb: Queryable, roles: readonly string[]): Promise<string[]> {
   const named = roles.filter((r) => r !== 'public');
   if (!named.length) return [];
-  const r = await newDb.query<{ name: string }>(`SELECT name FROM unnest($1::text[]) AS name
-    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = name) ORDER BY 1`, [named]);
+  const r = await newDb.query<{ name: string }>(
+    `SELECT name FROM unnest($1::text[]) AS name
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = name) ORDER BY 1`,
+    [named],
+  );
   return r.rows.map((x) => x.name);
 }
 
 /** The error for {@link findMissingRoles}' result, or null. */
 export function missingRolesError(missing: readonly string[]): PreflightError | null {
   if (!missing.length) return null;
-  return new PreflightError(`--mapping-roles names role(s) NEW does not have: ${missing.join(', ')}; nothing was changed`, {
-    hint: 'create the role(s) on NEW first (CREATE ROLE ...), or correct --mapping-roles / mappingRoles (names are case-sensitive)',
-  });
+  return new PreflightError(
+    `--mapping-roles names role(s) NEW does not have: ${missing.join(', ')}; nothing was changed`,
+    {
+      hint: 'create the role(s) on NEW first (CREATE ROLE ...), or correct --mapping-roles / mappingRoles (names are case-sensitive)',
+    },
+  );
 }
 
 /**
  * With --copy-schema: OLD's schema SQL when NEW has none of the selected tables, null when it
  * has them all; a NEW with some but not all is refused (whose schema would win is unclear).
  */
-async function copySchemaIfMissing(config: Config, deps: CoreDeps, oldModel: DatabaseModel, newModel: DatabaseModel): Promise<string | null> {
+async function copySchemaIfMissing(
+  config: Config,
+  deps: CoreDeps,
+  oldModel: DatabaseModel,
+  newModel: DatabaseModel,
+): Promise<string | null> {
   const onNew = new Set(newModel.tables.map(qualifiedName));
   const wanted = selectTables(oldModel.tables, config).map(qualifiedName);
   const present = wanted.filter((n) => onNew.has(n));
   if (present.length === wanted.length) return null;
   if (present.length) {
-    throw new PreflightError(`--copy-schema copies into a NEW without OLD's tables, but NEW already has ${present.join(', ')}`, {
-      hint: 'drop those tables on NEW, or apply the whole schema yourself and run init-new without --copy-schema',
-    });
+    throw new PreflightError(
+      `--copy-schema copies into a NEW without OLD's tables, but NEW already has ${present.join(', ')}`,
+      {
+        hint: 'drop those tables on NEW, or apply the whole schema yourself and run init-new without --copy-schema',
+      },
+    );
   }
   return deps.dumpSchema({
-    pgDump: config.pgDumpPath, oldUrl: config.oldUrl, oldMajor: Math.floor(oldModel.server.versionNum / 10000),
+    pgDump: config.pgDumpPath,
+    oldUrl: config.oldUrl,
+    oldMajor: Math.floor(oldModel.server.versionNum / 10000),
     schemas: config.schemas ?? [],
   });
 }
@@ -105,7 +124,11 @@ async function applySchema(newDb: Queryable, sql: string): Promise<void> {
 
 /** For a dry run with --copy-schema: plan as if NEW had OLD's tables and sequences. */
 function withTablesOf(newModel: DatabaseModel, oldModel: DatabaseModel): DatabaseModel {
-  return { ...newModel, tables: [...newModel.tables, ...oldModel.tables], sequences: [...newModel.sequences, ...oldModel.sequences] };
+  return {
+    ...newModel,
+    tables: [...newModel.tables, ...oldModel.tables],
+    sequences: [...newModel.sequences, ...oldModel.sequences],
+  };
 }
 
 /** What init-new has read before it checks its input. */
@@ -123,14 +146,19 @@ interface InitNewFacts {
  * the application would see those rows beside OLD's through the parent table, the move would
  * collide with them, and rows there usually mean --old and --new are swapped.
  */
-export async function findNonEmptyTables(newDb: Queryable, tables: readonly { schema: string; name: string }[]): Promise<string[]> {
+export async function findNonEmptyTables(
+  newDb: Queryable,
+  tables: readonly { schema: string; name: string }[],
+): Promise<string[]> {
   const found: string[] = [];
   for (const t of tables) {
-    const r = await newDb.query<{ any: boolean }>(`SELECT EXISTS (SELECT FROM ONLY ${qualified(t.schema, t.name)}) AS any`).catch((err: unknown) => {
-      // A table the role may not read yet: check names the missing privilege, init-new fails on it.
-      if (isDatabaseError(err) && err.code === '42501') return { rows: [] };
-      throw err;
-    });
+    const r = await newDb
+      .query<{ any: boolean }>(`SELECT EXISTS (SELECT FROM ONLY ${qualified(t.schema, t.name)}) AS any`)
+      .catch((err: unknown) => {
+        // A table the role may not read yet: check names the missing privilege, init-new fails on it.
+        if (isDatabaseError(err) && err.code === '42501') return { rows: [] };
+        throw err;
+      });
     if (r.rows[0]?.any) found.push(qualifiedName(t));
   }
   return found;
@@ -149,21 +177,28 @@ async function refuseBadInput(config: Config, deps: CoreDeps, f: InitNewFacts): 
   }
   const selection = selectionError(f.oldModel.tables, config, 'OLD');
   if (selection.error) throw selection.error;
-  for (const t of selection.unknownExcludes) deps.log({ level: 'warn', message: `--exclude-tables ${t}: no such table on OLD` });
+  for (const t of selection.unknownExcludes)
+    deps.log({ level: 'warn', message: `--exclude-tables ${t}: no such table on OLD` });
   const rolesMissing = missingRolesError(await findMissingRoles(f.newDb, config.mappingRoles));
   if (rolesMissing) throw rolesMissing;
   if (!recorded) {
     const onNew = new Set(f.newModel.tables.map(qualifiedName));
-    const filled = await findNonEmptyTables(f.newDb, selectTables(f.oldModel.tables, config).filter((t) => onNew.has(qualifiedName(t))));
+    const filled = await findNonEmptyTables(
+      f.newDb,
+      selectTables(f.oldModel.tables, config).filter((t) => onNew.has(qualifiedName(t))),
+    );
     if (filled.length) throw nonEmptyError(filled);
   }
 }
 
 /** The refusal for {@link findNonEmptyTables}' result. */
 export function nonEmptyError(tables: readonly string[]): PreflightError {
-  return new PreflightError(`NEW's ${tables.join(', ')} already hold(s) rows; init-new needs NEW's tables empty; nothing was changed`, {
-    hint: 'the application would see those rows beside OLD\'s, and the move would collide with them: check that --old and --new are not swapped, then empty the tables on NEW (TRUNCATE) or leave them out (--exclude-tables)',
-  });
+  return new PreflightError(
+    `NEW's ${tables.join(', ')} already hold(s) rows; init-new needs NEW's tables empty; nothing was changed`,
+    {
+      hint: "the application would see those rows beside OLD's, and the move would collide with them: check that --old and --new are not swapped, then empty the tables on NEW (TRUNCATE) or leave them out (--exclude-tables)",
+    },
+  );
 }
 
 export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNewResult> {
@@ -172,7 +207,11 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
     // Reads only, each connection's in turn, the two connections side by side.
     const [[oldModel, identityId], [firstNewModel, state]] = await Promise.all([
       (async () => [await introspectDatabase(oldDb, skip), await readIdentity(oldDb)] as const)(),
-      (async () => [await introspectDatabase(newDb, skip), await readNewState(newDb, config.stateSchema, config.serverName)] as const)(),
+      (async () =>
+        [
+          await introspectDatabase(newDb, skip),
+          await readNewState(newDb, config.stateSchema, config.serverName),
+        ] as const)(),
     ]);
     let newModel = firstNewModel;
     const endpoint = oldEndpointFromUrl(config.oldUrl);
@@ -196,20 +235,32 @@ export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNe
     if (refused) throw refused;
     const newRole = newModel.server.role;
     const { plan, sequences } = planInitNew({
-      oldDb: oldModel, newDb: newModel, tables, state, old: endpoint,
+      oldDb: oldModel,
+      newDb: newModel,
+      tables,
+      state,
+      old: endpoint,
       settings: {
-        stateSchema: config.stateSchema, serverName: config.serverName, fetchSize: config.fetchSize,
-        sequenceGap: config.sequenceGap, truncatableOption: newModel.server.versionNum >= 140000,
+        stateSchema: config.stateSchema,
+        serverName: config.serverName,
+        fetchSize: config.fetchSize,
+        sequenceGap: config.sequenceGap,
+        truncatableOption: newModel.server.versionNum >= 140000,
         mappingRoles: [...new Set([newRole, ...config.mappingRoles])],
-        oldIdentity: identity, fdwmigVersion: FDWMIG_VERSION,
+        oldIdentity: identity,
+        fdwmigVersion: FDWMIG_VERSION,
       },
     });
-    const planText = (copiedSchemaSql && config.dryRun
-      ? `-- first, OLD's schema is copied to NEW (pg_dump --schema-only, ${copiedSchemaSql.length} bytes of SQL)\n` : '') + renderPlan(plan);
+    const planText =
+      (copiedSchemaSql && config.dryRun
+        ? `-- first, OLD's schema is copied to NEW (pg_dump --schema-only, ${copiedSchemaSql.length} bytes of SQL)\n`
+        : '') + renderPlan(plan);
     if (config.dryRun) return { plan, planText, applied: false, tables, sequences };
-    for (const a of tables) for (const w of a.warnings) deps.log({ level: 'warn', message: `${a.table.schema}.${a.table.name}: ${w}` });
+    for (const a of tables)
+      for (const w of a.warnings) deps.log({ level: 'warn', message: `${a.table.schema}.${a.table.name}: ${w}` });
     await runPlan(newDb, plan, {
-      lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries,
+      lockTimeoutMs: config.lockTimeoutMs,
+      retries: config.ddlRetries,
       onStep: (s, ev, attempt) => {
         if (ev === 'start') deps.log({ level: 'info', message: s.description, data: { step: s.id } });
         if (ev === 'retry') deps.log({ level: 'warn', message: `lock not available, retry ${attempt}: ${s.id}` });

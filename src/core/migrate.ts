@@ -58,7 +58,6 @@ export interface MigrateResult {
   order: readonly string[];
 }
 
-
 interface Mover {
   old: pg.Client;
   new: pg.Client;
@@ -67,7 +66,10 @@ interface Mover {
 
 /** A pipe's failure after which a server did not answer: the table's reason names it. */
 class LostServer extends Error {
-  constructor(readonly sides: string[], override readonly cause: unknown) {
+  constructor(
+    readonly sides: string[],
+    override readonly cause: unknown,
+  ) {
     super(`lost the connection to ${sides.join(' and ')}`);
   }
 }
@@ -85,8 +87,12 @@ async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps
     throw err;
   }
   return {
-    old: oldDb, new: newDb,
-    close: async () => { pids.delete(pidOf(newDb)); await Promise.all([closeClient(oldDb), closeClient(newDb)]); },
+    old: oldDb,
+    new: newDb,
+    close: async () => {
+      pids.delete(pidOf(newDb));
+      await Promise.all([closeClient(oldDb), closeClient(newDb)]);
+    },
   };
 }
 
@@ -112,10 +118,14 @@ class MoverPool {
 
 /** Which of a mover's connections no longer answers: the server that went away. */
 async function deadSides(conns: { old: pg.Client; new: pg.Client }): Promise<string[]> {
-  const probe = (c: pg.Client) => Promise.race([
-    c.query('SELECT 1').then(() => true, () => false),
-    new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
-  ]);
+  const probe = (c: pg.Client) =>
+    Promise.race([
+      c.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
+    ]);
   const [oldOk, newOk] = await Promise.all([probe(conns.old), probe(conns.new)]);
   return [...(oldOk ? [] : ['OLD']), ...(newOk ? [] : ['NEW'])];
 }
@@ -131,14 +141,21 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
   const [controlOld, controlNew] = await connectBoth(deps, config);
   try {
     if (!(await controlNew.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
-      throw new StateError('another fdwmig migrate is running against this NEW database', { hint: 'wait for it to finish, or stop it (Ctrl-C lets it finish its batch) and re-run' });
+      throw new StateError('another fdwmig migrate is running against this NEW database', {
+        hint: 'wait for it to finish, or stop it (Ctrl-C lets it finish its batch) and re-run',
+      });
     }
     const served = await requireInitialized(config, controlOld, controlNew);
     // A typo in --tables would otherwise move nothing and "succeed".
     const unknown = selectionError(served, { tables: config.tables, excludeTables: config.excludeTables }, 'NEW');
-    if (unknown.error) throw new ConfigError(unknown.error.message.replace('no such table on NEW', 'not a table init-new set up'), { hint: unknown.error.hint });
+    if (unknown.error)
+      throw new ConfigError(unknown.error.message.replace('no such table on NEW', 'not a table init-new set up'), {
+        hint: unknown.error.hint,
+      });
     const wanted = new Set(served.map((t) => `${t.schema}.${t.name}`));
-    const selected = new Set((config.tables?.length ? config.tables : [...wanted]).filter((t) => !(config.excludeTables ?? []).includes(t)));
+    const selected = new Set(
+      (config.tables?.length ? config.tables : [...wanted]).filter((t) => !(config.excludeTables ?? []).includes(t)),
+    );
     // One after the other on each connection (introspection is one transaction, and a refused SET
     // inside it would abort it), the two connections side by side.
     const inspect = async (db: pg.Client) => {
@@ -152,36 +169,62 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
     const caps = { old: canOld, new: canNew };
     const newTables = new Map(newModel.tables.map((t) => [qualifiedName(t), t]));
     const moved = new Set(tables.map(qualifiedName));
-    const hazards = new Map(tables.map((t) => [qualifiedName(t), triggerHazards(t, newTables.get(qualifiedName(t)), oldModel.tables, moved, order.cycles, caps)]));
+    const hazards = new Map(
+      tables.map((t) => [
+        qualifiedName(t),
+        triggerHazards(t, newTables.get(qualifiedName(t)), oldModel.tables, moved, order.cycles, caps),
+      ]),
+    );
     for (const [name, h] of hazards) for (const line of h) deps.log({ level: 'warn', message: `${name}: ${line}` });
     if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
-    const inTurn = async (db: pg.Client, sqls: readonly string[]) => { for (const sql of sqls) await db.query(sql); };
-    await Promise.all([inTurn(controlOld, oldMarkerDdl(config.stateSchema)), inTurn(controlNew, stateUpgradeDdl(config.stateSchema))]);
+    const inTurn = async (db: pg.Client, sqls: readonly string[]) => {
+      for (const sql of sqls) await db.query(sql);
+    };
+    await Promise.all([
+      inTurn(controlOld, oldMarkerDdl(config.stateSchema)),
+      inTurn(controlNew, stateUpgradeDdl(config.stateSchema)),
+    ]);
     const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlNew);
     const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
-    const finalized = complete && config.finalize && !deps.signal?.aborted
-      ? await runFinalize(config, controlOld, controlNew, served)
-      : null;
-    return { tables: results, seconds: (Date.now() - t0) / 1000, rows: results.reduce((a, r) => a + r.rows, 0), finalized, order: order.sequence };
+    const finalized =
+      complete && config.finalize && !deps.signal?.aborted
+        ? await runFinalize(config, controlOld, controlNew, served)
+        : null;
+    return {
+      tables: results,
+      seconds: (Date.now() - t0) / 1000,
+      rows: results.reduce((a, r) => a + r.rows, 0),
+      finalized,
+      order: order.sequence,
+    };
   } finally {
     await Promise.all([closeClient(controlNew), closeClient(controlOld)]);
   }
 }
 
 async function moveAll(
-  config: Config, deps: MigrateDeps, tables: TableModel[], waitsFor: ReadonlyMap<string, readonly string[]>,
-  caps: ReplicaCapability, hazards: ReadonlyMap<string, readonly string[]>, newTables: ReadonlyMap<string, TableModel>,
+  config: Config,
+  deps: MigrateDeps,
+  tables: TableModel[],
+  waitsFor: ReadonlyMap<string, readonly string[]>,
+  caps: ReplicaCapability,
+  hazards: ReadonlyMap<string, readonly string[]>,
+  newTables: ReadonlyMap<string, TableModel>,
   controlNew: pg.Client,
 ): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
   const pids = new Set<number>([(controlNew as unknown as { processID: number }).processID]);
   const yieldTo = config.yieldToApp
     ? new AppYield({
-      ownPids: () => [...pids],
-      onChange: (busy, seen) => deps.log({ level: 'info', message: busy
-        ? `the application is busy on NEW${seen.length ? ` (sessions such as ${seen.join(', ')})` : ''}; one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
-        : 'the application is quiet on NEW: every pipeline at full speed' }),
-    })
+        ownPids: () => [...pids],
+        onChange: (busy, seen) =>
+          deps.log({
+            level: 'info',
+            message: busy
+              ? `the application is busy on NEW${seen.length ? ` (sessions such as ${seen.join(', ')})` : ''}; one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
+              : 'the application is quiet on NEW: every pipeline at full speed',
+          }),
+      })
     : undefined;
   // Before the first batch: is the application busy already? (on the control connection, idle now)
   yieldTo?.prime(controlNew);
@@ -192,53 +235,73 @@ async function moveAll(
   const runOne = async (t: TableModel): Promise<TableResult> => {
     const name = qualifiedName(t);
     const started = Date.now();
-    if (!moveKey(t)) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: 'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new' };
+    if (!moveKey(t))
+      return {
+        table: name,
+        status: 'skipped',
+        rows: 0,
+        seconds: 0,
+        reason:
+          'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new',
+      };
     const refused = hazards.get(name) ?? [];
     if (refused.length) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: refused.join('; ') };
     const sql = buildMoveSql(t, { binary: binaryCopyEligible(t, newTables.get(name)) });
     const context = (c: Mover) => ({
-      conns: { old: c.old, new: c.new, ownPids: () => [...pids] }, sql, store, stateSchema: config.stateSchema,
-      schema: t.schema, table: t.name, lockTimeoutMs: config.lockTimeoutMs, drainTimeoutMs: config.drainTimeoutMs,
+      conns: { old: c.old, new: c.new, ownPids: () => [...pids] },
+      sql,
+      store,
+      stateSchema: config.stateSchema,
+      schema: t.schema,
+      table: t.name,
+      lockTimeoutMs: config.lockTimeoutMs,
+      drainTimeoutMs: config.drainTimeoutMs,
     });
     let begun = false;
     // Each pipe takes a worker slot and two movers (finisher, copier) of its own.
-    const runPipe: RunPipe = (fn) => limit(async () => {
-      if (!begun) {
-        begun = true;
-        deps.onEvent?.({ kind: 'table-start', table: name });
-      }
-      const [a, b] = await Promise.allSettled([pool.take(), pool.take()]);
-      if (a.status === 'rejected' || b.status === 'rejected') {
-        for (const r of [a, b]) if (r.status === 'fulfilled') pool.give(r.value);
-        throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
-      }
-      const [conns, copyConns] = [a.value, b.value];
-      try {
-        const r = await fn({ finisher: context(conns), copier: context(copyConns) });
-        pool.give(conns);
-        pool.give(copyConns);
-        return r;
-      } catch (err) {
-        const dead = await deadSides(conns);
-        await Promise.all([conns.close(), copyConns.close()]);
-        throw dead.length ? new LostServer(dead, err) : err;
-      }
-    });
+    const runPipe: RunPipe = (fn) =>
+      limit(async () => {
+        if (!begun) {
+          begun = true;
+          deps.onEvent?.({ kind: 'table-start', table: name });
+        }
+        const [a, b] = await Promise.allSettled([pool.take(), pool.take()]);
+        if (a.status === 'rejected' || b.status === 'rejected') {
+          for (const r of [a, b]) if (r.status === 'fulfilled') pool.give(r.value);
+          throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
+        }
+        const [conns, copyConns] = [a.value, b.value];
+        try {
+          const r = await fn({ finisher: context(conns), copier: context(copyConns) });
+          pool.give(conns);
+          pool.give(copyConns);
+          return r;
+        } catch (err) {
+          const dead = await deadSides(conns);
+          await Promise.all([conns.close(), copyConns.close()]);
+          throw dead.length ? new LostServer(dead, err) : err;
+        }
+      });
     try {
       const outcome = await moveTable(runPipe, {
         // An explicit batch size is used as given; none: small while the application is busy, larger
         // while yieldTo finds it quiet (without yieldTo, moveTable uses batchSize throughout).
-        batchSize: config.batchSize ?? AUTO_BATCH.busy, quietBatchSize: config.batchSize ?? AUTO_BATCH.quiet,
-        maxSegments: config.concurrency, maxRowsPerSecond: config.maxRowsPerSecond, signal: deps.signal, yieldTo,
+        batchSize: config.batchSize ?? AUTO_BATCH.busy,
+        quietBatchSize: config.batchSize ?? AUTO_BATCH.quiet,
+        maxSegments: config.concurrency,
+        maxRowsPerSecond: config.maxRowsPerSecond,
+        signal: deps.signal,
+        yieldTo,
         onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
         onNote: (m) => deps.log({ level: 'warn', message: m }),
       });
       deps.onEvent?.({ kind: 'table-done', table: name, moved: outcome.moved });
       return { table: name, status: outcome.status, rows: outcome.moved, seconds: (Date.now() - started) / 1000 };
     } catch (err) {
-      const reason = err instanceof LostServer
-        ? `lost the connection to ${err.sides.join(' and ')} (${describe(err.cause)}); when ${err.sides.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
-        : describe(err);
+      const reason =
+        err instanceof LostServer
+          ? `lost the connection to ${err.sides.join(' and ')} (${describe(err.cause)}); when ${err.sides.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
+          : describe(err);
       return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
     }
   };
@@ -252,10 +315,19 @@ async function moveAll(
       const outcome = referencedTableOutcome(await Promise.all((waitsFor.get(name) ?? []).map(schedule)), caps.old);
       if (!outcome.moves) {
         const blocked = outcome.blockedBy;
-        return { table: name, status: 'not-run' as const, rows: 0, seconds: 0, reason: `waits for ${blocked.table}, which ${blocked.status === 'stopped' ? 'was stopped' : 'did not finish'}` };
+        return {
+          table: name,
+          status: 'not-run' as const,
+          rows: 0,
+          seconds: 0,
+          reason: `waits for ${blocked.table}, which ${blocked.status === 'stopped' ? 'was stopped' : 'did not finish'}`,
+        };
       }
       for (const d of outcome.staying) {
-        deps.log({ level: 'info', message: `${name} moves although ${d.table}, which references it, stays on OLD (skipped): the movers' deletes on OLD fire no FK check or action there (session_replication_role = replica), so its rows on OLD stay as they are` });
+        deps.log({
+          level: 'info',
+          message: `${name} moves although ${d.table}, which references it, stays on OLD (skipped): the movers' deletes on OLD fire no FK check or action there (session_replication_role = replica), so its rows on OLD stay as they are`,
+        });
       }
       return runOne(byName.get(name)!);
     })();

@@ -18,15 +18,21 @@ export interface ServedTable {
 export async function requireInitialized(config: Config, oldDb: pg.Client, newDb: pg.Client): Promise<ServedTable[]> {
   const state = await readNewState(newDb, config.stateSchema, config.serverName);
   if (!state.recorded || !state.recorded.initCompletedAt) {
-    throw new StateError('NEW has not been set up by init-new yet', { hint: 'run fdwmig init-new first (fdwmig check tells whether it can)' });
+    throw new StateError('NEW has not been set up by init-new yet', {
+      hint: 'run fdwmig init-new first (fdwmig check tells whether it can)',
+    });
   }
   const identity = await readIdentity(oldDb);
   if (state.recorded.oldIdentity !== identity) {
-    throw new StateError(`NEW was set up for another OLD (${state.recorded.oldDisplay}, ${state.recorded.oldIdentity}), not this one (${identity})`, {
-      hint: 'check --old: it must name the server init-new was run against',
-    });
+    throw new StateError(
+      `NEW was set up for another OLD (${state.recorded.oldDisplay}, ${state.recorded.oldIdentity}), not this one (${identity})`,
+      {
+        hint: 'check --old: it must name the server init-new was run against',
+      },
+    );
   }
   const r = await newDb.query<{ schema_name: string; table_name: string; remote_name: string }>(
-    `SELECT schema_name, table_name, remote_name FROM ${ident(config.stateSchema)}.tables ORDER BY 1, 2`);
+    `SELECT schema_name, table_name, remote_name FROM ${ident(config.stateSchema)}.tables ORDER BY 1, 2`,
+  );
   return r.rows.map((x) => ({ schema: x.schema_name, name: x.table_name, remoteName: x.remote_name }));
 }

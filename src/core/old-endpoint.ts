@@ -2,9 +2,25 @@ import { parsePgUrl } from '../config/url.js';
 import type { OldEndpoint } from '../plan/plan-init-new.js';
 
 /** libpq options worth passing to the FDW server (TLS and the like), never the password. */
-const PASS_THROUGH = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslcrl', 'sslcompression',
-  'requirepeer', 'target_session_attrs', 'connect_timeout', 'keepalives', 'keepalives_idle',
-  'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'gssencmode', 'krbsrvname', 'application_name'];
+const PASS_THROUGH = [
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslcrl',
+  'sslcompression',
+  'requirepeer',
+  'target_session_attrs',
+  'connect_timeout',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'gssencmode',
+  'krbsrvname',
+  'application_name',
+];
 
 /** How NEW's postgres_fdw reaches OLD, from the OLD URL (or the one given for NEW's side). */
 export function oldEndpointFromUrl(url: string): OldEndpoint {

@@ -15,11 +15,20 @@ export async function probeFdwReach(newDb: Queryable, old: OldEndpoint): Promise
   await newDb.query('BEGIN');
   try {
     await newDb.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw');
-    await newDb.query(`CREATE SERVER ${ident(PROBE)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${optionList({
-      host: old.host, port: String(old.port), dbname: old.dbname, ...old.libpqOptions })})`);
+    await newDb.query(
+      `CREATE SERVER ${ident(PROBE)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${optionList({
+        host: old.host,
+        port: String(old.port),
+        dbname: old.dbname,
+        ...old.libpqOptions,
+      })})`,
+    );
     const mapping = [`user ${literal(old.user)}`];
     if (old.password !== null) mapping.push(`password ${literal(old.password)}`);
-    await runSecretDdl(newDb, `CREATE USER MAPPING FOR CURRENT_USER SERVER ${ident(PROBE)} OPTIONS (${mapping.join(', ')})`);
+    await runSecretDdl(
+      newDb,
+      `CREATE USER MAPPING FOR CURRENT_USER SERVER ${ident(PROBE)} OPTIONS (${mapping.join(', ')})`,
+    );
     await newDb.query(`CREATE FOREIGN TABLE pg_temp.${ident(PROBE)} (one int) SERVER ${ident(PROBE)}
       OPTIONS (schema_name 'pg_catalog', table_name 'pg_database')`);
     // Any column list would do; counting rows reads through the connection without decoding.

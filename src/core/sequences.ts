@@ -32,13 +32,22 @@ function alreadyPast(current: string | null, target: string, seq: SequenceModel)
 }
 
 /** Pure: the report lines for planned changes, given NEW's sequences before the sync. */
-export function describeSequenceSync(oldSeqs: readonly SequenceModel[], newSeqs: readonly SequenceModel[], changes: readonly SequenceChange[]): SequenceSyncLine[] {
+export function describeSequenceSync(
+  oldSeqs: readonly SequenceModel[],
+  newSeqs: readonly SequenceModel[],
+  changes: readonly SequenceChange[],
+): SequenceSyncLine[] {
   return changes.map((c, i) => {
     const n = matchSequence(oldSeqs[i]!, newSeqs);
     const newLastValue = n?.lastValue ?? null;
     if (c.target === null || !n) return { ...c, newLastValue, effect: 'skipped' as const };
     if (alreadyPast(newLastValue, c.target, n)) {
-      return { ...c, newLastValue, effect: 'unchanged' as const, note: `NEW is already at ${newLastValue}, past the target: left as is (never backwards)` };
+      return {
+        ...c,
+        newLastValue,
+        effect: 'unchanged' as const,
+        note: `NEW is already at ${newLastValue}, past the target: left as is (never backwards)`,
+      };
     }
     return { ...c, newLastValue, effect: 'moved' as const };
   });

@@ -30,16 +30,26 @@ export interface StatusReport {
   tables: TableStatus[];
 }
 
-interface BatchTotals { moved: number; open: number }
+interface BatchTotals {
+  moved: number;
+  open: number;
+}
 
 async function batchTotals(db: Queryable, stateSchema: string): Promise<Map<string, BatchTotals>> {
-  const exists = (await db.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [`${ident(stateSchema)}.batches`])).rows[0]!.ok;
+  const exists = (
+    await db.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [
+      `${ident(stateSchema)}.batches`,
+    ])
+  ).rows[0]!.ok;
   if (!exists) return new Map();
   const r = await db.query<{ schema_name: string; table_name: string; moved: string; open: string }>(
     `SELECT schema_name, table_name, coalesce(sum(row_count) FILTER (WHERE state = 'moved'), 0)::text AS moved,
             count(*) FILTER (WHERE state = 'copied')::text AS open
-       FROM ${ident(stateSchema)}.batches GROUP BY 1, 2`);
-  return new Map(r.rows.map((x) => [`${x.schema_name}.${x.table_name}`, { moved: Number(x.moved), open: Number(x.open) }]));
+       FROM ${ident(stateSchema)}.batches GROUP BY 1, 2`,
+  );
+  return new Map(
+    r.rows.map((x) => [`${x.schema_name}.${x.table_name}`, { moved: Number(x.moved), open: Number(x.open) }]),
+  );
 }
 
 /** Pure: a table's state from its numbers. */
@@ -60,17 +70,27 @@ export async function runStatus(config: Config, deps: CoreDeps): Promise<StatusR
       const name = `${t.schema}.${t.name}`;
       const b = batches.get(name) ?? { moved: 0, open: 0 };
       const rowsOnOld = counts.get(name) ?? 0;
-      return { table: name, state: tableState(rowsOnOld, b.moved, b.open), rowsOnOld, rowsMoved: b.moved, openBatches: b.open };
+      return {
+        table: name,
+        state: tableState(rowsOnOld, b.moved, b.open),
+        rowsOnOld,
+        rowsMoved: b.moved,
+        openBatches: b.open,
+      };
     });
     const restored = state.foreignKeys.filter((f) => f.restoredAt !== null).length;
     const facts = {
-      recorded: state.record !== null, initCompleted: state.record?.initCompletedAt != null,
-      rowsOnOld: tables.reduce((a, t) => a + t.rowsOnOld, 0), openBatches: tables.reduce((a, t) => a + t.openBatches, 0),
+      recorded: state.record !== null,
+      initCompleted: state.record?.initCompletedAt != null,
+      rowsOnOld: tables.reduce((a, t) => a + t.rowsOnOld, 0),
+      openBatches: tables.reduce((a, t) => a + t.openBatches, 0),
       unrestoredFks: state.foreignKeys.length - restored,
     };
     const phase = detectPhase(facts);
     return {
-      phase, phaseText: describePhase(phase, facts), oldDisplay: state.record?.oldDisplay ?? null,
+      phase,
+      phaseText: describePhase(phase, facts),
+      oldDisplay: state.record?.oldDisplay ?? null,
       foreignKeys: { total: state.foreignKeys.length, restored, on: restored === state.foreignKeys.length },
       tables,
     };

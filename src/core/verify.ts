@@ -51,44 +51,111 @@ const DUPLICATES_LISTED = 20;
 
 function keyedTable(t: TableModel): KeyedTable | null {
   if (!t.primaryKey) return null;
-  return { schema: t.schema, name: t.name, key: t.primaryKey, keyTypes: t.primaryKey.map((k) => t.columns.find((c) => c.name === k)!.type) };
+  return {
+    schema: t.schema,
+    name: t.name,
+    key: t.primaryKey,
+    keyTypes: t.primaryKey.map((k) => t.columns.find((c) => c.name === k)!.type),
+  };
 }
 
 /** Tables on both servers, as --schemas/--tables/--exclude-tables select them; an unknown name is a usage error. */
-function selectPairs(config: Config, oldModel: DatabaseModel, newModel: DatabaseModel): { old: TableModel; new: TableModel }[] {
+function selectPairs(
+  config: Config,
+  oldModel: DatabaseModel,
+  newModel: DatabaseModel,
+): { old: TableModel; new: TableModel }[] {
   const onOld = new Map(oldModel.tables.map((t) => [qualifiedName(t), t]));
-  const unknown = (config.tables ?? []).filter((n) => !onOld.has(n) || !newModel.tables.some((t) => qualifiedName(t) === n));
-  if (unknown.length) throw new UsageError(`--tables names tables not on both OLD and NEW: ${unknown.join(', ')}`, { hint: "use schema.table as 'fdwmig check' lists them" });
-  return selectTables(newModel.tables, config).filter((t) => onOld.has(qualifiedName(t))).map((t) => ({ old: onOld.get(qualifiedName(t))!, new: t }));
+  const unknown = (config.tables ?? []).filter(
+    (n) => !onOld.has(n) || !newModel.tables.some((t) => qualifiedName(t) === n),
+  );
+  if (unknown.length)
+    throw new UsageError(`--tables names tables not on both OLD and NEW: ${unknown.join(', ')}`, {
+      hint: "use schema.table as 'fdwmig check' lists them",
+    });
+  return selectTables(newModel.tables, config)
+    .filter((t) => onOld.has(qualifiedName(t)))
+    .map((t) => ({ old: onOld.get(qualifiedName(t))!, new: t }));
 }
 
 async function inFlightKeys(newDb: Queryable, stateSchema: string, t: TableModel): Promise<Set<string>> {
-  const r = await newDb.query<{ keys: (string[] | string)[] }>(`SELECT ${BATCH_KEYS_JSON} AS keys FROM ${ident(stateSchema)}.batches b WHERE state = 'copied' AND schema_name = $1 AND table_name = $2`, [t.schema, t.name]);
+  const r = await newDb.query<{ keys: (string[] | string)[] }>(
+    `SELECT ${BATCH_KEYS_JSON} AS keys FROM ${ident(stateSchema)}.batches b WHERE state = 'copied' AND schema_name = $1 AND table_name = $2`,
+    [t.schema, t.name],
+  );
   return new Set(r.rows.flatMap((b) => keysFromStored(b.keys).map((k) => JSON.stringify(k))));
 }
 
 async function openBatchCount(newDb: Queryable, stateSchema: string): Promise<number> {
-  const exists = (await newDb.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [`${ident(stateSchema)}.batches`])).rows[0]!.ok;
+  const exists = (
+    await newDb.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [
+      `${ident(stateSchema)}.batches`,
+    ])
+  ).rows[0]!.ok;
   if (!exists) return 0;
-  return Number((await newDb.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${ident(stateSchema)}.batches WHERE state = 'copied'`)).rows[0]!.n);
+  return Number(
+    (
+      await newDb.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${ident(stateSchema)}.batches WHERE state = 'copied'`,
+      )
+    ).rows[0]!.n,
+  );
 }
 
-async function duplicateFindings(oldDb: Queryable, newDb: Queryable, stateSchema: string, t: TableModel): Promise<Finding[]> {
+async function duplicateFindings(
+  oldDb: Queryable,
+  newDb: Queryable,
+  stateSchema: string,
+  t: TableModel,
+): Promise<Finding[]> {
   const k = keyedTable(t);
   const subject = qualifiedName(t);
-  if (!k) return [{ severity: 'info', check: 'duplicate', subject, message: 'no primary key: rows on both sides cannot be matched by key, duplicates not checked' }];
+  if (!k)
+    return [
+      {
+        severity: 'info',
+        check: 'duplicate',
+        subject,
+        message: 'no primary key: rows on both sides cannot be matched by key, duplicates not checked',
+      },
+    ];
   const d = await findDuplicates(oldDb, newDb, k, () => inFlightKeys(newDb, stateSchema, t));
   const hint = `keep one copy: the application inserted a key whose row was still on OLD (a unique index does not span the two). Delete NEW's with DELETE FROM ONLY ${subject} WHERE ..., or OLD's on OLD`;
   const out: Finding[] = d.keys.slice(0, DUPLICATES_LISTED).map((key) => ({
-    severity: 'problem' as const, check: 'duplicate' as const, subject, key: formatKey(k.key, key), message: 'key both on OLD and in NEW\'s table', hint,
+    severity: 'problem' as const,
+    check: 'duplicate' as const,
+    subject,
+    key: formatKey(k.key, key),
+    message: "key both on OLD and in NEW's table",
+    hint,
   }));
-  if (d.total > out.length) out.push({ severity: 'problem', check: 'duplicate', subject, message: `${d.total - out.length} more duplicate key(s) not listed`, hint });
-  if (d.inFlight) out.push({ severity: 'info', check: 'duplicate', subject, message: `${d.inFlight} key(s) on both sides belong to a batch migrate copied and has not finished: expected; migrate finishes it` });
+  if (d.total > out.length)
+    out.push({
+      severity: 'problem',
+      check: 'duplicate',
+      subject,
+      message: `${d.total - out.length} more duplicate key(s) not listed`,
+      hint,
+    });
+  if (d.inFlight)
+    out.push({
+      severity: 'info',
+      check: 'duplicate',
+      subject,
+      message: `${d.inFlight} key(s) on both sides belong to a batch migrate copied and has not finished: expected; migrate finishes it`,
+    });
   return out;
 }
 
 /** Per served table with rows still on OLD: the count, and keys held on both sides. */
-async function rowFindings(oldDb: Queryable, newDb: Queryable, stateSchema: string, pairs: { new: TableModel }[], served: ReadonlySet<string>, rowsOnOld: ReadonlyMap<string, number>): Promise<Finding[]> {
+async function rowFindings(
+  oldDb: Queryable,
+  newDb: Queryable,
+  stateSchema: string,
+  pairs: { new: TableModel }[],
+  served: ReadonlySet<string>,
+  rowsOnOld: ReadonlyMap<string, number>,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const p of pairs) {
     const name = qualifiedName(p.new);
@@ -100,12 +167,21 @@ async function rowFindings(oldDb: Queryable, newDb: Queryable, stateSchema: stri
   return out;
 }
 
-async function fkFindings(newDb: Queryable, state: RecordedState, newModel: DatabaseModel, selected: ReadonlySet<string> | null): Promise<Finding[]> {
+async function fkFindings(
+  newDb: Queryable,
+  state: RecordedState,
+  newModel: DatabaseModel,
+  selected: ReadonlySet<string> | null,
+): Promise<Finding[]> {
   const keys = new Map(newModel.tables.map((t) => [qualifiedName(t), t.primaryKey]));
   const out: Finding[] = [];
   for (const f of state.foreignKeys) {
     if (selected && !selected.has(`${f.schema}.${f.table}`) && !selected.has(`${f.refSchema}.${f.refTable}`)) continue;
-    out.push(...(f.restoredAt ? checkRestoredFk(f) : await checkFkOrphans(newDb, f, keys.get(`${f.schema}.${f.table}`) ?? null)));
+    out.push(
+      ...(f.restoredAt
+        ? checkRestoredFk(f)
+        : await checkFkOrphans(newDb, f, keys.get(`${f.schema}.${f.table}`) ?? null)),
+    );
   }
   return out;
 }
@@ -115,14 +191,42 @@ function comparedTable(p: { old: TableModel; new: TableModel }): { t: ComparedTa
   const newCols = new Set(p.new.columns.map((c) => c.name));
   const subject = qualifiedName(p.new);
   const findings: Finding[] = [
-    ...p.new.columns.filter((c) => !oldCols.has(c.name)).map((c) => ({ severity: 'problem' as const, check: 'content' as const, subject, message: `column ${c.name} exists on NEW only: not compared` })),
-    ...p.old.columns.filter((c) => !newCols.has(c.name)).map((c) => ({ severity: 'problem' as const, check: 'content' as const, subject, message: `column ${c.name} exists on OLD only: not compared` })),
+    ...p.new.columns
+      .filter((c) => !oldCols.has(c.name))
+      .map((c) => ({
+        severity: 'problem' as const,
+        check: 'content' as const,
+        subject,
+        message: `column ${c.name} exists on NEW only: not compared`,
+      })),
+    ...p.old.columns
+      .filter((c) => !newCols.has(c.name))
+      .map((c) => ({
+        severity: 'problem' as const,
+        check: 'content' as const,
+        subject,
+        message: `column ${c.name} exists on OLD only: not compared`,
+      })),
   ];
   const k = keyedTable(p.new);
-  return { t: { schema: p.new.schema, name: p.new.name, key: k?.key ?? [], keyTypes: k?.keyTypes ?? [], columns: p.new.columns.map((c) => c.name).filter((c) => oldCols.has(c)) }, findings };
+  return {
+    t: {
+      schema: p.new.schema,
+      name: p.new.name,
+      key: k?.key ?? [],
+      keyTypes: k?.keyTypes ?? [],
+      columns: p.new.columns.map((c) => c.name).filter((c) => oldCols.has(c)),
+    },
+    findings,
+  };
 }
 
-async function compareContent(config: Config, deps: CoreDeps, pairs: { old: TableModel; new: TableModel }[], opts: VerifyOptions): Promise<ContentResult[]> {
+async function compareContent(
+  config: Config,
+  deps: CoreDeps,
+  pairs: { old: TableModel; new: TableModel }[],
+  opts: VerifyOptions,
+): Promise<ContentResult[]> {
   const opened: Pair[] = [];
   const clients: { end(): Promise<void> }[] = [];
   try {
@@ -136,11 +240,13 @@ async function compareContent(config: Config, deps: CoreDeps, pairs: { old: Tabl
       opened.push({ old: o, new: n });
     }
     const pool = pairPool(opened);
-    return await Promise.all(pairs.map(async (p) => {
-      const c = comparedTable(p);
-      const r = await compareTableContent(pool, c.t, { chunkRows: opts.chunkRows, maxRowsListed: DUPLICATES_LISTED });
-      return { ...r, findings: [...c.findings, ...r.findings] };
-    }));
+    return await Promise.all(
+      pairs.map(async (p) => {
+        const c = comparedTable(p);
+        const r = await compareTableContent(pool, c.t, { chunkRows: opts.chunkRows, maxRowsListed: DUPLICATES_LISTED });
+        return { ...r, findings: [...c.findings, ...r.findings] };
+      }),
+    );
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
@@ -148,7 +254,10 @@ async function compareContent(config: Config, deps: CoreDeps, pairs: { old: Tabl
 
 export async function runVerify(config: Config, deps: CoreDeps, opts: VerifyOptions): Promise<VerifyReport> {
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
-  const newDb = await deps.connect(config.newUrl, 'NEW').catch(async (e: unknown) => { await oldDb.end(); throw e; });
+  const newDb = await deps.connect(config.newUrl, 'NEW').catch(async (e: unknown) => {
+    await oldDb.end();
+    throw e;
+  });
   try {
     await prepareVerifySession(oldDb);
     await prepareVerifySession(newDb);
@@ -159,11 +268,13 @@ export async function runVerify(config: Config, deps: CoreDeps, opts: VerifyOpti
     const newModel = await introspectDatabase(newDb, skip);
     const pairs = selectPairs(config, oldModel, newModel);
     const selectedNames = new Set(pairs.map((p) => qualifiedName(p.new)));
-    const selection = config.tables?.length || config.schemas?.length || config.excludeTables?.length ? selectedNames : null;
+    const selection =
+      config.tables?.length || config.schemas?.length || config.excludeTables?.length ? selectedNames : null;
     const served = new Set(state.tables.map((t) => `${t.schema}.${t.name}`));
     const rowsOnOld = await countRowsOnOld(oldDb, state.tables);
     const facts = {
-      recorded: state.record !== null, initCompleted: state.record?.initCompletedAt != null,
+      recorded: state.record !== null,
+      initCompleted: state.record?.initCompletedAt != null,
       rowsOnOld: [...rowsOnOld.values()].reduce((a, b) => a + b, 0),
       openBatches: await openBatchCount(newDb, config.stateSchema),
       unrestoredFks: state.foreignKeys.filter((f) => !f.restoredAt).length,
@@ -172,26 +283,51 @@ export async function runVerify(config: Config, deps: CoreDeps, opts: VerifyOpti
     const findings: Finding[] = [
       ...(await rowFindings(oldDb, newDb, config.stateSchema, pairs, served, rowsOnOld)),
       ...(await fkFindings(newDb, state, newModel, selection)),
-      ...(await readSequenceFacts(oldDb, newDb, oldModel, newModel, skip.skipSchemas, selection)).flatMap(checkSequence),
+      ...(await readSequenceFacts(oldDb, newDb, oldModel, newModel, skip.skipSchemas, selection)).flatMap(
+        checkSequence,
+      ),
       ...checkTriggers(pairs),
     ];
     const content = new Map<string, ContentResult>();
     if (opts.compareContent) {
       if (phase === 'moving' || phase === 'moved-fks-off') {
-        findings.push({ severity: 'warning', check: 'content', subject: 'OLD and NEW', message: 'content comparison expects both servers to hold every row; during an FDW move rows are split between them, so moved rows show as missing on OLD' });
+        findings.push({
+          severity: 'warning',
+          check: 'content',
+          subject: 'OLD and NEW',
+          message:
+            'content comparison expects both servers to hold every row; during an FDW move rows are split between them, so moved rows show as missing on OLD',
+        });
       }
       for (const r of await compareContent(config, deps, pairs, opts)) {
         content.set(r.table, r);
         findings.push(...r.findings);
-        if (!r.findings.some((f) => f.severity === 'problem')) findings.push({ severity: 'info', check: 'content', subject: r.table, message: `content identical: ${r.oldRows} row(s) in ${r.chunks} chunk(s)` });
+        if (!r.findings.some((f) => f.severity === 'problem'))
+          findings.push({
+            severity: 'info',
+            check: 'content',
+            subject: r.table,
+            message: `content identical: ${r.oldRows} row(s) in ${r.chunks} chunk(s)`,
+          });
       }
     }
     const tables = pairs.map((p) => {
       const name = qualifiedName(p.new);
       const c = content.get(name);
-      return { table: name, served: served.has(name), rowsOnOld: served.has(name) ? rowsOnOld.get(name) ?? 0 : null, ...(c ? { content: { oldRows: c.oldRows, newRows: c.newRows, chunks: c.chunks } } : {}) };
+      return {
+        table: name,
+        served: served.has(name),
+        rowsOnOld: served.has(name) ? (rowsOnOld.get(name) ?? 0) : null,
+        ...(c ? { content: { oldRows: c.oldRows, newRows: c.newRows, chunks: c.chunks } } : {}),
+      };
     });
-    return { phase, phaseText: describePhase(phase, facts), ok: !findings.some((f) => f.severity === 'problem'), findings, tables };
+    return {
+      phase,
+      phaseText: describePhase(phase, facts),
+      ok: !findings.some((f) => f.severity === 'problem'),
+      findings,
+      tables,
+    };
   } finally {
     await newDb.end().catch(() => undefined);
     await oldDb.end().catch(() => undefined);

@@ -4,7 +4,10 @@ import pg from 'pg';
 
 /** A demo SQL file from sql/demo/, with $SCALE substituted. */
 export function shopSql(name: string, scale: number): string {
-  return readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8').replaceAll('$SCALE', String(scale));
+  return readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8').replaceAll(
+    '$SCALE',
+    String(scale),
+  );
 }
 
 /** Runs fn on a fresh connection to url and always closes it. */

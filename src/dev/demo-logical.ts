@@ -62,7 +62,9 @@ export async function runLogicalDemo(o: LogicalDemoOptions): Promise<number> {
         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`);
     });
     await withDb(newUrl, (db) => db.query(shopSql('shop', o.scale) + BANK_SCHEMA));
-    o.io.stdout(`loaded the sample shop on OLD; the application (role ${APP_ROLE}, 2 clients making transfers) writes to OLD\n`);
+    o.io.stdout(
+      `loaded the sample shop on OLD; the application (role ${APP_ROLE}, 2 clients making transfers) writes to OLD\n`,
+    );
     const conn = ['--old', oldUrl, '--new', newUrl];
     const workload = startWorkload(asApp(oldUrl), accounts, 2, 7);
     let started1 = 1;
@@ -80,16 +82,30 @@ export async function runLogicalDemo(o: LogicalDemoOptions): Promise<number> {
     const w = workload.stats;
     const unexpected = w.otherErrors.filter((e) => !EXPECTED.test(e));
     const invariant = await withDb(newUrl, (db) => checkInvariant(db, accounts));
-    const ledger = await Promise.all([oldUrl, newUrl].map((u) => withDb(u, async (db) => Number((await db.query('SELECT count(*) AS n FROM ledger')).rows[0].n))));
-    const ok = started1 === 0 && switched === 0 && invariant.ok && w.lostWrites === 0 && unexpected.length === 0 && ledger[0] === ledger[1];
-    o.io.stdout([
-      '', '==== summary ====',
-      `application on OLD:    ${w.transactions} transactions committed, ${w.otherErrors.length - unexpected.length} refused by the switchover (expected), ${unexpected.length} other errors`,
-      `ledger rows:           OLD ${ledger[0]}, NEW ${ledger[1]} (every committed write arrived: ${ledger[0] === ledger[1] ? 'yes' : 'NO'})`,
-      `workload invariant:    ${invariant.ok ? 'on NEW every balance equals its start plus its logged deltas' : `BROKEN: ${invariant.problems.join('; ')}`}`,
-      `total time:            ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-      `result:                ${ok ? 'OK' : 'FAILED'}`, '',
-    ].join('\n'));
+    const ledger = await Promise.all(
+      [oldUrl, newUrl].map((u) =>
+        withDb(u, async (db) => Number((await db.query('SELECT count(*) AS n FROM ledger')).rows[0].n)),
+      ),
+    );
+    const ok =
+      started1 === 0 &&
+      switched === 0 &&
+      invariant.ok &&
+      w.lostWrites === 0 &&
+      unexpected.length === 0 &&
+      ledger[0] === ledger[1];
+    o.io.stdout(
+      [
+        '',
+        '==== summary ====',
+        `application on OLD:    ${w.transactions} transactions committed, ${w.otherErrors.length - unexpected.length} refused by the switchover (expected), ${unexpected.length} other errors`,
+        `ledger rows:           OLD ${ledger[0]}, NEW ${ledger[1]} (every committed write arrived: ${ledger[0] === ledger[1] ? 'yes' : 'NO'})`,
+        `workload invariant:    ${invariant.ok ? 'on NEW every balance equals its start plus its logged deltas' : `BROKEN: ${invariant.problems.join('; ')}`}`,
+        `total time:            ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `result:                ${ok ? 'OK' : 'FAILED'}`,
+        '',
+      ].join('\n'),
+    );
     if (unexpected.length) o.io.stdout(`unexpected workload errors: ${unexpected.slice(0, 5).join('; ')}\n`);
     return ok ? 0 : 1;
   } finally {

@@ -34,12 +34,16 @@ export function writeDemoState(state: DemoState): void {
   mkdirSync(DEMO_STATE_DIR, { recursive: true, mode: 0o700 });
   writeFileSync(statePath(), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   const quote = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
-  writeFileSync(`${DEMO_STATE_DIR}env`, [
-    '# The servers `fdwmig demo --keep` left running; `make demo-stop` removes them.',
-    `FDWMIG_OLD_URL=${quote(state.old.url)}`,
-    `FDWMIG_NEW_URL=${quote(state.new.url)}`,
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    `${DEMO_STATE_DIR}env`,
+    [
+      '# The servers `fdwmig demo --keep` left running; `make demo-stop` removes them.',
+      `FDWMIG_OLD_URL=${quote(state.old.url)}`,
+      `FDWMIG_NEW_URL=${quote(state.new.url)}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
 }
 
 /** Stops and removes the kept servers and the state; resolves to what it stopped (none: []). */
@@ -47,7 +51,10 @@ export async function stopKeptDemo(): Promise<string[]> {
   const state = readDemoState();
   const stopped: string[] = [];
   if (state) {
-    for (const [name, server] of [['OLD', state.old], ['NEW', state.new]] as const) {
+    for (const [name, server] of [
+      ['OLD', state.old],
+      ['NEW', state.new],
+    ] as const) {
       await stopDetachedServer(server.dataDir);
       stopped.push(`${name} (PostgreSQL ${server.major})`);
     }

@@ -42,7 +42,9 @@ async function cli(io: CliIo, args: string[]): Promise<number> {
 export async function runDemo(o: DemoOptions): Promise<number> {
   if (o.keep && readDemoState()) {
     throw new FdwmigError(`the servers of an earlier 'fdwmig demo --keep' still run (${DEMO_STATE_DIR})`, {
-      code: 'DEMO', exitCode: 1, hint: "remove them first: make demo-stop (or fdwmig demo --stop)",
+      code: 'DEMO',
+      exitCode: 1,
+      hint: 'remove them first: make demo-stop (or fdwmig demo --stop)',
     });
   }
   const started: Cluster[] = [];
@@ -55,9 +57,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   process.once('SIGINT', onSigint);
   const t0 = Date.now();
   // Kept servers are embedded and detached: testcontainers would remove containers at exit.
-  const start = (major: number, name: string) => (o.keep ? startEmbeddedCluster({ major, name, detached: true }) : startTestCluster({ major, name }));
+  const start = (major: number, name: string) =>
+    o.keep ? startEmbeddedCluster({ major, name, detached: true }) : startTestCluster({ major, name });
   try {
-    o.io.stdout(`starting OLD (PostgreSQL ${o.oldMajor}) and NEW (PostgreSQL ${o.newMajor}) from the embedded binaries...\n`);
+    o.io.stdout(
+      `starting OLD (PostgreSQL ${o.oldMajor}) and NEW (PostgreSQL ${o.newMajor}) from the embedded binaries...\n`,
+    );
     const [oldC, newC] = await Promise.all([
       start(o.oldMajor, 'demo-old').then((c) => (started.push(c), c)),
       start(o.newMajor, 'demo-new').then((c) => (started.push(c), c)),
@@ -66,7 +71,11 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const oldUrl = oldC.url('shop');
     const newUrl = newC.url('shop');
     if (o.keep) {
-      writeDemoState({ old: { major: o.oldMajor, url: oldUrl, dataDir: oldC.dataDir }, new: { major: o.newMajor, url: newUrl, dataDir: newC.dataDir }, startedAt: new Date().toISOString() });
+      writeDemoState({
+        old: { major: o.oldMajor, url: oldUrl, dataDir: oldC.dataDir },
+        new: { major: o.newMajor, url: newUrl, dataDir: newC.dataDir },
+        startedAt: new Date().toISOString(),
+      });
       kept = true;
     }
     const accounts = ACCOUNTS_PER_SCALE * o.scale;
@@ -83,7 +92,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const viaNew = await counts(newUrl);
     const same = TABLES.every((t) => viaNew[t] === onOld[t]);
     o.io.stdout(`\nthrough NEW the application sees every OLD row: ${same ? 'yes' : 'NO'}\n`);
-    o.io.stdout('\nthe application now runs against NEW: 2 clients making transfers (update a balance, log the delta)\n');
+    o.io.stdout(
+      '\nthe application now runs against NEW: 2 clients making transfers (update a balance, log the delta)\n',
+    );
     const workload = startWorkload(newUrl, accounts, 2, 42);
     let migrated: number;
     try {
@@ -104,18 +115,23 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const allMoved = TABLES.every((t) => leftOnOld[t] === 0);
     const verified = await cli(o.io, ['verify', ...conn]);
     const cleaned = await cli(o.io, ['cleanup', ...conn]);
-    const ok = same && migrated === 0 && allMoved && invariant.ok && w.lostWrites === 0 && verified === 0 && cleaned === 0;
-    o.io.stdout([
-      '', '==== summary ====',
-      `rows moved to NEW:     ${TABLES.map((t) => `${t} ${local[t]}`).join(', ')}`,
-      `rows left on OLD:      ${TABLES.reduce((a, t) => a + leftOnOld[t]!, 0)}`,
-      `workload during move:  ${w.transactions} transactions, ${w.retried} retried after a serialization failure, ${w.lostWrites} lost writes, ${w.otherErrors.length} other errors`,
-      `workload invariant:    ${invariant.ok ? 'every balance equals its start plus its logged deltas' : `BROKEN: ${invariant.problems.join('; ')}`}`,
-      `verify:                ${verified === 0 ? 'consistent' : `FAILED (exit ${verified})`}`,
-      `cleanup:               ${cleaned === 0 ? 'every FDW object fdwmig made is gone' : `FAILED (exit ${cleaned})`}`,
-      `total time:            ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-      `result:                ${ok ? 'OK' : 'FAILED'}`, '',
-    ].join('\n'));
+    const ok =
+      same && migrated === 0 && allMoved && invariant.ok && w.lostWrites === 0 && verified === 0 && cleaned === 0;
+    o.io.stdout(
+      [
+        '',
+        '==== summary ====',
+        `rows moved to NEW:     ${TABLES.map((t) => `${t} ${local[t]}`).join(', ')}`,
+        `rows left on OLD:      ${TABLES.reduce((a, t) => a + leftOnOld[t]!, 0)}`,
+        `workload during move:  ${w.transactions} transactions, ${w.retried} retried after a serialization failure, ${w.lostWrites} lost writes, ${w.otherErrors.length} other errors`,
+        `workload invariant:    ${invariant.ok ? 'every balance equals its start plus its logged deltas' : `BROKEN: ${invariant.problems.join('; ')}`}`,
+        `verify:                ${verified === 0 ? 'consistent' : `FAILED (exit ${verified})`}`,
+        `cleanup:               ${cleaned === 0 ? 'every FDW object fdwmig made is gone' : `FAILED (exit ${cleaned})`}`,
+        `total time:            ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `result:                ${ok ? 'OK' : 'FAILED'}`,
+        '',
+      ].join('\n'),
+    );
     return ok ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);

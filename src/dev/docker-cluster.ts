@@ -30,8 +30,12 @@ export async function startDockerCluster(options: ClusterOptions): Promise<Clust
   return {
     provider: 'docker',
     major: options.major,
-    get host() { return container.getHost(); },
-    get port() { return container.getMappedPort(5432); },
+    get host() {
+      return container.getHost();
+    },
+    get port() {
+      return container.getMappedPort(5432);
+    },
     dataDir: '/var/lib/postgresql/data',
     superuser: 'postgres',
     password: PASSWORD,

@@ -10,7 +10,20 @@
  * - the server needs LD_LIBRARY_PATH on the package's lib/, and only the server gets it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, accessSync, constants } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  accessSync,
+  constants,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -150,8 +163,23 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
     chownSync(pwFile, who.uid, who.gid!);
   }
   const ids = { uid: who.uid, gid: who.gid };
-  run(join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, `--pwfile=${pwFile}`, '--auth-local=trust',
-    '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...ids, env });
+  run(
+    join(bin, 'initdb'),
+    [
+      '-D',
+      dataDir,
+      '-U',
+      SUPERUSER,
+      `--pwfile=${pwFile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ],
+    { ...ids, env },
+  );
   const port = await freePort();
   const settings: Record<string, string | number> = {
     listen_addresses: '127.0.0.1',
@@ -202,7 +230,12 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
   await start();
   const host = '127.0.0.1';
   return {
-    major, host, port, dataDir, superuser: SUPERUSER, password: TEST_PASSWORD,
+    major,
+    host,
+    port,
+    dataDir,
+    superuser: SUPERUSER,
+    password: TEST_PASSWORD,
     url: (database = 'postgres', user = SUPERUSER, password = TEST_PASSWORD) =>
       `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
     stop,
@@ -222,7 +255,13 @@ async function waitReady(port: number, child: ChildProcess, log: () => string): 
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`postgres exited at start (${child.exitCode}): ${log()}`);
     // The port answering is not enough: the postmaster may still be in recovery (57P03).
-    const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password: TEST_PASSWORD, database: 'postgres' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: SUPERUSER,
+      password: TEST_PASSWORD,
+      database: 'postgres',
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -45,7 +45,15 @@ const RETRYABLE = new Set(['40001', '40P01']);
 
 /** Starts `clients` connections running transfers against `url` until stopped. */
 export function startWorkload(url: string, accounts: number, clients = 2, seed = 1): Workload {
-  const stats: WorkloadStats = { transactions: 0, retried: 0, lostWrites: 0, doubledUpdates: 0, doubledReads: 0, otherErrors: [], latenciesMs: [] };
+  const stats: WorkloadStats = {
+    transactions: 0,
+    retried: 0,
+    lostWrites: 0,
+    doubledUpdates: 0,
+    doubledReads: 0,
+    otherErrors: [],
+    latenciesMs: [],
+  };
   let running = true;
   let rnd = seed;
   const next = () => (rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -110,7 +118,8 @@ export async function checkInvariant(db: pg.Client, accounts: number): Promise<{
      WHERE a.balance <> ${START_BALANCE} + coalesce(l.s, 0) LIMIT 20`);
   const c = await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM accounts');
   const problems = r.rows.map((x) => `account ${x.id}: balance ${x.balance}, expected ${x.expected}`);
-  if (c.rows[0].n !== accounts || c.rows[0].d !== accounts) problems.push(`accounts: ${c.rows[0].n} rows, ${c.rows[0].d} distinct, expected ${accounts}`);
+  if (c.rows[0].n !== accounts || c.rows[0].d !== accounts)
+    problems.push(`accounts: ${c.rows[0].n} rows, ${c.rows[0].d} distinct, expected ${accounts}`);
   return { ok: problems.length === 0, problems };
 }
 
@@ -140,8 +149,12 @@ export async function runWorkloadFor(url: string, o: WorkloadRunOptions): Promis
   const seen = await countAccounts(url);
   if (seen !== o.accounts) {
     throw new FdwmigError(`the database at ${maskUrl(url)} shows ${seen} accounts, not ${o.accounts}`, {
-      code: 'WORKLOAD', exitCode: 1,
-      hint: seen === 0 ? 'run fdwmig init-new first: the workload runs through NEW once it serves OLD\'s rows' : `pass --accounts ${seen}`,
+      code: 'WORKLOAD',
+      exitCode: 1,
+      hint:
+        seen === 0
+          ? "run fdwmig init-new first: the workload runs through NEW once it serves OLD's rows"
+          : `pass --accounts ${seen}`,
     });
   }
   const workload = startWorkload(url, o.accounts, o.clients, o.seed);
@@ -170,7 +183,9 @@ async function countAccounts(url: string): Promise<number> {
   } catch (err) {
     if ((err as { code?: string }).code !== '42P01') throw err;
     throw new FdwmigError(`the database at ${maskUrl(url)} has no accounts table`, {
-      code: 'WORKLOAD', exitCode: 1, hint: 'load sql/demo/bank.sql on OLD and NEW, and bank-data.sql on OLD (the demo and the Docker example do)',
+      code: 'WORKLOAD',
+      exitCode: 1,
+      hint: 'load sql/demo/bank.sql on OLD and NEW, and bank-data.sql on OLD (the demo and the Docker example do)',
     });
   } finally {
     await c.end();

@@ -36,7 +36,12 @@ export async function sampleBusy(db: Queryable, ownPids: () => readonly number[]
   const rows = (await db.query<{ pid: number; app: string | null; state: string | null }>(BUSY, [[...ownPids()]])).rows;
   const own = new Set(ownPids());
   const busy = rows.filter((r) => !own.has(r.pid));
-  return { n: busy.length, examples: busy.slice(0, 3).map((r) => `pid ${r.pid} (${r.app || 'no application_name'}, ${r.state ?? 'state hidden'})`) };
+  return {
+    n: busy.length,
+    examples: busy
+      .slice(0, 3)
+      .map((r) => `pid ${r.pid} (${r.app || 'no application_name'}, ${r.state ?? 'state hidden'})`),
+  };
 }
 
 const SAMPLE_MS = 200;

@@ -10,7 +10,11 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Connects to OLD or NEW, naming the side in any error. */
 export async function connect(url: string, which: ServerSide, appName = 'fdwmig'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: appName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: appName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // A connection dropped while idle must not crash the process; the next query reports it.
   client.on('error', () => undefined);
   try {
@@ -38,8 +42,13 @@ export async function withClient<T>(url: string, which: ServerSide, fn: (c: pg.C
  */
 export async function closeClient(c: pg.Client, boundMs = 2_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const ended = c.end().then(() => true, () => true);
-  const late = new Promise<boolean>((r) => { timer = setTimeout(() => r(false), boundMs); });
+  const ended = c.end().then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), boundMs);
+  });
   const ok = await Promise.race([ended, late]);
   clearTimeout(timer);
   if (!ok) cutConnection(c);

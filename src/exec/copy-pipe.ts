@@ -22,12 +22,17 @@ export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Clien
   };
   const onSrc = gone('source');
   const onDst = gone('destination');
-  for (const [c, f] of [[src, onSrc], [dst, onDst]] as const) {
+  for (const [c, f] of [
+    [src, onSrc],
+    [dst, onDst],
+  ] as const) {
     c.once('end', f);
     c.once('error', f);
   }
   let outEnded = false;
-  out.once('end', () => { outEnded = true; });
+  out.once('end', () => {
+    outEnded = true;
+  });
   try {
     await pipeline(out, into);
     return into.rowCount ?? 0;
@@ -35,7 +40,10 @@ export async function pipeCopy(src: pg.Client, copyOutSql: string, dst: pg.Clien
     if (!outEnded) cutConnection(src);
     throw err;
   } finally {
-    for (const [c, f] of [[src, onSrc], [dst, onDst]] as const) {
+    for (const [c, f] of [
+      [src, onSrc],
+      [dst, onDst],
+    ] as const) {
       c.removeListener('end', f);
       c.removeListener('error', f);
     }

@@ -10,7 +10,8 @@ export async function countRows(db: Queryable, tables: readonly { schema: string
   try {
     await db.query(COUNT_SETTINGS);
     const counts: number[] = [];
-    for (const t of tables) counts.push(Number((await db.query<{ n: string }>(countRowsSql(t.schema, t.name))).rows[0]!.n));
+    for (const t of tables)
+      counts.push(Number((await db.query<{ n: string }>(countRowsSql(t.schema, t.name))).rows[0]!.n));
     await db.query('COMMIT');
     return counts;
   } catch (err) {

@@ -39,7 +39,11 @@ export interface DrainPoint {
 
 /** Sessions whose snapshot may be older than `since`; fdwmig's own sessions excluded. */
 export async function findHoldouts(db: Queryable, since: DrainPoint, ownPids: readonly number[]): Promise<Holdout[]> {
-  const r = await db.query<{ pid: number; user: string; state: string; xact_start: string; query: string }>(HOLDOUTS, [[...ownPids], since.at, since.xid]);
+  const r = await db.query<{ pid: number; user: string; state: string; xact_start: string; query: string }>(HOLDOUTS, [
+    [...ownPids],
+    since.at,
+    since.xid,
+  ]);
   return r.rows.map((x) => ({ pid: x.pid, user: x.user, state: x.state, xactStart: x.xact_start, query: x.query }));
 }
 
@@ -48,7 +52,10 @@ export async function findHoldouts(db: Queryable, since: DrainPoint, ownPids: re
  * interval grows from 2 ms, so a quiet server costs one query and a busy one little.
  */
 export async function waitForDrain(
-  db: Queryable, since: DrainPoint, ownPids: readonly number[], timeoutMs: number,
+  db: Queryable,
+  since: DrainPoint,
+  ownPids: readonly number[],
+  timeoutMs: number,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<Holdout[]> {
   const deadline = Date.now() + timeoutMs;

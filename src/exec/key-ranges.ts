@@ -51,7 +51,9 @@ export async function answerSplit(ctx: MoveContext, seg: Segment, after: Key | n
  * read the whole table before the first batch: 150 ms per million rows, on the critical path.
  */
 export async function estimateOld(ctx: MoveContext): Promise<number> {
-  const plan: unknown = (await ctx.conns.old.query<{ 'QUERY PLAN': unknown }>(ctx.sql.estimateOld)).rows[0]?.['QUERY PLAN'];
+  const plan: unknown = (await ctx.conns.old.query<{ 'QUERY PLAN': unknown }>(ctx.sql.estimateOld)).rows[0]?.[
+    'QUERY PLAN'
+  ];
   return planRows(typeof plan === 'string' ? JSON.parse(plan) : plan);
 }
 

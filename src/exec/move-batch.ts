@@ -33,7 +33,10 @@ export interface MoveContext {
 
 /** A batch that could not finish now but is safe to retry (both copies kept). */
 export class BatchDeferred extends Error {
-  constructor(message: string, readonly holdouts: Holdout[] = []) {
+  constructor(
+    message: string,
+    readonly holdouts: Holdout[] = [],
+  ) {
     super(message);
   }
 }
@@ -63,7 +66,8 @@ const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
  * from that id from then on (snapshot-ages.ts).
  */
 async function withOwnId(db: pg.Client, ...first: string[]): Promise<string> {
-  return (await statements<{ me: string }>(db, [...first, 'SELECT pg_catalog.txid_current()::text AS me'])).at(-1)!.rows[0]!.me;
+  return (await statements<{ me: string }>(db, [...first, 'SELECT pg_catalog.txid_current()::text AS me'])).at(-1)!
+    .rows[0]!.me;
 }
 
 /**
@@ -78,7 +82,10 @@ export const FAST_PATH_LOCK_TIMEOUT_MS = 100;
 export type CopiedBatch = BatchRecord & { committed: DrainPoint };
 
 /** A multi-statement query (no parameters: the simple protocol), one result per statement. */
-async function statements<R extends pg.QueryResultRow>(db: pg.Client, sql: readonly string[]): Promise<pg.QueryResult<R>[]> {
+async function statements<R extends pg.QueryResultRow>(
+  db: pg.Client,
+  sql: readonly string[],
+): Promise<pg.QueryResult<R>[]> {
   return (await db.query(sql.join(';\n'))) as unknown as pg.QueryResult<R>[];
 }
 
@@ -90,7 +97,12 @@ function lastKeyOf(ctx: MoveContext, row: KeyRow | undefined): { key: Key; snaps
  * The key `limit` keys after `after` on OLD (or the last one up to `upper`, null: the table's
  * end), and the snapshot it was read in; null when the range holds no key.
  */
-export async function keyAfter(ctx: MoveContext, after: Key | null, limit: number, upper: Key | null): Promise<{ key: Key; snapshot: string } | null> {
+export async function keyAfter(
+  ctx: MoveContext,
+  after: Key | null,
+  limit: number,
+  upper: Key | null,
+): Promise<{ key: Key; snapshot: string } | null> {
   return lastKeyOf(ctx, (await ctx.conns.old.query<KeyRow>(ctx.sql.readLastKey(after, limit, upper))).rows[0]);
 }
 
@@ -100,11 +112,19 @@ export async function keyAfter(ctx: MoveContext, after: Key | null, limit: numbe
  * then the COPY; then NEW's record, COMMIT and clock read in one while OLD's read-only
  * transaction ends.
  */
-export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: number, upper: Key | null = null): Promise<CopiedBatch | null> {
+export async function copyNextBatch(
+  ctx: MoveContext,
+  after: Key | null,
+  limit: number,
+  upper: Key | null = null,
+): Promise<CopiedBatch | null> {
   const { old: oldDb, new: newDb } = ctx.conns;
   try {
     const [read] = await Promise.all([
-      statements<KeyRow>(oldDb, ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', ctx.sql.readLastKey(after, limit, upper)]),
+      statements<KeyRow>(oldDb, [
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+        ctx.sql.readLastKey(after, limit, upper),
+      ]),
       newDb.query('BEGIN'),
     ]);
     const found = lastKeyOf(ctx, read[1]!.rows[0]);
@@ -113,21 +133,43 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
       return null;
     }
     const { key: last, snapshot } = found;
-    const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch((err: unknown) => {
-      throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
+    const copied = await pipeCopy(oldDb, ctx.sql.copyOutRange(after, last), newDb, ctx.sql.copyIn).catch(
+      (err: unknown) => {
+        throw isDatabaseError(err) && err.code === '23505' ? duplicateKeyError(ctx, err.detail) : err;
+      },
+    );
+    const record = ctx.sql.recordBatch(ctx.stateSchema, {
+      schema: ctx.schema,
+      table: ctx.table,
+      after,
+      last,
+      snapshot,
+      copied,
     });
-    const record = ctx.sql.recordBatch(ctx.stateSchema, { schema: ctx.schema, table: ctx.table, after, last, snapshot, copied });
     const [done] = await Promise.all([
-      statements<{ id: string; row_count: number; xid: string; t: string }>(newDb, [record, 'COMMIT', 'SELECT clock_timestamp()::text AS t']).catch((err: unknown) => {
+      statements<{ id: string; row_count: number; xid: string; t: string }>(newDb, [
+        record,
+        'COMMIT',
+        'SELECT clock_timestamp()::text AS t',
+      ]).catch((err: unknown) => {
         throw isDatabaseError(err) && err.code === '23502' && err.column === 'row_count'
-          ? new Error(`${ctx.schema}.${ctx.table}: copied ${copied} rows but NEW's table holds a different number of them in the batch's range; nothing was committed`)
+          ? new Error(
+              `${ctx.schema}.${ctx.table}: copied ${copied} rows but NEW's table holds a different number of them in the batch's range; nothing was committed`,
+            )
           : err;
       }),
       oldDb.query('COMMIT'),
     ]);
     crashPoint('after-copy-commit');
     const rec = done[0]!.rows[0]!;
-    return { id: rec.id, after, last, snapshot, rowCount: rec.row_count, committed: { at: done[2]!.rows[0]!.t, xid: rec.xid } };
+    return {
+      id: rec.id,
+      after,
+      last,
+      snapshot,
+      rowCount: rec.row_count,
+      committed: { at: done[2]!.rows[0]!.t, xid: rec.xid },
+    };
   } catch (err) {
     await Promise.all([oldDb.query('ROLLBACK').catch(() => undefined), newDb.query('ROLLBACK').catch(() => undefined)]);
     throw err;
@@ -135,9 +177,12 @@ export async function copyNextBatch(ctx: MoveContext, after: Key | null, limit: 
 }
 
 function duplicateKeyError(ctx: MoveContext, detail: string | undefined): StateError {
-  return new StateError(`${ctx.schema}.${ctx.table}: a row moving from OLD has a key that NEW's table already holds (${detail ?? 'duplicate key'}); nothing of this batch was committed`, {
-    hint: 'the application inserted that key on NEW while the row was still on OLD (a unique index does not span the two; docs/SUPPORT.md): keep one of the two rows (DELETE FROM ONLY on NEW, or delete it on OLD) and re-run migrate',
-  });
+  return new StateError(
+    `${ctx.schema}.${ctx.table}: a row moving from OLD has a key that NEW's table already holds (${detail ?? 'duplicate key'}); nothing of this batch was committed`,
+    {
+      hint: 'the application inserted that key on NEW while the row was still on OLD (a unique index does not span the two; docs/SUPPORT.md): keep one of the two rows (DELETE FROM ONLY on NEW, or delete it on OLD) and re-run migrate',
+    },
+  );
 }
 
 /**
@@ -153,7 +198,10 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: Drain
   }
   const holdouts = await waitForDrain(newDb, since, ctx.conns.ownPids(), ctx.drainTimeoutMs);
   if (holdouts.length) {
-    throw new BatchDeferred(`${holdouts.length} session(s) on NEW hold snapshots older than the copy (e.g. pid ${holdouts[0]!.pid}, ${holdouts[0]!.user}, ${holdouts[0]!.state} since ${holdouts[0]!.xactStart})`, holdouts);
+    throw new BatchDeferred(
+      `${holdouts.length} session(s) on NEW hold snapshots older than the copy (e.g. pid ${holdouts[0]!.pid}, ${holdouts[0]!.user}, ${holdouts[0]!.state} since ${holdouts[0]!.xactStart})`,
+      holdouts,
+    );
   }
   const fast = await deleteIfUnchanged(ctx, b);
   if (!fast) await reconcileAndDelete(ctx, b);
@@ -172,10 +220,26 @@ export async function finishBatch(ctx: MoveContext, b: BatchRecord, since: Drain
 async function deleteIfUnchanged(ctx: MoveContext, b: BatchRecord): Promise<boolean> {
   const oldDb = ctx.conns.old;
   try {
-    const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, 'BEGIN ISOLATION LEVEL REPEATABLE READ',
-      setLockTimeout(Math.min(ctx.lockTimeoutMs, FAST_PATH_LOCK_TIMEOUT_MS))));
-    const r = ages && (await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkAndDelete(ctx.stateSchema),
-      [json(b.after), json(b.last), ages.maxAge, ages.xipAges, b.rowCount, b.id])).rows[0]!;
+    const ages = snapshotAges(
+      b.snapshot,
+      await withOwnId(
+        oldDb,
+        'BEGIN ISOLATION LEVEL REPEATABLE READ',
+        setLockTimeout(Math.min(ctx.lockTimeoutMs, FAST_PATH_LOCK_TIMEOUT_MS)),
+      ),
+    );
+    const r =
+      ages &&
+      (
+        await oldDb.query<{ n: number; changed: number }>(ctx.sql.checkAndDelete(ctx.stateSchema), [
+          json(b.after),
+          json(b.last),
+          ages.maxAge,
+          ages.xipAges,
+          b.rowCount,
+          b.id,
+        ])
+      ).rows[0]!;
     if (!r || r.n !== b.rowCount || r.changed !== 0) {
       await oldDb.query('ROLLBACK');
       return false;
@@ -233,7 +297,13 @@ async function reconcileOnce(ctx: MoveContext, b: BatchRecord, keys: readonly Ke
     await inTransaction(oldDb, 'BEGIN', async () => {
       // A snapshot too old for 32-bit ages: every row counts as changed (one extra copy each).
       const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, timeout)) ?? { maxAge: 2 ** 31 - 1, xipAges: [] };
-      const rows = (await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys(nowait), [...params, ages.maxAge, ages.xipAges])).rows;
+      const rows = (
+        await oldDb.query<KeyRow & { changed: boolean }>(ctx.sql.lockKeys(nowait), [
+          ...params,
+          ages.maxAge,
+          ages.xipAges,
+        ])
+      ).rows;
       const present = new Map(rows.map((r) => [JSON.stringify(keyOf(r, n)), r.changed]));
       const gone = keys.filter((k) => !present.has(JSON.stringify(k)));
       const changed = keys.filter((k) => present.get(JSON.stringify(k)) === true);
@@ -264,9 +334,12 @@ async function restage(ctx: MoveContext, changed: readonly Key[], b: BatchRecord
     await newDb.query(ctx.sql.createStage);
   } catch (err) {
     if (!isDatabaseError(err) || err.code !== '42501') throw err;
-    throw new StateError(`${ctx.schema}.${ctx.table}: repairing a batch needs a temporary table on NEW, and the mover role may not create one (${err.message}); the batch stays copied, nothing was deleted`, {
-      hint: `on NEW: GRANT TEMPORARY ON DATABASE ${ident(newDb.database ?? '')} TO ${ident(newDb.user ?? '')}, then re-run migrate`,
-    });
+    throw new StateError(
+      `${ctx.schema}.${ctx.table}: repairing a batch needs a temporary table on NEW, and the mover role may not create one (${err.message}); the batch stays copied, nothing was deleted`,
+      {
+        hint: `on NEW: GRANT TEMPORARY ON DATABASE ${ident(newDb.database ?? '')} TO ${ident(newDb.user ?? '')}, then re-run migrate`,
+      },
+    );
   }
   await pipeCopy(oldDb, ctx.sql.copyOutKeys(changed, b.after, b.last), newDb, ctx.sql.copyInStage);
   if (ctx.sql.updateFromStage) await newDb.query(ctx.sql.updateFromStage);

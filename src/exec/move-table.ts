@@ -57,7 +57,13 @@ export type MoveTableOutcome = { status: 'moved' | 'stopped'; moved: number };
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** `fresh`: copied by this run and not yet tried (finishBatch). A retry always looks for OLD's marker. */
-async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Promise<DrainPoint>, o: MoveTableOptions, fresh = false): Promise<number> {
+async function finishWithRetry(
+  ctx: MoveContext,
+  b: BatchRecord,
+  since: () => Promise<DrainPoint>,
+  o: MoveTableOptions,
+  fresh = false,
+): Promise<number> {
   const sleep = o.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -74,7 +80,8 @@ async function finishWithRetry(ctx: MoveContext, b: BatchRecord, since: () => Pr
 /** Now on NEW, as a drain point: the clock, and the next transaction id to be assigned. */
 async function nowOnNew(ctx: MoveContext): Promise<DrainPoint> {
   const r = await ctx.conns.new.query<{ t: string; xid: string }>(
-    'SELECT clock_timestamp()::text AS t, pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot())::text AS xid');
+    'SELECT clock_timestamp()::text AS t, pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot())::text AS xid',
+  );
   return { at: r.rows[0]!.t, xid: r.rows[0]!.xid };
 }
 
@@ -91,7 +98,13 @@ interface Shared {
  * Moves every row of one range, batch after batch, in one pipe: while batch i is drained and
  * deleted (finisher), batch i+1 is read and copied (copier). Returns 'stopped' on abort.
  */
-async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Shared, o: MoveTableOptions, rateCap: number): Promise<'done' | 'stopped'> {
+async function moveRange(
+  { copier, finisher }: Pipe,
+  seg: Segment,
+  shared: Shared,
+  o: MoveTableOptions,
+  rateCap: number,
+): Promise<'done' | 'stopped'> {
   const sleep = o.sleep ?? defaultSleep;
   let after = seg.lo;
   let movedHere = 0;
@@ -122,7 +135,7 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
         return 'stopped';
       }
       const batchStart = Date.now();
-      const size = o.yieldTo && !o.yieldTo.busy() ? o.quietBatchSize ?? o.batchSize : o.batchSize;
+      const size = o.yieldTo && !o.yieldTo.busy() ? (o.quietBatchSize ?? o.batchSize) : o.batchSize;
       if (seg.split) await answerSplit(copier, seg, after, size);
       const b = await copyNextBatch(copier, after, size, seg.hi);
       await settle();
@@ -146,8 +159,15 @@ async function moveRange({ copier, finisher }: Pipe, seg: Segment, shared: Share
  * Runs in one pipe: its range, then, while any other range of the table is still running with
  * enough left, the upper half of that range (the one with most left), until none is.
  */
-async function rangesInOnePipe(pipe: Pipe, first: Segment, running: Set<Segment>, shared: Shared, o: MoveTableOptions, cap: number): Promise<'done' | 'stopped'> {
-  for (let seg: Segment | null = first; seg; ) {
+async function rangesInOnePipe(
+  pipe: Pipe,
+  first: Segment,
+  running: Set<Segment>,
+  shared: Shared,
+  o: MoveTableOptions,
+  cap: number,
+): Promise<'done' | 'stopped'> {
+  for (let seg: Segment | null = first; seg;) {
     running.add(seg);
     try {
       if ((await moveRange(pipe, seg, shared, o, cap)) === 'stopped') return 'stopped';
@@ -162,10 +182,14 @@ async function rangesInOnePipe(pipe: Pipe, first: Segment, running: Set<Segment>
     // Ask the range with most left; one that declines (too little left) is not asked again.
     const asked = new Set<Segment>();
     for (;;) {
-      const victim = [...running].filter((r) => !r.split && !asked.has(r)).sort((a, b) => (b.rows - b.moved) - (a.rows - a.moved))[0];
+      const victim = [...running]
+        .filter((r) => !r.split && !asked.has(r))
+        .sort((a, b) => b.rows - b.moved - (a.rows - a.moved))[0];
       if (!victim) break;
       asked.add(victim);
-      seg = await new Promise<Segment | null>((resolve) => { victim.split = resolve; });
+      seg = await new Promise<Segment | null>((resolve) => {
+        victim.split = resolve;
+      });
       if (seg) break;
     }
   }
@@ -178,7 +202,12 @@ async function rangesInOnePipe(pipe: Pipe, first: Segment, running: Set<Segment>
  * table's lowest key, and on a table whose rows have all moved it would walk the index entries
  * of every one of them (dead, not yet vacuumed), 130 ms per million rows, to find nothing.
  */
-async function passesInOnePipe(pipe: Pipe, fromPass: number, shared: Shared, o: MoveTableOptions): Promise<MoveTableOutcome> {
+async function passesInOnePipe(
+  pipe: Pipe,
+  fromPass: number,
+  shared: Shared,
+  o: MoveTableOptions,
+): Promise<MoveTableOutcome> {
   for (let pass = fromPass; ; pass++) {
     if (pass > 1) {
       const left = await countOld(pipe.finisher);
@@ -187,8 +216,15 @@ async function passesInOnePipe(pipe: Pipe, fromPass: number, shared: Shared, o: 
       if (left === 0) return { status: 'moved', moved: shared.moved };
       o.onBatch?.({ moved: shared.moved, total: shared.total });
     }
-    if (pass > MAX_PASSES) throw new Error(`rows keep appearing on OLD after ${MAX_PASSES} passes; is something still writing to OLD directly?`);
-    if ((await moveRange(pipe, { lo: null, hi: null, rows: 0, moved: 0 }, shared, o, o.maxRowsPerSecond ?? 0)) === 'stopped') return { status: 'stopped', moved: shared.moved };
+    if (pass > MAX_PASSES)
+      throw new Error(
+        `rows keep appearing on OLD after ${MAX_PASSES} passes; is something still writing to OLD directly?`,
+      );
+    if (
+      (await moveRange(pipe, { lo: null, hi: null, rows: 0, moved: 0 }, shared, o, o.maxRowsPerSecond ?? 0)) ===
+      'stopped'
+    )
+      return { status: 'stopped', moved: shared.moved };
   }
 }
 
@@ -208,7 +244,10 @@ export async function moveTable(runPipe: RunPipe, o: MoveTableOptions): Promise<
     }
     // The estimate (for progress, and whether to split) and the cut by value, side by side.
     const wanted = o.maxSegments ?? 1;
-    const [left, byValue] = await Promise.all([estimateOld(finisher), wanted > 1 ? valueSplit(pipe.copier, wanted) : null]);
+    const [left, byValue] = await Promise.all([
+      estimateOld(finisher),
+      wanted > 1 ? valueSplit(pipe.copier, wanted) : null,
+    ]);
     shared.total = shared.moved + left;
     o.onBatch?.({ moved: shared.moved, total: shared.total });
     const parts = splitCount(left, o.batchSize, wanted);
@@ -222,13 +261,18 @@ export async function moveTable(runPipe: RunPipe, o: MoveTableOptions): Promise<
   // can leave one range nearly empty) finds the others even before their pipelines have started;
   // a range whose pipeline never starts answers no.
   const running = new Set<Segment>(first.segments);
-  const results = await Promise.allSettled(first.segments.map((seg) => runPipe((pipe) => rangesInOnePipe(pipe, seg, running, shared, o, cap)).finally(() => {
-    running.delete(seg);
-    seg.split?.(null);
-    seg.split = undefined;
-  })));
+  const results = await Promise.allSettled(
+    first.segments.map((seg) =>
+      runPipe((pipe) => rangesInOnePipe(pipe, seg, running, shared, o, cap)).finally(() => {
+        running.delete(seg);
+        seg.split?.(null);
+        seg.split = undefined;
+      }),
+    ),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  if (results.some((r) => r.status === 'fulfilled' && r.value === 'stopped')) return { status: 'stopped', moved: shared.moved };
+  if (results.some((r) => r.status === 'fulfilled' && r.value === 'stopped'))
+    return { status: 'stopped', moved: shared.moved };
   return runPipe((pipe) => passesInOnePipe(pipe, 2, shared, o));
 }

@@ -12,7 +12,7 @@ const SESSION_SETTINGS = [
   'SET extra_float_digits = 3',
   "SET TimeZone = 'UTC'",
   "SET bytea_output = 'hex'",
-  "SET search_path = pg_catalog",
+  'SET search_path = pg_catalog',
   'SET statement_timeout = 0',
   'SET idle_in_transaction_session_timeout = 0',
 ];

@@ -15,7 +15,11 @@ export interface DumpOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function runTool(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException }> {
+function runTool(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -23,7 +27,9 @@ function runTool(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: null, stdout: '', stderr: '', error }));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }
 
@@ -47,11 +53,17 @@ export async function checkPgDump(pgDump: string, oldMajor: number, env: NodeJS.
   const r = await runTool(pgDump, ['--version'], env);
   const hint = `install PostgreSQL ${oldMajor}+ client tools (Debian: apt-get install postgresql-client-${Math.max(oldMajor, 15)}) or set pgDumpPath; or apply the schema to NEW yourself`;
   if (r.error || r.code !== 0) {
-    throw new PreflightError(`--copy-schema needs pg_dump, which could not be run (${pgDump}: ${r.error?.code ?? r.stderr.trim()})`, { hint });
+    throw new PreflightError(
+      `--copy-schema needs pg_dump, which could not be run (${pgDump}: ${r.error?.code ?? r.stderr.trim()})`,
+      { hint },
+    );
   }
   const major = Number(/(\d+)(?:\.\d+)?/.exec(r.stdout)?.[1]);
   if (!(major >= oldMajor)) {
-    throw new PreflightError(`--copy-schema needs pg_dump ${oldMajor} or later for OLD (PostgreSQL ${oldMajor}); ${pgDump} is ${r.stdout.trim()}`, { hint });
+    throw new PreflightError(
+      `--copy-schema needs pg_dump ${oldMajor} or later for OLD (PostgreSQL ${oldMajor}); ${pgDump} is ${r.stdout.trim()}`,
+      { hint },
+    );
   }
   return major;
 }
@@ -60,8 +72,14 @@ export async function checkPgDump(pgDump: string, oldMajor: number, env: NodeJS.
 export async function dumpSchema(o: DumpOptions): Promise<string> {
   const env = o.env ?? process.env;
   await checkPgDump(o.pgDump, o.oldMajor, env);
-  const args = ['--schema-only', '--no-owner', '--no-privileges', '--no-publications', '--no-subscriptions',
-    ...o.schemas.flatMap((s) => ['--schema', s])];
+  const args = [
+    '--schema-only',
+    '--no-owner',
+    '--no-privileges',
+    '--no-publications',
+    '--no-subscriptions',
+    ...o.schemas.flatMap((s) => ['--schema', s]),
+  ];
   const r = await runTool(o.pgDump, args, libpqEnv(o.oldUrl, env));
   if (r.code !== 0) {
     throw new PreflightError(`pg_dump --schema-only of OLD failed: ${r.stderr.trim().split('\n')[0] ?? ''}`, {

@@ -75,8 +75,12 @@ interface CopyToInternals extends Readable {
   _cleanup(): void;
 }
 
-const CopyToBase = Object.getPrototypeOf(copyStreams.to('')).constructor as new (text: string) => CopyToInternals & Submittable & { rowCount: number };
-const CopyFromBase = Object.getPrototypeOf(copyStreams.from('')).constructor as new (text: string) => Writable & Submittable & { rowCount: number };
+const CopyToBase = Object.getPrototypeOf(copyStreams.to('')).constructor as new (
+  text: string,
+) => CopyToInternals & Submittable & { rowCount: number };
+const CopyFromBase = Object.getPrototypeOf(copyStreams.from('')).constructor as new (
+  text: string,
+) => Writable & Submittable & { rowCount: number };
 
 /** `COPY ... TO STDOUT` as a stream of raw CopyData messages (for RawCopyIn). */
 export class RawCopyOut extends CopyToBase {

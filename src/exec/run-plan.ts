@@ -55,15 +55,23 @@ export async function runPlan(db: Queryable, plan: Plan, opts: RunPlanOptions): 
         await runStepOnce(db, s, opts.lockTimeoutMs);
         break;
       } catch (err) {
-        if (isDatabaseError(err) && (err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK) && attempt < opts.retries) {
+        if (
+          isDatabaseError(err) &&
+          (err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK) &&
+          attempt < opts.retries
+        ) {
           await sleep(Math.min(200 * 2 ** attempt, 5_000));
           continue;
         }
         if (isDatabaseError(err)) {
-          const hint = err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK
-            ? `the application holds locks fdwmig needs; re-run when it is quieter, or raise lockTimeoutMs / ddlRetries (tried ${attempt + 1} times)`
-            : err.hint;
-          throw new PgError({ message: err.message, code: err.code, detail: err.detail, hint, where: err.where }, { step: s.id, sql: s.sql.join(';\n') });
+          const hint =
+            err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK
+              ? `the application holds locks fdwmig needs; re-run when it is quieter, or raise lockTimeoutMs / ddlRetries (tried ${attempt + 1} times)`
+              : err.hint;
+          throw new PgError(
+            { message: err.message, code: err.code, detail: err.detail, hint, where: err.where },
+            { step: s.id, sql: s.sql.join(';\n') },
+          );
         }
         throw err;
       }

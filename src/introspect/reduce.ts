@@ -1,35 +1,79 @@
 /**
  * Pure reducers from catalog rows (sql/*.sql) to the model. Unit-tested on captured rows.
  */
-import type {
-  ColumnModel, DatabaseModel, FkAction, SequenceModel, ServerInfo, TableModel,
-} from './model.js';
+import type { ColumnModel, DatabaseModel, FkAction, SequenceModel, ServerInfo, TableModel } from './model.js';
 
 export interface TableRow {
-  oid: string | number; schema: string; name: string; kind: string; persistence: string;
-  is_partition: boolean; estimated_rows: string | number; parents: string[] | null;
-  child_count: number; row_security: boolean;
+  oid: string | number;
+  schema: string;
+  name: string;
+  kind: string;
+  persistence: string;
+  is_partition: boolean;
+  estimated_rows: string | number;
+  parents: string[] | null;
+  child_count: number;
+  row_security: boolean;
 }
 export interface ColumnRow {
-  table_oid: string | number; num: number; name: string; type: string; not_null: boolean;
-  generated: string; identity: string; default_expr: string | null; collation: string | null;
+  table_oid: string | number;
+  num: number;
+  name: string;
+  type: string;
+  not_null: boolean;
+  generated: string;
+  identity: string;
+  default_expr: string | null;
+  collation: string | null;
 }
 export interface ConstraintRow {
-  table_oid: string | number; name: string; type: string; columns: string[];
-  ref_schema: string | null; ref_table: string | null; ref_columns: string[];
-  on_update: string; on_delete: string; deferrable: boolean; deferred: boolean;
-  validated: boolean; no_inherit: boolean; definition: string;
+  table_oid: string | number;
+  name: string;
+  type: string;
+  columns: string[];
+  ref_schema: string | null;
+  ref_table: string | null;
+  ref_columns: string[];
+  on_update: string;
+  on_delete: string;
+  deferrable: boolean;
+  deferred: boolean;
+  validated: boolean;
+  no_inherit: boolean;
+  definition: string;
 }
-export interface TriggerRow { table_oid: string | number; name: string; enabled: string; events?: string[]; definition: string }
+export interface TriggerRow {
+  table_oid: string | number;
+  name: string;
+  enabled: string;
+  events?: string[];
+  definition: string;
+}
 export interface SequenceRow {
-  schema: string; name: string; increment: string | number; min_value: string; max_value: string;
-  last_value: string | null; owner_schema: string | null; owner_table: string | null;
-  owner_column: string | null; is_identity: boolean | null;
+  schema: string;
+  name: string;
+  increment: string | number;
+  min_value: string;
+  max_value: string;
+  last_value: string | null;
+  owner_schema: string | null;
+  owner_table: string | null;
+  owner_column: string | null;
+  is_identity: boolean | null;
 }
 export interface ServerRow {
-  version_num: number; version: string; database: string; role: string; is_superuser: boolean;
-  can_create_schema: boolean; wal_level: string; max_prepared_transactions: number;
-  fdw_installed: string | null; fdw_available: boolean; fdw_usage?: boolean; large_objects: string | number;
+  version_num: number;
+  version: string;
+  database: string;
+  role: string;
+  is_superuser: boolean;
+  can_create_schema: boolean;
+  wal_level: string;
+  max_prepared_transactions: number;
+  fdw_installed: string | null;
+  fdw_available: boolean;
+  fdw_usage?: boolean;
+  large_objects: string | number;
   materialized_views: string[] | null;
 }
 
@@ -111,9 +155,10 @@ function toSequence(r: SequenceRow): SequenceModel {
     minValue: r.min_value,
     maxValue: r.max_value,
     lastValue: r.last_value,
-    owner: r.owner_schema && r.owner_table && r.owner_column
-      ? { schema: r.owner_schema, table: r.owner_table, column: r.owner_column }
-      : null,
+    owner:
+      r.owner_schema && r.owner_table && r.owner_column
+        ? { schema: r.owner_schema, table: r.owner_table, column: r.owner_column }
+        : null,
     isIdentity: r.is_identity === true,
   };
 }

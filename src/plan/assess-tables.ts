@@ -35,18 +35,25 @@ const FK_ACTION_NAMES: Record<string, string> = { c: 'CASCADE', n: 'SET NULL', d
 function structuralRefusals(t: TableModel): string[] {
   const r: string[] = [];
   if (t.kind === 'partitioned') {
-    r.push('partitioned table: a foreign table cannot inherit from it or its partitions; exclude it (--exclude) and move it with the replication mode or pg_dump');
+    r.push(
+      'partitioned table: a foreign table cannot inherit from it or its partitions; exclude it (--exclude) and move it with the replication mode or pg_dump',
+    );
   }
-  if (t.isPartition) r.push(`partition of ${t.parents.join(', ')}: moved with its partitioned table, which fdwmig refuses`);
-  else if (t.parents.length) r.push(`inherits from ${t.parents.join(', ')}: legacy inheritance trees are not supported`);
-  if (t.childCount > 0 && t.kind !== 'partitioned') r.push('has inheritance children: legacy inheritance trees are not supported');
+  if (t.isPartition)
+    r.push(`partition of ${t.parents.join(', ')}: moved with its partitioned table, which fdwmig refuses`);
+  else if (t.parents.length)
+    r.push(`inherits from ${t.parents.join(', ')}: legacy inheritance trees are not supported`);
+  if (t.childCount > 0 && t.kind !== 'partitioned')
+    r.push('has inheritance children: legacy inheritance trees are not supported');
   return r;
 }
 
 function tableWarnings(t: TableModel): string[] {
   const w: string[] = [];
   if (!moveKey(t)) {
-    w.push('no primary key or unique key over NOT NULL columns: init-new serves it through NEW, but migrate cannot move its rows; add a primary key on OLD and NEW (e.g. a bigserial column), or leave the table out (--exclude-tables) and copy it in a write pause');
+    w.push(
+      'no primary key or unique key over NOT NULL columns: init-new serves it through NEW, but migrate cannot move its rows; add a primary key on OLD and NEW (e.g. a bigserial column), or leave the table out (--exclude-tables) and copy it in a write pause',
+    );
   } else if (!t.primaryKey) {
     w.push(`no primary key: moved by its unique key (${moveKey(t)!.join(', ')})`);
   }
@@ -54,16 +61,25 @@ function tableWarnings(t: TableModel): string[] {
   if (t.rowSecurity) w.push('row level security is on: fdwmig roles must bypass it (BYPASSRLS or table owner)');
   for (const fk of t.foreignKeys) {
     const action = FK_ACTION_NAMES[fk.onDelete];
-    if (action) w.push(`FK ${fk.name} is ON DELETE ${action} on OLD: rows are moved referencing-first so OLD's deletes never reach unmoved rows`);
+    if (action)
+      w.push(
+        `FK ${fk.name} is ON DELETE ${action} on OLD: rows are moved referencing-first so OLD's deletes never reach unmoved rows`,
+      );
   }
   const active = t.triggers.filter((tr) => tr.enabled !== 'D');
-  if (active.length) w.push(`user triggers on OLD (${active.map((tr) => tr.name).join(', ')}) must not fire when moved rows are deleted there`);
+  if (active.length)
+    w.push(
+      `user triggers on OLD (${active.map((tr) => tr.name).join(', ')}) must not fire when moved rows are deleted there`,
+    );
   return w;
 }
 
 /** Assesses every selected OLD table against NEW. */
 export function assessTables(
-  oldDb: DatabaseModel, newDb: DatabaseModel, sel: Selection, opts: { copySchema: boolean },
+  oldDb: DatabaseModel,
+  newDb: DatabaseModel,
+  sel: Selection,
+  opts: { copySchema: boolean },
 ): TableAssessment[] {
   const newByName = new Map(newDb.tables.map((t) => [qualifiedName(t), t]));
   const newNames = new Set(newByName.keys());
@@ -77,7 +93,9 @@ export function assessTables(
       refusals.push(...compareTable(t, newTable).map((p) => `schema differs: ${p}`));
     }
     if (newNames.has(`${t.schema}.${remoteName}`)) {
-      refusals.push(`NEW already has a table named ${t.schema}.${remoteName}, the name fdwmig needs for the foreign table`);
+      refusals.push(
+        `NEW already has a table named ${t.schema}.${remoteName}, the name fdwmig needs for the foreign table`,
+      );
     }
     return { table: t, newTable, remoteName, refusals, warnings: tableWarnings(t) };
   });

@@ -25,7 +25,9 @@ export function compareTable(oldT: TableModel, newT: TableModel): string[] {
       problems.push(`${where}.${oc.name}: NOT NULL on NEW but nullable on OLD (moved NULLs would fail)`);
     }
     if (nc.generated !== oc.generated) {
-      problems.push(`${where}.${oc.name}: ${oc.generated ? 'generated' : 'not generated'} on OLD but ${nc.generated ? 'generated' : 'not generated'} on NEW`);
+      problems.push(
+        `${where}.${oc.name}: ${oc.generated ? 'generated' : 'not generated'} on OLD but ${nc.generated ? 'generated' : 'not generated'} on NEW`,
+      );
     }
   }
   for (const nc of newT.columns) {
@@ -34,7 +36,9 @@ export function compareTable(oldT: TableModel, newT: TableModel): string[] {
     }
   }
   if (!sameList(oldT.primaryKey, newT.primaryKey)) {
-    problems.push(`${where}: primary key is (${oldT.primaryKey?.join(', ') ?? 'none'}) on OLD but (${newT.primaryKey?.join(', ') ?? 'none'}) on NEW`);
+    problems.push(
+      `${where}: primary key is (${oldT.primaryKey?.join(', ') ?? 'none'}) on OLD but (${newT.primaryKey?.join(', ') ?? 'none'}) on NEW`,
+    );
   }
   return problems;
 }

@@ -11,16 +11,39 @@ import { copiedColumns } from './move-sql.js';
 
 /** format_type() names (typmod stripped) whose binary send/recv are stable across 12..17. */
 const BINARY_SAFE = new Set([
-  'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision', 'boolean',
-  'text', 'character varying', 'character', 'bytea', 'uuid', 'json', 'jsonb',
-  'date', 'time without time zone', 'time with time zone', 'timestamp without time zone',
-  'timestamp with time zone', 'interval', 'inet', 'cidr', 'macaddr', 'oid',
+  'smallint',
+  'integer',
+  'bigint',
+  'numeric',
+  'real',
+  'double precision',
+  'boolean',
+  'text',
+  'character varying',
+  'character',
+  'bytea',
+  'uuid',
+  'json',
+  'jsonb',
+  'date',
+  'time without time zone',
+  'time with time zone',
+  'timestamp without time zone',
+  'timestamp with time zone',
+  'interval',
+  'inet',
+  'cidr',
+  'macaddr',
+  'oid',
 ]);
 
 /** The base name of a format_type() string: `numeric(10,2)` -> numeric, `timestamp(3) with time zone` -> timestamp with time zone. */
 export function baseTypeName(type: string): { base: string; array: boolean } {
   const array = type.endsWith('[]');
-  const t = (array ? type.slice(0, -2) : type).replace(/\(\d+(,\s*-?\d+)?\)/, '').replace(/\s+/g, ' ').trim();
+  const t = (array ? type.slice(0, -2) : type)
+    .replace(/\(\d+(,\s*-?\d+)?\)/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return { base: t, array };
 }
 

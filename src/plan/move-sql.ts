@@ -33,7 +33,10 @@ export interface MoveSql {
    * not hold exactly `copied` such rows, row_count is NULL and its NOT NULL constraint fails
    * the statement (23502), and with it the transaction.
    */
-  recordBatch(stateSchema: string, b: { schema: string; table: string; after: Key | null; last: Key; snapshot: string; copied: number }): string;
+  recordBatch(
+    stateSchema: string,
+    b: { schema: string; table: string; after: Key | null; last: Key; snapshot: string; copied: number },
+  ): string;
   /**
    * OLD, fast path, in a REPEATABLE READ transaction that has its own id, as one statement (one
    * snapshot): counts the rows in (after, last] and those changed since the read snapshot, by
@@ -134,23 +137,31 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
   const settable = copied.filter((c) => !pk.includes(c) && t.columns.find((x) => x.name === c)?.identity !== 'a');
   const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
   // One key column: a flat text[] (no one-element array per row: about half the cost); several: text[][].
-  const keyArray = pk.length === 1 ? `${ident(pk[0]!)}::text` : `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
+  const keyArray =
+    pk.length === 1 ? `${ident(pk[0]!)}::text` : `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
   // A one-column integer key: a batch of consecutive keys is recorded as its span (recordBatch).
   const spanKey = pk.length === 1 && INTEGER_TYPES.has(types[0]!);
-  const range = (after: string, last: string) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
-  const rangeLit = (after: Key | null, last: Key) => `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
-  const inKeys = (p: string) => `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
+  const range = (after: string, last: string) =>
+    `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
+  const rangeLit = (after: Key | null, last: Key) =>
+    `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
+  const inKeys = (p: string) =>
+    `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
   return {
     keyColumns: pk,
     readLastKey: (after, limit, upper) => {
-      const within = [after ? `${tuple} > ${fromLiteral(after)}` : '', upper ? `${tuple} <= ${fromLiteral(upper)}` : ''].filter(Boolean).join(' AND ') || 'true';
+      const within =
+        [after ? `${tuple} > ${fromLiteral(after)}` : '', upper ? `${tuple} <= ${fromLiteral(upper)}` : '']
+          .filter(Boolean)
+          .join(' AND ') || 'true';
       return `SELECT *, pg_catalog.txid_current_snapshot()::text AS snap FROM (
   (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${order} OFFSET ${count(limit) - 1} LIMIT 1)
   UNION ALL
   (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
 ) last LIMIT 1`;
     },
-    copyOutRange: (after, last) => `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
+    copyOutRange: (after, last) =>
+      `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
     recordBatch: (stateSchema, b) => {
       const head = `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, key_span, row_count, state)
@@ -160,7 +171,8 @@ SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.st
  WHERE ${rangeLit(b.after, b.last)}
    AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)`;
       const tail = `RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`;
-      if (!spanKey) return `${head}coalesce(array_agg(${keyArray}), '{}'), NULL, CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
+      if (!spanKey)
+        return `${head}coalesce(array_agg(${keyArray}), '{}'), NULL, CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
   ${mine}
 ${tail}`;
       // Distinct integers (OLD's keys) as many as their span holds are every integer of it: then
@@ -182,11 +194,14 @@ verdict AS (SELECT n = $5::int AND changed = 0 AS ok FROM counted),
 deleted AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} AND (SELECT ok FROM verdict)),
 marked AS (INSERT INTO ${ident(stateSchema)}.moved_batches (batch_id) SELECT $6::int8 WHERE (SELECT ok FROM verdict))
 SELECT n, changed FROM counted`,
-    lockKeys: (nowait) => `SELECT ${keySelect}, (pg_catalog.age(xmin) <= $4::int4 OR pg_catalog.age(xmin) = ANY ($5::int4[])) AS changed
+    lockKeys: (
+      nowait,
+    ) => `SELECT ${keySelect}, (pg_catalog.age(xmin) <= $4::int4 OR pg_catalog.age(xmin) = ANY ($5::int4[])) AS changed
   FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE${nowait ? ' NOWAIT' : ''}`,
     copyOutKeys: (keys, after, last) =>
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)} AND ${inKeys(`${literal(JSON.stringify(keys))}::jsonb`)}) TO STDOUT${fmt}`,
-    lockNewKeys: (nowait) => `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE${nowait ? ' NOWAIT' : ''}`,
+    lockNewKeys: (nowait) =>
+      `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE${nowait ? ' NOWAIT' : ''}`,
     deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${ident(stageName(t))} AS SELECT ${cols} FROM ONLY ${table} WITH NO DATA`,
     copyInStage: `COPY ${stage} (${cols}) FROM STDIN${fmt}`,
@@ -198,10 +213,13 @@ SELECT n, changed FROM counted`,
     clearStage: `TRUNCATE ${stage}`,
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     estimateOld: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ONLY ${table}`,
-    splitByValue: pk.length === 1 && INTEGER_TYPES.has(types[0]!)
-      ? (parts) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0
+    splitByValue:
+      pk.length === 1 && INTEGER_TYPES.has(types[0]!)
+        ? (
+            parts,
+          ) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0
   FROM (SELECT min(${ident(pk[0]!)}) AS lo, max(${ident(pk[0]!)}) AS hi FROM ONLY ${table}) m, pg_catalog.generate_series(1, ${count(parts) - 1}) i
  WHERE m.lo IS NOT NULL ORDER BY i`
-      : null,
+        : null,
   };
 }

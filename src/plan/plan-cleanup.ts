@@ -54,36 +54,50 @@ function planFdwObjects(m: CleanupModel): { steps: Step[]; notes: string[] } {
   const steps: Step[] = [];
   const notes: string[] = [];
   for (const ft of m.foreignTables) {
-    steps.push(step({
-      id: `foreign-table:${ft.schema}.${ft.name}`,
-      description: `drop foreign table ${ft.schema}.${ft.name} (OLD's rows are no longer read through NEW)`,
-      sql: [`DROP FOREIGN TABLE IF EXISTS ${qualified(ft.schema, ft.name)}`],
-      // A query on the parent holds a lock on this child: wait at most lock_timeout.
-      takesLocks: true,
-    }));
+    steps.push(
+      step({
+        id: `foreign-table:${ft.schema}.${ft.name}`,
+        description: `drop foreign table ${ft.schema}.${ft.name} (OLD's rows are no longer read through NEW)`,
+        sql: [`DROP FOREIGN TABLE IF EXISTS ${qualified(ft.schema, ft.name)}`],
+        // A query on the parent holds a lock on this child: wait at most lock_timeout.
+        takesLocks: true,
+      }),
+    );
   }
   if (m.serverExists) {
     for (const role of m.mappedRoles) {
-      steps.push(step({
-        id: `user-mapping:${role}`,
-        description: `drop user mapping for ${role} on ${m.serverName} (it holds OLD's password)`,
-        sql: [`DROP USER MAPPING IF EXISTS FOR ${role === 'public' ? 'PUBLIC' : ident(role)} SERVER ${ident(m.serverName)}`],
-        takesLocks: false,
-      }));
+      steps.push(
+        step({
+          id: `user-mapping:${role}`,
+          description: `drop user mapping for ${role} on ${m.serverName} (it holds OLD's password)`,
+          sql: [
+            `DROP USER MAPPING IF EXISTS FOR ${role === 'public' ? 'PUBLIC' : ident(role)} SERVER ${ident(m.serverName)}`,
+          ],
+          takesLocks: false,
+        }),
+      );
     }
-    steps.push(step({
-      id: 'server', description: `drop foreign server ${m.serverName}`,
-      sql: [`DROP SERVER IF EXISTS ${ident(m.serverName)}`], takesLocks: false,
-    }));
+    steps.push(
+      step({
+        id: 'server',
+        description: `drop foreign server ${m.serverName}`,
+        sql: [`DROP SERVER IF EXISTS ${ident(m.serverName)}`],
+        takesLocks: false,
+      }),
+    );
   }
   if (m.extensionCreatedByFdwmig) {
     if (m.otherFdwServers.length) {
       notes.push(`postgres_fdw stays installed: other foreign servers use it (${m.otherFdwServers.join(', ')})`);
     } else {
-      steps.push(step({
-        id: 'extension', description: 'drop postgres_fdw (init-new installed it)',
-        sql: ['DROP EXTENSION IF EXISTS postgres_fdw'], takesLocks: false,
-      }));
+      steps.push(
+        step({
+          id: 'extension',
+          description: 'drop postgres_fdw (init-new installed it)',
+          sql: ['DROP EXTENSION IF EXISTS postgres_fdw'],
+          takesLocks: false,
+        }),
+      );
     }
   }
   return { steps, notes };
@@ -92,28 +106,34 @@ function planFdwObjects(m: CleanupModel): { steps: Step[]; notes: string[] } {
 function planOldMarker(m: CleanupModel): Step[] {
   if (!m.oldMarker.schemaExists) return [];
   const s = ident(m.stateSchema);
-  return [step({
-    id: 'old-marker', description: `drop OLD's marker schema ${m.stateSchema} (moved-batch markers)`,
-    sql: [
-      ...(m.oldMarker.tableExists ? [`DROP TABLE IF EXISTS ${s}.${ident(OLD_MARKER_TABLE)}`] : []),
-      `DROP SCHEMA IF EXISTS ${s}`,
-    ],
-    takesLocks: false,
-  })];
+  return [
+    step({
+      id: 'old-marker',
+      description: `drop OLD's marker schema ${m.stateSchema} (moved-batch markers)`,
+      sql: [
+        ...(m.oldMarker.tableExists ? [`DROP TABLE IF EXISTS ${s}.${ident(OLD_MARKER_TABLE)}`] : []),
+        `DROP SCHEMA IF EXISTS ${s}`,
+      ],
+      takesLocks: false,
+    }),
+  ];
 }
 
 function planStateSchema(m: CleanupModel): Step[] {
   if (!m.stateSchemaExists) return [];
   const s = ident(m.stateSchema);
   const tables = STATE_TABLES.filter((t) => m.stateTables.includes(t));
-  return [step({
-    id: 'state-schema', description: `drop the state schema ${m.stateSchema} on NEW`,
-    sql: [
-      ...(tables.length ? [`DROP TABLE IF EXISTS ${tables.map((t) => `${s}.${ident(t)}`).join(', ')}`] : []),
-      `DROP SCHEMA IF EXISTS ${s}`,
-    ],
-    takesLocks: false,
-  })];
+  return [
+    step({
+      id: 'state-schema',
+      description: `drop the state schema ${m.stateSchema} on NEW`,
+      sql: [
+        ...(tables.length ? [`DROP TABLE IF EXISTS ${tables.map((t) => `${s}.${ident(t)}`).join(', ')}`] : []),
+        `DROP SCHEMA IF EXISTS ${s}`,
+      ],
+      takesLocks: false,
+    }),
+  ];
 }
 
 /** Plans cleanup: only segments with steps appear. */
@@ -123,13 +143,18 @@ export function planCleanup(m: CleanupModel): CleanupPlan {
     { side: 'NEW' as const, plan: { title: 'fdwmig cleanup on NEW: FDW objects', steps: fdw.steps } },
     { side: 'OLD' as const, plan: { title: 'fdwmig cleanup on OLD: marker schema', steps: planOldMarker(m) } },
     { side: 'NEW' as const, plan: { title: 'fdwmig cleanup on NEW: state schema', steps: planStateSchema(m) } },
-  ].filter((s) => s.plan.steps.length > 0)
-    .map((s) => Object.freeze({ side: s.side, plan: Object.freeze({ title: s.plan.title, steps: Object.freeze(s.plan.steps) }) }));
+  ]
+    .filter((s) => s.plan.steps.length > 0)
+    .map((s) =>
+      Object.freeze({ side: s.side, plan: Object.freeze({ title: s.plan.title, steps: Object.freeze(s.plan.steps) }) }),
+    );
   return Object.freeze({ segments: Object.freeze(segments), notes: Object.freeze(fdw.notes) });
 }
 
 /** The plan as SQL text for --dry-run; says so when there is nothing to do. */
 export function renderCleanupPlan(p: CleanupPlan): string {
-  const parts = p.segments.length ? p.segments.map((s) => renderPlan(s.plan)) : ['-- fdwmig cleanup: nothing of fdwmig\'s left to drop\n'];
+  const parts = p.segments.length
+    ? p.segments.map((s) => renderPlan(s.plan))
+    : ["-- fdwmig cleanup: nothing of fdwmig's left to drop\n"];
   return parts.join('\n') + p.notes.map((n) => `-- note: ${n}\n`).join('');
 }

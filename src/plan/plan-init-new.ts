@@ -78,17 +78,33 @@ export function foreignTableDdl(newT: TableModel, oldT: TableModel, remoteName: 
 
 function planState(input: InitNewInput): Step[] {
   const { settings: s, newDb } = input;
-  const steps: Step[] = [step({
-    id: 'state-schema', description: `state schema ${s.stateSchema} on NEW`, sql: stateSchemaDdl(s.stateSchema), takesLocks: false,
-  })];
-  if (!input.state.migrationRecorded) {
-    steps.push(step({
-      id: 'state-record', description: `record OLD (${s.oldIdentity.display}) as this NEW's source`,
-      sql: [`INSERT INTO ${ident(s.stateSchema)}.migration (old_identity, old_display, server_name, created_extension, fdwmig_version)
-  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`],
-      params: [s.oldIdentity.id, s.oldIdentity.display, s.serverName, newDb.server.fdwInstalled === null, s.fdwmigVersion],
+  const steps: Step[] = [
+    step({
+      id: 'state-schema',
+      description: `state schema ${s.stateSchema} on NEW`,
+      sql: stateSchemaDdl(s.stateSchema),
       takesLocks: false,
-    }));
+    }),
+  ];
+  if (!input.state.migrationRecorded) {
+    steps.push(
+      step({
+        id: 'state-record',
+        description: `record OLD (${s.oldIdentity.display}) as this NEW's source`,
+        sql: [
+          `INSERT INTO ${ident(s.stateSchema)}.migration (old_identity, old_display, server_name, created_extension, fdwmig_version)
+  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+        ],
+        params: [
+          s.oldIdentity.id,
+          s.oldIdentity.display,
+          s.serverName,
+          newDb.server.fdwInstalled === null,
+          s.fdwmigVersion,
+        ],
+        takesLocks: false,
+      }),
+    );
   }
   return steps;
 }
@@ -97,20 +113,34 @@ function planServer(input: InitNewInput): Step[] {
   const { settings: s, old, state } = input;
   const steps: Step[] = [];
   if (input.newDb.server.fdwInstalled === null) {
-    steps.push(step({ id: 'extension', description: 'install postgres_fdw on NEW', sql: ['CREATE EXTENSION IF NOT EXISTS postgres_fdw'], takesLocks: false }));
+    steps.push(
+      step({
+        id: 'extension',
+        description: 'install postgres_fdw on NEW',
+        sql: ['CREATE EXTENSION IF NOT EXISTS postgres_fdw'],
+        takesLocks: false,
+      }),
+    );
   }
   if (!state.serverExists) {
     const opts = optionList({
-      host: old.host, port: String(old.port), dbname: old.dbname, ...old.libpqOptions,
+      host: old.host,
+      port: String(old.port),
+      dbname: old.dbname,
+      ...old.libpqOptions,
       // At the default of 100 rows every 100 rows cost a round trip to OLD.
       fetch_size: String(s.fetchSize),
       // Otherwise a TRUNCATE of NEW's table would empty OLD's too.
       ...(s.truncatableOption ? { truncatable: 'false' } : {}),
     });
-    steps.push(step({
-      id: 'server', description: `foreign server ${s.serverName} for OLD (${s.oldIdentity.display})`,
-      sql: [`CREATE SERVER ${ident(s.serverName)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${opts})`], takesLocks: false,
-    }));
+    steps.push(
+      step({
+        id: 'server',
+        description: `foreign server ${s.serverName} for OLD (${s.oldIdentity.display})`,
+        sql: [`CREATE SERVER ${ident(s.serverName)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${opts})`],
+        takesLocks: false,
+      }),
+    );
   }
   for (const role of s.mappingRoles) {
     const exists = state.mappedRoles.includes(role);
@@ -125,10 +155,15 @@ function planServer(input: InitNewInput): Step[] {
         `CREATE USER MAPPING FOR ${target} SERVER ${ident(s.serverName)} OPTIONS (${o.join(', ')})`,
       ];
     };
-    steps.push(step({
-      id: `user-mapping:${role}`, description: `${exists ? 'refresh' : 'create'} user mapping for ${role} (OLD user ${old.user})`,
-      sql: render(old.password === null ? null : MASK), secretSql: render(old.password), takesLocks: false,
-    }));
+    steps.push(
+      step({
+        id: `user-mapping:${role}`,
+        description: `${exists ? 'refresh' : 'create'} user mapping for ${role} (OLD user ${old.user})`,
+        sql: render(old.password === null ? null : MASK),
+        secretSql: render(old.password),
+        takesLocks: false,
+      }),
+    );
   }
   return steps;
 }
@@ -147,9 +182,20 @@ function planForeignTables(input: InitNewInput): Step[] {
     if (existing === undefined) sql.push(foreignTableDdl(newT, a.table, a.remoteName, s.serverName));
     // No grants for anyone: the application reaches OLD's rows only through the parent.
     sql.push(`REVOKE ALL ON ${qualified(newT.schema, a.remoteName)} FROM PUBLIC`);
-    sql.push(`ALTER FOREIGN TABLE ${qualified(newT.schema, a.remoteName)} INHERIT ${qualified(newT.schema, newT.name)}`);
-    sql.push(`INSERT INTO ${ident(s.stateSchema)}.tables (schema_name, table_name, remote_name) VALUES (${literal(newT.schema)}, ${literal(newT.name)}, ${literal(a.remoteName)}) ON CONFLICT DO NOTHING`);
-    steps.push(step({ id: `foreign-table:${parent}`, description: `${remote} -> OLD ${qualifiedName(a.table)}, inheriting from ${parent}`, sql, takesLocks: true }));
+    sql.push(
+      `ALTER FOREIGN TABLE ${qualified(newT.schema, a.remoteName)} INHERIT ${qualified(newT.schema, newT.name)}`,
+    );
+    sql.push(
+      `INSERT INTO ${ident(s.stateSchema)}.tables (schema_name, table_name, remote_name) VALUES (${literal(newT.schema)}, ${literal(newT.name)}, ${literal(a.remoteName)}) ON CONFLICT DO NOTHING`,
+    );
+    steps.push(
+      step({
+        id: `foreign-table:${parent}`,
+        description: `${remote} -> OLD ${qualifiedName(a.table)}, inheriting from ${parent}`,
+        sql,
+        takesLocks: true,
+      }),
+    );
   }
   return steps;
 }
@@ -167,15 +213,17 @@ function planForeignKeys(input: InitNewInput): Step[] {
   for (const t of input.newDb.tables) {
     for (const fk of t.foreignKeys) {
       if (!moved.has(qualifiedName(t)) && !moved.has(fk.refTable)) continue;
-      steps.push(step({
-        id: `drop-fk:${qualifiedName(t)}.${fk.name}`,
-        description: `FK ${fk.name} on ${qualifiedName(t)} off while rows live in two places (definition kept in ${s.stateSchema}.foreign_keys)`,
-        sql: [
-          `INSERT INTO ${ident(s.stateSchema)}.foreign_keys (schema_name, table_name, constraint_name, definition, ref_schema, ref_table) VALUES (${literal(t.schema)}, ${literal(t.name)}, ${literal(fk.name)}, ${literal(fk.definition)}, ${literal(fk.refSchema)}, ${literal(fk.refName)}) ON CONFLICT DO NOTHING`,
-          `ALTER TABLE ${qualified(t.schema, t.name)} DROP CONSTRAINT ${ident(fk.name)}`,
-        ],
-        takesLocks: true,
-      }));
+      steps.push(
+        step({
+          id: `drop-fk:${qualifiedName(t)}.${fk.name}`,
+          description: `FK ${fk.name} on ${qualifiedName(t)} off while rows live in two places (definition kept in ${s.stateSchema}.foreign_keys)`,
+          sql: [
+            `INSERT INTO ${ident(s.stateSchema)}.foreign_keys (schema_name, table_name, constraint_name, definition, ref_schema, ref_table) VALUES (${literal(t.schema)}, ${literal(t.name)}, ${literal(fk.name)}, ${literal(fk.definition)}, ${literal(fk.refSchema)}, ${literal(fk.refName)}) ON CONFLICT DO NOTHING`,
+            `ALTER TABLE ${qualified(t.schema, t.name)} DROP CONSTRAINT ${ident(fk.name)}`,
+          ],
+          takesLocks: true,
+        }),
+      );
     }
   }
   return steps;
@@ -191,8 +239,11 @@ export function planInitNew(input: InitNewInput): { plan: Plan; sequences: Seque
     ...planForeignKeys(input),
     ...seq.steps,
     step({
-      id: 'state-done', description: 'mark init-new complete',
-      sql: [`UPDATE ${ident(input.settings.stateSchema)}.migration SET init_completed_at = COALESCE(init_completed_at, now())`],
+      id: 'state-done',
+      description: 'mark init-new complete',
+      sql: [
+        `UPDATE ${ident(input.settings.stateSchema)}.migration SET init_completed_at = COALESCE(init_completed_at, now())`,
+      ],
       takesLocks: false,
     }),
   ];

@@ -16,6 +16,8 @@ export function splitCount(rows: number, batchSize: number, workers: number): nu
  * split, never for whether a table is done.
  */
 export function planRows(explained: unknown): number {
-  const rows = Array.isArray(explained) ? (explained[0] as { Plan?: { 'Plan Rows'?: unknown } } | undefined)?.Plan?.['Plan Rows'] : undefined;
+  const rows = Array.isArray(explained)
+    ? (explained[0] as { Plan?: { 'Plan Rows'?: unknown } } | undefined)?.Plan?.['Plan Rows']
+    : undefined;
   return typeof rows === 'number' && Number.isFinite(rows) && rows > 0 ? Math.round(rows) : 0;
 }

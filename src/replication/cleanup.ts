@@ -21,7 +21,10 @@ export interface ReplicateCleanupResult {
 export function renderCleanupPlan(config: Config): string {
   const names = replicationNames(config);
   return [
-    renderPlan({ title: 'fdwmig replicate cleanup (NEW), if the subscription exists', steps: [planDropSubscription(names)] }),
+    renderPlan({
+      title: 'fdwmig replicate cleanup (NEW), if the subscription exists',
+      steps: [planDropSubscription(names)],
+    }),
     `-- OLD: the slot and NEW's table-sync slots, once no walsender holds them\n${DROP_SLOT_SQL.replace('$1', literal(names.slot))};\n`,
     renderPlan({ title: 'fdwmig replicate cleanup (OLD)', steps: [planDropPublication(names)] }),
   ].join('\n');
@@ -30,6 +33,8 @@ export function renderCleanupPlan(config: Config): string {
 export async function runReplicateCleanup(config: Config, deps: ReplicationDeps): Promise<ReplicateCleanupResult> {
   const planText = renderCleanupPlan(config);
   if (config.dryRun) return { applied: false, dropped: [], planText };
-  const dropped = await withBoth(deps, config, (oldDb, newDb) => dropReplicationObjects(oldDb, newDb, replicationNames(config), config, deps));
+  const dropped = await withBoth(deps, config, (oldDb, newDb) =>
+    dropReplicationObjects(oldDb, newDb, replicationNames(config), config, deps),
+  );
   return { applied: true, dropped, planText };
 }

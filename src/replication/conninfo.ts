@@ -28,7 +28,12 @@ function render(pairs: readonly (readonly [string, string])[]): string {
  */
 export function subscriptionConninfo(oldUrl: string): SubscriptionConninfo {
   const e = oldEndpointFromUrl(oldUrl);
-  const base: [string, string][] = [['host', e.host], ['port', String(e.port)], ['dbname', e.dbname], ['user', e.user]];
+  const base: [string, string][] = [
+    ['host', e.host],
+    ['port', String(e.port)],
+    ['dbname', e.dbname],
+    ['user', e.user],
+  ];
   const extra = Object.entries(e.libpqOptions).filter(([k]) => k !== 'application_name');
   if (e.password === null) return { printable: render([...base, ...extra]), secret: render([...base, ...extra]) };
   return {

@@ -22,7 +22,9 @@ export interface PublishedTable {
   name: string;
 }
 
-export function replicationNames(config: Pick<Config, 'publicationName' | 'subscriptionName' | 'slotName'>): ReplicationNames {
+export function replicationNames(
+  config: Pick<Config, 'publicationName' | 'subscriptionName' | 'slotName'>,
+): ReplicationNames {
   return { publication: config.publicationName, subscription: config.subscriptionName, slot: config.slotName };
 }
 
@@ -50,13 +52,16 @@ export function planCreateSlot(names: ReplicationNames): Step {
 
 /** CREATE SUBSCRIPTION on the existing slot; copy_data says whether NEW's table sync copies the rows. */
 export function planSubscription(names: ReplicationNames, conninfo: SubscriptionConninfo, mode: CopyMode): Step {
-  const sql = (conn: string) => `CREATE SUBSCRIPTION ${ident(names.subscription)} CONNECTION ${literal(conn)} PUBLICATION ${ident(names.publication)}
+  const sql = (
+    conn: string,
+  ) => `CREATE SUBSCRIPTION ${ident(names.subscription)} CONNECTION ${literal(conn)} PUBLICATION ${ident(names.publication)}
   WITH (create_slot = false, slot_name = ${literal(names.slot)}, copy_data = ${mode === 'copy-data'})`;
   return step({
     id: `subscription:${names.subscription}`,
-    description: mode === 'copy-data'
-      ? 'on NEW: subscribe; NEW copies each table, then streams the changes'
-      : 'on NEW: subscribe without copying (the rows came from the slot\'s snapshot); stream the changes since',
+    description:
+      mode === 'copy-data'
+        ? 'on NEW: subscribe; NEW copies each table, then streams the changes'
+        : "on NEW: subscribe without copying (the rows came from the slot's snapshot); stream the changes since",
     sql: [sql(conninfo.printable)],
     secretSql: [sql(conninfo.secret)],
     takesLocks: false,
@@ -73,7 +78,11 @@ export function planDropSubscription(names: ReplicationNames): Step {
   return step({
     id: `drop-subscription:${names.subscription}`,
     description: 'on NEW: stop and drop the subscription (its slot is dropped on OLD next)',
-    sql: [`ALTER SUBSCRIPTION ${sub} DISABLE`, `ALTER SUBSCRIPTION ${sub} SET (slot_name = NONE)`, `DROP SUBSCRIPTION ${sub}`],
+    sql: [
+      `ALTER SUBSCRIPTION ${sub} DISABLE`,
+      `ALTER SUBSCRIPTION ${sub} SET (slot_name = NONE)`,
+      `DROP SUBSCRIPTION ${sub}`,
+    ],
     takesLocks: false,
   });
 }
@@ -107,19 +116,30 @@ export const DROP_SLOT_SQL = `SELECT pg_catalog.pg_drop_replication_slot(slot_na
 
 /** REFRESH MATERIALIZED VIEW for each, after the rows are in. */
 export function planRefreshViews(views: readonly PublishedTable[]): Step[] {
-  return views.map((v) => step({
-    id: `refresh:${v.schema}.${v.name}`,
-    description: `on NEW: refresh materialized view ${v.schema}.${v.name}`,
-    sql: [`REFRESH MATERIALIZED VIEW ${qualified(v.schema, v.name)}`],
-    takesLocks: true,
-  }));
+  return views.map((v) =>
+    step({
+      id: `refresh:${v.schema}.${v.name}`,
+      description: `on NEW: refresh materialized view ${v.schema}.${v.name}`,
+      sql: [`REFRESH MATERIALIZED VIEW ${qualified(v.schema, v.name)}`],
+      takesLocks: true,
+    }),
+  );
 }
 
 /** The plan `replicate start` runs, in order, per server, for --dry-run and for execution. */
-export function planStart(names: ReplicationNames, tables: readonly PublishedTable[], conninfo: SubscriptionConninfo, mode: CopyMode): { old: Plan; new: Plan } {
-  const oldSteps = mode === 'copy-data' ? [planPublication(names, tables), planCreateSlot(names)] : [planPublication(names, tables)];
+export function planStart(
+  names: ReplicationNames,
+  tables: readonly PublishedTable[],
+  conninfo: SubscriptionConninfo,
+  mode: CopyMode,
+): { old: Plan; new: Plan } {
+  const oldSteps =
+    mode === 'copy-data' ? [planPublication(names, tables), planCreateSlot(names)] : [planPublication(names, tables)];
   return {
     old: Object.freeze({ title: 'fdwmig replicate start (OLD)', steps: Object.freeze(oldSteps) }),
-    new: Object.freeze({ title: 'fdwmig replicate start (NEW)', steps: Object.freeze([planSubscription(names, conninfo, mode)]) }),
+    new: Object.freeze({
+      title: 'fdwmig replicate start (NEW)',
+      steps: Object.freeze([planSubscription(names, conninfo, mode)]),
+    }),
   };
 }

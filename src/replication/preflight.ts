@@ -72,13 +72,19 @@ function identityFinding(t: TableModel, f: TableFacts | undefined): Finding | nu
   const subject = qualifiedName(t);
   if (!f) return null;
   if (f.identity === 'f') {
-    return { severity: 'warning', subject, message: 'REPLICA IDENTITY FULL: each UPDATE and DELETE ships the whole row, and NEW finds the row by comparing every column (slow on big tables)' };
+    return {
+      severity: 'warning',
+      subject,
+      message:
+        'REPLICA IDENTITY FULL: each UPDATE and DELETE ships the whole row, and NEW finds the row by comparing every column (slow on big tables)',
+    };
   }
   const usable = (f.identity === 'd' && f.hasPrimaryKey) || (f.identity === 'i' && f.hasIdentityIndex);
   if (usable) return null;
   const why = f.identity === 'n' ? 'REPLICA IDENTITY NOTHING' : 'no primary key and no replica identity';
   return {
-    severity: 'error', subject,
+    severity: 'error',
+    subject,
     message: `${why}: once published, UPDATE and DELETE on OLD would fail, and NEW could not find the rows they change`,
     hint: `add a primary key on OLD and NEW (e.g. ALTER TABLE ${subject} ADD COLUMN id bigserial PRIMARY KEY), or on OLD: ALTER TABLE ${subject} REPLICA IDENTITY FULL, ${EXCLUDE_HINT}`,
   };
@@ -89,24 +95,54 @@ function tableFindings(t: TableModel, input: PreflightInput): Finding[] {
   const f: Finding[] = [];
   const newT = input.newModel.tables.find((n) => qualifiedName(n) === subject);
   if (!newT) {
-    f.push({ severity: 'error', subject, message: 'missing on NEW: logical replication copies rows, not the schema', hint: `apply the schema to NEW first (pg_dump --schema-only from OLD, or your migration tool), ${EXCLUDE_HINT}` });
+    f.push({
+      severity: 'error',
+      subject,
+      message: 'missing on NEW: logical replication copies rows, not the schema',
+      hint: `apply the schema to NEW first (pg_dump --schema-only from OLD, or your migration tool), ${EXCLUDE_HINT}`,
+    });
   } else {
-    for (const p of compareTable(t, newT)) f.push({ severity: 'error', subject, message: `schema differs: ${p}`, hint: `make NEW's table match OLD's, ${EXCLUDE_HINT}` });
+    for (const p of compareTable(t, newT))
+      f.push({
+        severity: 'error',
+        subject,
+        message: `schema differs: ${p}`,
+        hint: `make NEW's table match OLD's, ${EXCLUDE_HINT}`,
+      });
     if (input.nonEmptyOnNew.has(subject)) {
-      f.push({ severity: 'error', subject, message: 'already has rows on NEW: the initial copy would add OLD\'s rows to them', hint: `on NEW: TRUNCATE ${subject} (after checking what they are), ${EXCLUDE_HINT}` });
+      f.push({
+        severity: 'error',
+        subject,
+        message: "already has rows on NEW: the initial copy would add OLD's rows to them",
+        hint: `on NEW: TRUNCATE ${subject} (after checking what they are), ${EXCLUDE_HINT}`,
+      });
     }
   }
   const facts = input.tableFacts.get(subject);
   const identity = identityFinding(t, facts);
   if (identity) f.push(identity);
   if (facts && !facts.owns) {
-    f.push({ severity: 'error', subject, message: `${input.old.role} does not own OLD's table (CREATE PUBLICATION ... FOR TABLE needs ownership)`, hint: `on OLD: ALTER TABLE ${subject} OWNER TO ${input.old.role}, or GRANT <owner> TO ${input.old.role}` });
+    f.push({
+      severity: 'error',
+      subject,
+      message: `${input.old.role} does not own OLD's table (CREATE PUBLICATION ... FOR TABLE needs ownership)`,
+      hint: `on OLD: ALTER TABLE ${subject} OWNER TO ${input.old.role}, or GRANT <owner> TO ${input.old.role}`,
+    });
   }
   if (facts && !facts.canSelect) {
-    f.push({ severity: 'error', subject, message: `${input.old.role} cannot read OLD's table (the initial copy reads it)`, hint: `on OLD: GRANT SELECT ON ${subject} TO ${input.old.role}` });
+    f.push({
+      severity: 'error',
+      subject,
+      message: `${input.old.role} cannot read OLD's table (the initial copy reads it)`,
+      hint: `on OLD: GRANT SELECT ON ${subject} TO ${input.old.role}`,
+    });
   }
   if (t.parents.length && !t.isPartition) {
-    f.push({ severity: 'info', subject, message: `inherits from ${t.parents.join(', ')}: published and copied on its own (ONLY), as each selected table is` });
+    f.push({
+      severity: 'info',
+      subject,
+      message: `inherits from ${t.parents.join(', ')}: published and copied on its own (ONLY), as each selected table is`,
+    });
   }
   return f;
 }
@@ -114,23 +150,56 @@ function tableFindings(t: TableModel, input: PreflightInput): Finding[] {
 function oldFindings(o: OldFacts, names: ReplicationNames, needed: number): Finding[] {
   const f: Finding[] = [];
   if (o.walLevel !== 'logical') {
-    f.push({ severity: 'error', subject: 'OLD', message: `wal_level is ${o.walLevel}; logical replication needs logical`, hint: "on OLD: ALTER SYSTEM SET wal_level = 'logical', then restart OLD (managed services: the logical replication / logical decoding parameter)" });
+    f.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: `wal_level is ${o.walLevel}; logical replication needs logical`,
+      hint: "on OLD: ALTER SYSTEM SET wal_level = 'logical', then restart OLD (managed services: the logical replication / logical decoding parameter)",
+    });
   }
   if (!o.isSuperuser && !o.canReplicate) {
-    f.push({ severity: 'error', subject: 'OLD', message: `${o.role} may not replicate (neither superuser nor REPLICATION)`, hint: `on OLD: ALTER ROLE ${o.role} REPLICATION (and allow it in pg_hba.conf for this database)` });
+    f.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: `${o.role} may not replicate (neither superuser nor REPLICATION)`,
+      hint: `on OLD: ALTER ROLE ${o.role} REPLICATION (and allow it in pg_hba.conf for this database)`,
+    });
   }
   if (!o.canCreate && !o.isSuperuser) {
-    f.push({ severity: 'error', subject: 'OLD', message: `${o.role} cannot create the publication`, hint: `on OLD: GRANT CREATE ON DATABASE <db> TO ${o.role}` });
+    f.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: `${o.role} cannot create the publication`,
+      hint: `on OLD: GRANT CREATE ON DATABASE <db> TO ${o.role}`,
+    });
   }
   if (o.maxSlots - o.usedSlots < needed) {
-    f.push({ severity: 'error', subject: 'OLD', message: `${o.maxSlots - o.usedSlots} free replication slot(s) of max_replication_slots = ${o.maxSlots}; ${needed} needed`, hint: 'drop unused slots (pg_replication_slots) or raise max_replication_slots on OLD (restart)' });
+    f.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: `${o.maxSlots - o.usedSlots} free replication slot(s) of max_replication_slots = ${o.maxSlots}; ${needed} needed`,
+      hint: 'drop unused slots (pg_replication_slots) or raise max_replication_slots on OLD (restart)',
+    });
   }
   if (o.maxWalSenders - o.usedWalSenders < needed) {
-    f.push({ severity: 'error', subject: 'OLD', message: `${o.maxWalSenders - o.usedWalSenders} free wal sender(s) of max_wal_senders = ${o.maxWalSenders}; ${needed} needed`, hint: 'raise max_wal_senders on OLD (restart), or end other replication connections' });
+    f.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: `${o.maxWalSenders - o.usedWalSenders} free wal sender(s) of max_wal_senders = ${o.maxWalSenders}; ${needed} needed`,
+      hint: 'raise max_wal_senders on OLD (restart), or end other replication connections',
+    });
   }
-  const taken = [o.slotExists && `slot ${names.slot}`, o.publicationExists && `publication ${names.publication}`].filter(Boolean);
+  const taken = [
+    o.slotExists && `slot ${names.slot}`,
+    o.publicationExists && `publication ${names.publication}`,
+  ].filter(Boolean);
   if (taken.length) {
-    f.push({ severity: 'error', subject: 'OLD', message: `${taken.join(' and ')} already exist(s) on OLD`, hint: "replication was started already: see 'fdwmig replicate status'; 'fdwmig replicate cleanup' removes it to start over; or pick other names (--publication-name, --slot-name)" });
+    f.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: `${taken.join(' and ')} already exist(s) on OLD`,
+      hint: "replication was started already: see 'fdwmig replicate status'; 'fdwmig replicate cleanup' removes it to start over; or pick other names (--publication-name, --slot-name)",
+    });
   }
   return f;
 }
@@ -138,17 +207,40 @@ function oldFindings(o: OldFacts, names: ReplicationNames, needed: number): Find
 function newFindings(n: NewFacts, input: PreflightInput): Finding[] {
   const f: Finding[] = [];
   if (!n.isSuperuser && !n.canSubscribe) {
-    const how = n.versionNum >= 160000 ? `GRANT pg_create_subscription TO ${n.role} (and CREATE on the database)` : 'use a superuser: before PostgreSQL 16 only superusers create subscriptions';
-    f.push({ severity: 'error', subject: 'NEW', message: `${n.role} may not create a subscription`, hint: `on NEW: ${how}` });
+    const how =
+      n.versionNum >= 160000
+        ? `GRANT pg_create_subscription TO ${n.role} (and CREATE on the database)`
+        : 'use a superuser: before PostgreSQL 16 only superusers create subscriptions';
+    f.push({
+      severity: 'error',
+      subject: 'NEW',
+      message: `${n.role} may not create a subscription`,
+      hint: `on NEW: ${how}`,
+    });
   }
   if (n.maxWorkers < 1) {
-    f.push({ severity: 'error', subject: 'NEW', message: 'max_logical_replication_workers is 0: no subscription can run', hint: 'on NEW: raise max_logical_replication_workers (restart)' });
+    f.push({
+      severity: 'error',
+      subject: 'NEW',
+      message: 'max_logical_replication_workers is 0: no subscription can run',
+      hint: 'on NEW: raise max_logical_replication_workers (restart)',
+    });
   }
   if (n.subscriptionExists) {
-    f.push({ severity: 'error', subject: 'NEW', message: `subscription ${input.names.subscription} already exists on NEW`, hint: "see 'fdwmig replicate status'; 'fdwmig replicate cleanup' removes it; or pick another --subscription-name" });
+    f.push({
+      severity: 'error',
+      subject: 'NEW',
+      message: `subscription ${input.names.subscription} already exists on NEW`,
+      hint: "see 'fdwmig replicate status'; 'fdwmig replicate cleanup' removes it; or pick another --subscription-name",
+    });
   }
   if (input.reachFailure !== null) {
-    f.push({ severity: 'error', subject: 'NEW -> OLD', message: `NEW cannot open a replication connection to OLD: ${input.reachFailure}`, hint: "the --old address must work from NEW's host too: OLD's pg_hba.conf (a line for this database and role), listen_addresses, firewalls, the password" });
+    f.push({
+      severity: 'error',
+      subject: 'NEW -> OLD',
+      message: `NEW cannot open a replication connection to OLD: ${input.reachFailure}`,
+      hint: "the --old address must work from NEW's host too: OLD's pg_hba.conf (a line for this database and role), listen_addresses, firewalls, the password",
+    });
   }
   return f;
 }
@@ -162,10 +254,20 @@ export function assessReplication(input: PreflightInput): PreflightResult {
   const needed = 1 + (input.mode === 'copy-data' ? Math.min(input.new.maxSyncWorkers, tables.length) : 0);
   findings.push(...oldFindings(input.old, input.names, needed), ...newFindings(input.new, input));
   for (const p of selected.filter((t) => t.kind === 'partitioned')) {
-    findings.push({ severity: 'info', subject: qualifiedName(p), message: 'partitioned: its partitions are published and copied each as its own table; NEW needs the same partitions' });
+    findings.push({
+      severity: 'info',
+      subject: qualifiedName(p),
+      message:
+        'partitioned: its partitions are published and copied each as its own table; NEW needs the same partitions',
+    });
   }
   if (tables.length === 0) {
-    findings.push({ severity: 'error', subject: 'OLD', message: 'no table selected', hint: 'check --schemas, --tables and --exclude-tables' });
+    findings.push({
+      severity: 'error',
+      subject: 'OLD',
+      message: 'no table selected',
+      hint: 'check --schemas, --tables and --exclude-tables',
+    });
   }
   for (const t of tables) findings.push(...tableFindings(t, input));
   return { tables, findings };

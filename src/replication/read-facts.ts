@@ -18,9 +18,17 @@ import { assessReplication, type NewFacts, type OldFacts, type PreflightResult, 
 export async function readOldFacts(db: pg.Client, names: ReplicationNames): Promise<OldFacts> {
   const r = (await db.query(loadSql('replication/old-facts'), [names.slot, names.publication])).rows[0]!;
   return {
-    versionNum: r.version_num, role: r.role, walLevel: r.wal_level, isSuperuser: r.is_superuser,
-    canReplicate: r.can_replicate, canCreate: r.can_create, maxSlots: r.max_slots, usedSlots: r.used_slots,
-    maxWalSenders: r.max_wal_senders, usedWalSenders: r.used_wal_senders, slotExists: r.slot_exists,
+    versionNum: r.version_num,
+    role: r.role,
+    walLevel: r.wal_level,
+    isSuperuser: r.is_superuser,
+    canReplicate: r.can_replicate,
+    canCreate: r.can_create,
+    maxSlots: r.max_slots,
+    usedSlots: r.used_slots,
+    maxWalSenders: r.max_wal_senders,
+    usedWalSenders: r.used_wal_senders,
+    slotExists: r.slot_exists,
     publicationExists: r.publication_exists,
   };
 }
@@ -28,8 +36,13 @@ export async function readOldFacts(db: pg.Client, names: ReplicationNames): Prom
 export async function readNewFacts(db: pg.Client, names: ReplicationNames): Promise<NewFacts> {
   const r = (await db.query(loadSql('replication/new-facts'), [names.subscription])).rows[0]!;
   return {
-    versionNum: r.version_num, role: r.role, isSuperuser: r.is_superuser, canSubscribe: r.can_subscribe,
-    maxWorkers: r.max_workers, maxSyncWorkers: r.max_sync_workers, subscriptionExists: r.subscription_exists,
+    versionNum: r.version_num,
+    role: r.role,
+    isSuperuser: r.is_superuser,
+    canSubscribe: r.can_subscribe,
+    maxWorkers: r.max_workers,
+    maxSyncWorkers: r.max_sync_workers,
+    subscriptionExists: r.subscription_exists,
   };
 }
 
@@ -37,15 +50,26 @@ async function readTableFacts(db: pg.Client, tables: readonly TableModel[]): Pro
   if (!tables.length) return new Map();
   const rows = (await db.query(loadSql('replication/replica-identity'), [tables.map((t) => String(t.oid))])).rows;
   const byOid = new Map(tables.map((t) => [String(t.oid), qualifiedName(t)]));
-  return new Map(rows.map((r) => [byOid.get(String(r.table_oid))!, {
-    identity: r.identity, hasIdentityIndex: r.has_identity_index, hasPrimaryKey: r.has_primary_key, owns: r.owns, canSelect: r.can_select,
-  }]));
+  return new Map(
+    rows.map((r) => [
+      byOid.get(String(r.table_oid))!,
+      {
+        identity: r.identity,
+        hasIdentityIndex: r.has_identity_index,
+        hasPrimaryKey: r.has_primary_key,
+        owns: r.owns,
+        canSelect: r.can_select,
+      },
+    ]),
+  );
 }
 
 async function readNonEmpty(db: pg.Client, tables: readonly TableModel[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const t of tables) {
-    const r = await db.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ONLY ${qualified(t.schema, t.name)}) AS any`);
+    const r = await db.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ONLY ${qualified(t.schema, t.name)}) AS any`,
+    );
     if (r.rows[0]!.any) found.add(qualifiedName(t));
   }
   return found;
@@ -55,7 +79,11 @@ async function readNonEmpty(db: pg.Client, tables: readonly TableModel[]): Promi
  * Whether NEW can open a replication connection to OLD with the subscription's conninfo: a
  * CREATE SUBSCRIPTION that connects but creates no slot, rolled back. Null when it worked.
  */
-export async function probeReplicationReach(db: pg.Client, names: ReplicationNames, conninfo: SubscriptionConninfo): Promise<string | null> {
+export async function probeReplicationReach(
+  db: pg.Client,
+  names: ReplicationNames,
+  conninfo: SubscriptionConninfo,
+): Promise<string | null> {
   const probe = ident(`${names.subscription}_probe`.slice(0, 63));
   await db.query('BEGIN');
   try {
@@ -74,27 +102,39 @@ export async function probeReplicationReach(db: pg.Client, names: ReplicationNam
 
 /** Reads every fact and assesses them: the findings and the tables to publish. */
 export async function runReplicationPreflight(
-  config: Config, mode: CopyMode, oldDb: pg.Client, newDb: pg.Client, names: ReplicationNames, conninfo: SubscriptionConninfo,
+  config: Config,
+  mode: CopyMode,
+  oldDb: pg.Client,
+  newDb: pg.Client,
+  names: ReplicationNames,
+  conninfo: SubscriptionConninfo,
 ): Promise<PreflightResult> {
   const skip = { skipSchemas: [config.stateSchema] };
   const oldModel = await introspectDatabase(oldDb, skip);
   const newModel = await introspectDatabase(newDb, skip);
   const selected = selectTables(oldModel.tables, config).filter((t) => t.kind === 'table');
   const onNew = new Set(newModel.tables.map(qualifiedName));
-  const newTables = selectTables(newModel.tables, config).filter((t) => onNew.has(qualifiedName(t)) && selected.some((s) => qualifiedName(s) === qualifiedName(t)));
+  const newTables = selectTables(newModel.tables, config).filter(
+    (t) => onNew.has(qualifiedName(t)) && selected.some((s) => qualifiedName(s) === qualifiedName(t)),
+  );
   const result = assessReplication({
     old: await readOldFacts(oldDb, names),
     new: await readNewFacts(newDb, names),
-    oldModel, newModel,
+    oldModel,
+    newModel,
     tableFacts: await readTableFacts(oldDb, selected),
     nonEmptyOnNew: await readNonEmpty(newDb, newTables),
     reachFailure: await probeReplicationReach(newDb, names, conninfo),
-    names, mode, selection: config,
+    names,
+    mode,
+    selection: config,
   });
   if (mode === 'snapshot' && !(await canUseReplicaRole(newDb))) {
     result.findings.push({
-      severity: 'error', subject: 'NEW',
-      message: 'may not set session_replication_role: --snapshot copies tables in parallel with FKs and triggers on NEW held off, as NEW\'s own table sync does',
+      severity: 'error',
+      subject: 'NEW',
+      message:
+        "may not set session_replication_role: --snapshot copies tables in parallel with FKs and triggers on NEW held off, as NEW's own table sync does",
       hint: 'on NEW: GRANT SET ON PARAMETER session_replication_role TO <role> (15+), use a superuser, or use --copy-data',
     });
   }

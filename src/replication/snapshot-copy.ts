@@ -41,7 +41,12 @@ export interface ExportedSlot {
 /** Opens a `replication=database` connection to OLD and creates the slot, exporting its snapshot. */
 export async function createExportedSlot(oldUrl: string, names: ReplicationNames): Promise<ExportedSlot> {
   // node-postgres sends `replication` in the startup packet; @types/pg does not declare it.
-  const options: pg.ClientConfig & { replication: 'database' } = { connectionString: oldUrl, replication: 'database', application_name: 'fdwmig replicate', connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  const options: pg.ClientConfig & { replication: 'database' } = {
+    connectionString: oldUrl,
+    replication: 'database',
+    application_name: 'fdwmig replicate',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  };
   const client = new pg.Client(options);
   client.on('error', () => undefined);
   try {
@@ -53,7 +58,11 @@ export async function createExportedSlot(oldUrl: string, names: ReplicationNames
   try {
     const r = await client.query<{ consistent_point: string; snapshot_name: string }>(createSlotCommand(names));
     const row = r.rows[0]!;
-    return { consistentPoint: row.consistent_point, snapshotName: row.snapshot_name, close: () => client.end().catch(() => undefined) };
+    return {
+      consistentPoint: row.consistent_point,
+      snapshotName: row.snapshot_name,
+      close: () => client.end().catch(() => undefined),
+    };
   } catch (err) {
     await client.end().catch(() => undefined);
     throw err;
@@ -80,11 +89,17 @@ export interface SnapshotCopyInput {
   onTable?(r: TableCopyResult): void;
 }
 
-interface Worker { old: pg.Client; new: pg.Client }
+interface Worker {
+  old: pg.Client;
+  new: pg.Client;
+}
 
 async function openWorker(input: SnapshotCopyInput): Promise<Worker> {
   const old = await input.connect(input.oldUrl, 'OLD');
-  const dst = await input.connect(input.newUrl, 'NEW').catch(async (err: unknown) => { await old.end(); throw err; });
+  const dst = await input.connect(input.newUrl, 'NEW').catch(async (err: unknown) => {
+    await old.end();
+    throw err;
+  });
   try {
     // Text COPY is exact between majors only when both sides print and read values alike.
     await prepareMoverSession(old, false);
@@ -105,7 +120,9 @@ async function openWorker(input: SnapshotCopyInput): Promise<Worker> {
  */
 export async function copyFromSnapshot(input: SnapshotCopyInput): Promise<TableCopyResult[]> {
   const queue = [...input.tables].sort((a, b) => b.estimatedRows - a.estimatedRows);
-  const results = new Map<string, TableCopyResult>(input.tables.map((t) => [qualifiedName(t), { table: qualifiedName(t), status: 'not-run', rows: 0, seconds: 0 }]));
+  const results = new Map<string, TableCopyResult>(
+    input.tables.map((t) => [qualifiedName(t), { table: qualifiedName(t), status: 'not-run', rows: 0, seconds: 0 }]),
+  );
   const workers: Worker[] = [];
   let failed = false;
   const run = async () => {
@@ -122,12 +139,23 @@ export async function copyFromSnapshot(input: SnapshotCopyInput): Promise<TableC
       const sql = copyStatements(t);
       try {
         const rows = await pipeCopy(w.old, sql.out, w.new, sql.into);
-        const r: TableCopyResult = { table: qualifiedName(t), status: 'copied', rows, seconds: (input.now() - started) / 1000 };
+        const r: TableCopyResult = {
+          table: qualifiedName(t),
+          status: 'copied',
+          rows,
+          seconds: (input.now() - started) / 1000,
+        };
         results.set(r.table, r);
         input.onTable?.(r);
       } catch (err) {
         failed = true;
-        results.set(qualifiedName(t), { table: qualifiedName(t), status: 'failed', rows: 0, seconds: (input.now() - started) / 1000, error: (err as Error).message });
+        results.set(qualifiedName(t), {
+          table: qualifiedName(t),
+          status: 'failed',
+          rows: 0,
+          seconds: (input.now() - started) / 1000,
+          error: (err as Error).message,
+        });
       }
     }
   };

@@ -19,22 +19,26 @@ export interface WriteStopSpec {
 
 /** New sessions of these roles start read-only (existing ones are ended separately). */
 export function planRefuseWrites(spec: WriteStopSpec): Step[] {
-  return spec.appRoles.map((r) => step({
-    id: `read-only:${r}`,
-    description: `on OLD: sessions of ${r} in ${spec.database} start read-only`,
-    sql: [`ALTER ROLE ${ident(r)} IN DATABASE ${ident(spec.database)} SET default_transaction_read_only = on`],
-    takesLocks: false,
-  }));
+  return spec.appRoles.map((r) =>
+    step({
+      id: `read-only:${r}`,
+      description: `on OLD: sessions of ${r} in ${spec.database} start read-only`,
+      sql: [`ALTER ROLE ${ident(r)} IN DATABASE ${ident(spec.database)} SET default_transaction_read_only = on`],
+      takesLocks: false,
+    }),
+  );
 }
 
 /** The reverse of {@link planRefuseWrites}. */
 export function planAllowWrites(spec: WriteStopSpec): Step[] {
-  return spec.appRoles.map((r) => step({
-    id: `read-write:${r}`,
-    description: `on OLD: sessions of ${r} in ${spec.database} may write again`,
-    sql: [`ALTER ROLE ${ident(r)} IN DATABASE ${ident(spec.database)} RESET default_transaction_read_only`],
-    takesLocks: false,
-  }));
+  return spec.appRoles.map((r) =>
+    step({
+      id: `read-write:${r}`,
+      description: `on OLD: sessions of ${r} in ${spec.database} may write again`,
+      sql: [`ALTER ROLE ${ident(r)} IN DATABASE ${ident(spec.database)} RESET default_transaction_read_only`],
+      takesLocks: false,
+    }),
+  );
 }
 
 /** Ends the sessions of the roles in this database ($1 roles, $2 pids of fdwmig's own sessions). */
@@ -47,15 +51,30 @@ const SECOND_PASS_DELAY_MS = 50;
 
 /** What to tell a person whose switchover stopped after writes were refused: how to re-allow them. */
 export function describeRollback(spec: WriteStopSpec): string[] {
-  const flags = [spec.appRoles.length ? `--app-roles ${spec.appRoles.join(' ')}` : '', spec.rollbackSql !== null ? '--rollback-sql <file>' : ''].filter(Boolean).join(' ');
+  const flags = [
+    spec.appRoles.length ? `--app-roles ${spec.appRoles.join(' ')}` : '',
+    spec.rollbackSql !== null ? '--rollback-sql <file>' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const lines = [`  fdwmig replicate switchover --rollback ${flags}`.trimEnd(), '  or on OLD:'];
   for (const s of planAllowWrites(spec)) lines.push(`    ${s.sql[0]};`);
-  if (spec.beforeSql !== null) lines.push(spec.rollbackSql !== null ? '    -- and the SQL of your --rollback-sql file' : '    -- and undo what your --before-sql file did');
+  if (spec.beforeSql !== null)
+    lines.push(
+      spec.rollbackSql !== null
+        ? '    -- and the SQL of your --rollback-sql file'
+        : '    -- and undo what your --before-sql file did',
+    );
   return lines;
 }
 
 /** Refuses writes: the hook, then the roles, then their sessions (twice). Returns how many sessions were ended. */
-export async function refuseWrites(oldDb: pg.Client, spec: WriteStopSpec, ownPids: readonly number[], sleep: (ms: number) => Promise<void>): Promise<number> {
+export async function refuseWrites(
+  oldDb: pg.Client,
+  spec: WriteStopSpec,
+  ownPids: readonly number[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<number> {
   if (spec.beforeSql !== null) await oldDb.query(spec.beforeSql);
   for (const s of planRefuseWrites(spec)) await oldDb.query(s.sql[0]!);
   if (!spec.appRoles.length) return 0;

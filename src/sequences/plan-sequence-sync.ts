@@ -21,9 +21,11 @@ function ownerKey(s: SequenceModel): string | null {
 /** Finds NEW's sequence for an OLD one: by owning column first (names of identity sequences may differ), then by name. */
 export function matchSequence(oldSeq: SequenceModel, newSeqs: readonly SequenceModel[]): SequenceModel | null {
   const key = ownerKey(oldSeq);
-  return (key && newSeqs.find((n) => ownerKey(n) === key))
-    || newSeqs.find((n) => n.schema === oldSeq.schema && n.name === oldSeq.name)
-    || null;
+  return (
+    (key && newSeqs.find((n) => ownerKey(n) === key)) ||
+    newSeqs.find((n) => n.schema === oldSeq.schema && n.name === oldSeq.name) ||
+    null
+  );
 }
 
 /** OLD's last value moved by `gap` in the sequence's direction, clamped to NEW's bounds. */
@@ -37,7 +39,9 @@ export function targetValue(oldLast: string, gap: number, seq: SequenceModel): s
 
 /** Plans one setval per sequence that OLD has used, with a report line for each. */
 export function planSequenceSync(
-  oldSeqs: readonly SequenceModel[], newSeqs: readonly SequenceModel[], gap: number,
+  oldSeqs: readonly SequenceModel[],
+  newSeqs: readonly SequenceModel[],
+  gap: number,
 ): { steps: Step[]; changes: SequenceChange[] } {
   const steps: Step[] = [];
   const changes: SequenceChange[] = [];
@@ -45,24 +49,40 @@ export function planSequenceSync(
     const oldName = `${o.schema}.${o.name}`;
     const n = matchSequence(o, newSeqs);
     if (!n) {
-      changes.push({ oldName, newName: null, oldLastValue: o.lastValue, target: null, note: 'missing on NEW: not synced' });
+      changes.push({
+        oldName,
+        newName: null,
+        oldLastValue: o.lastValue,
+        target: null,
+        note: 'missing on NEW: not synced',
+      });
       continue;
     }
     const newName = `${n.schema}.${n.name}`;
     if (o.lastValue === null) {
-      changes.push({ oldName, newName, oldLastValue: null, target: null, note: 'never used on OLD (or not readable): left as is' });
+      changes.push({
+        oldName,
+        newName,
+        oldLastValue: null,
+        target: null,
+        note: 'never used on OLD (or not readable): left as is',
+      });
       continue;
     }
     const target = targetValue(o.lastValue, gap, n);
     const pick = n.increment > 0 ? 'GREATEST' : 'LEAST';
-    steps.push(step({
-      id: `sequence:${newName}`,
-      description: `move ${newName} to ${target} (OLD ${oldName} is at ${o.lastValue}, gap ${gap}); never backwards`,
-      sql: [`SELECT setval(${literalRegclass(n)}, ${pick}($1::int8, COALESCE(s.last_value, s.start_value)), true)
-  FROM pg_catalog.pg_sequences s WHERE s.schemaname = $2 AND s.sequencename = $3`],
-      params: [target, n.schema, n.name],
-      takesLocks: false,
-    }));
+    steps.push(
+      step({
+        id: `sequence:${newName}`,
+        description: `move ${newName} to ${target} (OLD ${oldName} is at ${o.lastValue}, gap ${gap}); never backwards`,
+        sql: [
+          `SELECT setval(${literalRegclass(n)}, ${pick}($1::int8, COALESCE(s.last_value, s.start_value)), true)
+  FROM pg_catalog.pg_sequences s WHERE s.schemaname = $2 AND s.sequencename = $3`,
+        ],
+        params: [target, n.schema, n.name],
+        takesLocks: false,
+      }),
+    );
     changes.push({ oldName, newName, oldLastValue: o.lastValue, target, note: 'synced' });
   }
   return { steps, changes };

@@ -26,11 +26,16 @@ export interface ContentResult {
   findings: Finding[];
 }
 
-interface Fingerprint { n: string; s1: string; s2: string }
+interface Fingerprint {
+  n: string;
+  s1: string;
+  s2: string;
+}
 
 /** A split never goes deeper than this: each level divides a range by chunkRows. */
 const MAX_DEPTH = 8;
-const HINT = "find which write reached only one side (a write to OLD after the switch, a failed copy), then correct the row on NEW";
+const HINT =
+  'find which write reached only one side (a write to OLD after the switch, a failed copy), then correct the row on NEW';
 
 interface TableRun {
   t: ComparedTable;
@@ -67,12 +72,26 @@ async function splitRange(db: Queryable, t: ComparedTable, r: KeyRange, step: nu
 }
 
 function report(run: TableRun, key: KeyText, message: string): void {
-  if (run.listed >= run.o.maxRowsListed) { run.unlisted++; return; }
+  if (run.listed >= run.o.maxRowsListed) {
+    run.unlisted++;
+    return;
+  }
   run.listed++;
-  run.findings.push({ severity: 'problem', check: 'content', subject: `${run.t.schema}.${run.t.name}`, key: formatKey(run.t.key, key), message, hint: HINT });
+  run.findings.push({
+    severity: 'problem',
+    check: 'content',
+    subject: `${run.t.schema}.${run.t.name}`,
+    key: formatKey(run.t.key, key),
+    message,
+    hint: HINT,
+  });
 }
 
-async function rowOf(db: Queryable, t: ComparedTable, key: KeyText): Promise<Record<string, string | null> | undefined> {
+async function rowOf(
+  db: Queryable,
+  t: ComparedTable,
+  key: KeyText,
+): Promise<Record<string, string | null> | undefined> {
   return (await db.query<Record<string, string | null>>(rowByKeyQuery(t), [JSON.stringify(key)])).rows[0];
 }
 
@@ -88,10 +107,12 @@ async function describeRowDiff(p: Pair, run: TableRun, key: KeyText): Promise<vo
 async function narrowRows(p: Pair, run: TableRun, r: KeyRange): Promise<void> {
   const rows = async (db: Queryable) => {
     const q = rangeRowsQuery(run.t, r);
-    return new Map((await db.query<Record<string, string>>(q.sql, q.params)).rows.map((row) => {
-      const k = keyOfRow(row, run.t.key.length);
-      return [JSON.stringify(k), { k, h: row.h! }] as const;
-    }));
+    return new Map(
+      (await db.query<Record<string, string>>(q.sql, q.params)).rows.map((row) => {
+        const k = keyOfRow(row, run.t.key.length);
+        return [JSON.stringify(k), { k, h: row.h! }] as const;
+      }),
+    );
   };
   const [onOld, onNew] = await Promise.all([rows(p.old), rows(p.new)]);
   for (const [id, o] of onOld) {
@@ -107,11 +128,19 @@ async function narrowRows(p: Pair, run: TableRun, r: KeyRange): Promise<void> {
   }
 }
 
-async function compareRange(p: Pair, run: TableRun, r: KeyRange, depth: number): Promise<{ oldRows: number; newRows: number }> {
+async function compareRange(
+  p: Pair,
+  run: TableRun,
+  r: KeyRange,
+  depth: number,
+): Promise<{ oldRows: number; newRows: number }> {
   const [a, b] = await Promise.all([fingerprint(p.old, run.t, r), fingerprint(p.new, run.t, r)]);
   const counts = { oldRows: Number(a.n), newRows: Number(b.n) };
   if (same(a, b)) return counts;
-  if (run.listed >= run.o.maxRowsListed) { run.unlisted += Math.max(1, Math.abs(counts.oldRows - counts.newRows)); return counts; }
+  if (run.listed >= run.o.maxRowsListed) {
+    run.unlisted += Math.max(1, Math.abs(counts.oldRows - counts.newRows));
+    return counts;
+  }
   const larger = counts.oldRows >= counts.newRows ? p.old : p.new;
   if (Math.max(counts.oldRows, counts.newRows) <= run.o.chunkRows || depth >= MAX_DEPTH) {
     await narrowRows(p, run, r);
@@ -126,10 +155,17 @@ export async function compareTableContent(pool: PairPool, t: ComparedTable, o: C
   const table = `${t.schema}.${t.name}`;
   const run: TableRun = { t, o, listed: 0, unlisted: 0, findings: [] };
   if (!t.key.length) {
-    const [a, b] = await pool.run((p) => Promise.all([fingerprint(p.old, t, { lo: null, hi: null }), fingerprint(p.new, t, { lo: null, hi: null })]));
+    const [a, b] = await pool.run((p) =>
+      Promise.all([fingerprint(p.old, t, { lo: null, hi: null }), fingerprint(p.new, t, { lo: null, hi: null })]),
+    );
     if (!same(a, b)) {
-      run.findings.push({ severity: 'problem', check: 'content', subject: table,
-        message: `content differs (OLD ${a.n} rows, NEW ${b.n}); no primary key to narrow it to rows`, hint: HINT });
+      run.findings.push({
+        severity: 'problem',
+        check: 'content',
+        subject: table,
+        message: `content differs (OLD ${a.n} rows, NEW ${b.n}); no primary key to narrow it to rows`,
+        hint: HINT,
+      });
     }
     return { table, oldRows: Number(a.n), newRows: Number(b.n), chunks: 1, findings: run.findings };
   }
@@ -138,10 +174,22 @@ export async function compareTableContent(pool: PairPool, t: ComparedTable, o: C
   const oldRows = counts.reduce((s, c) => s + c.oldRows, 0);
   const newRows = counts.reduce((s, c) => s + c.newRows, 0);
   if (run.unlisted) {
-    run.findings.push({ severity: 'problem', check: 'content', subject: table, message: `about ${run.unlisted} more differing row(s) not listed`, hint: HINT });
+    run.findings.push({
+      severity: 'problem',
+      check: 'content',
+      subject: table,
+      message: `about ${run.unlisted} more differing row(s) not listed`,
+      hint: HINT,
+    });
   }
   if (oldRows !== newRows) {
-    run.findings.push({ severity: 'problem', check: 'content', subject: table, message: `row counts differ: OLD ${oldRows}, NEW ${newRows}`, hint: HINT });
+    run.findings.push({
+      severity: 'problem',
+      check: 'content',
+      subject: table,
+      message: `row counts differ: OLD ${oldRows}, NEW ${newRows}`,
+      hint: HINT,
+    });
   }
   return { table, oldRows, newRows, chunks: ranges.length, findings: run.findings };
 }

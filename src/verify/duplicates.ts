@@ -31,13 +31,20 @@ async function present(db: Queryable, t: KeyedTable, keys: readonly KeyText[]): 
  * copied and not finished, which are on both sides by design. Candidates are re-checked on both
  * sides afterwards, so a batch that finished during the walk is not reported.
  */
-export async function findDuplicates(oldDb: Queryable, newDb: Queryable, t: KeyedTable, inFlightKeys: () => Promise<ReadonlySet<string>>): Promise<Duplicates> {
+export async function findDuplicates(
+  oldDb: Queryable,
+  newDb: Queryable,
+  t: KeyedTable,
+  inFlightKeys: () => Promise<ReadonlySet<string>>,
+): Promise<Duplicates> {
   const candidates: KeyText[] = [];
   let total = 0;
   let after: KeyText | null = null;
   for (;;) {
     const q = keyPageQuery(t, after);
-    const page = (await oldDb.query<Record<string, string>>(q.sql, [KEY_PAGE, ...q.params])).rows.map((row) => keyOfRow(row, t.key.length));
+    const page = (await oldDb.query<Record<string, string>>(q.sql, [KEY_PAGE, ...q.params])).rows.map((row) =>
+      keyOfRow(row, t.key.length),
+    );
     if (!page.length) break;
     const both = await present(newDb, t, page);
     total += both.length;

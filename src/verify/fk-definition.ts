@@ -11,7 +11,10 @@ export interface FkColumns {
 }
 
 class Cursor {
-  constructor(readonly text: string, public pos = 0) {}
+  constructor(
+    readonly text: string,
+    public pos = 0,
+  ) {}
 
   fail(what: string): never {
     throw new Error(`cannot read FK definition at ${this.pos} (${what}): ${this.text}`);
@@ -36,7 +39,10 @@ class Cursor {
         const ch = this.text[this.pos];
         if (ch === undefined) this.fail('unterminated quoted identifier');
         if (ch === '"') {
-          if (this.text[this.pos + 1] !== '"') { this.pos++; return out; }
+          if (this.text[this.pos + 1] !== '"') {
+            this.pos++;
+            return out;
+          }
           this.pos++;
         }
         out += ch;
@@ -53,7 +59,10 @@ class Cursor {
     const names = [this.ident()];
     for (;;) {
       this.skipSpace();
-      if (this.text[this.pos] === ')') { this.pos++; return names; }
+      if (this.text[this.pos] === ')') {
+        this.pos++;
+        return names;
+      }
       this.expect(',');
       names.push(this.ident());
     }
@@ -68,7 +77,10 @@ export function parseFkDefinition(definition: string): FkColumns {
   c.expect('REFERENCES');
   c.ident();
   c.skipSpace();
-  if (definition[c.pos] === '.') { c.pos++; c.ident(); }
+  if (definition[c.pos] === '.') {
+    c.pos++;
+    c.ident();
+  }
   const refColumns = c.identList();
   if (refColumns.length !== columns.length) c.fail('column counts differ');
   return { columns, refColumns, matchFull: /^\s*MATCH FULL\b/.test(definition.slice(c.pos)) };

@@ -40,8 +40,14 @@ export function keySelect(t: KeyedTable): string {
 export function rangeCondition(t: KeyedTable, r: KeyRange, first: number): { sql: string; params: (string | null)[] } {
   const parts: string[] = [];
   const params: string[] = [];
-  if (r.lo) { params.push(JSON.stringify(r.lo)); parts.push(`${keyTuple(t)} > ${keyParam(t, first + params.length - 1)}`); }
-  if (r.hi) { params.push(JSON.stringify(r.hi)); parts.push(`${keyTuple(t)} <= ${keyParam(t, first + params.length - 1)}`); }
+  if (r.lo) {
+    params.push(JSON.stringify(r.lo));
+    parts.push(`${keyTuple(t)} > ${keyParam(t, first + params.length - 1)}`);
+  }
+  if (r.hi) {
+    params.push(JSON.stringify(r.hi));
+    parts.push(`${keyTuple(t)} <= ${keyParam(t, first + params.length - 1)}`);
+  }
   return { sql: parts.length ? parts.join(' AND ') : 'true', params };
 }
 

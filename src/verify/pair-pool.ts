@@ -20,13 +20,14 @@ export function pairPool(pairs: readonly Pair[]): PairPool {
   const free = [...pairs];
   const limit = pLimit(pairs.length);
   return {
-    run: (fn) => limit(async () => {
-      const p = free.pop()!;
-      try {
-        return await fn(p);
-      } finally {
-        free.push(p);
-      }
-    }),
+    run: (fn) =>
+      limit(async () => {
+        const p = free.pop()!;
+        try {
+          return await fn(p);
+        } finally {
+          free.push(p);
+        }
+      }),
   };
 }

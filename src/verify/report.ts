@@ -26,7 +26,9 @@ export function detectPhase(f: PhaseFacts): Phase {
 export function describePhase(p: Phase, f: PhaseFacts): string {
   switch (p) {
     case 'not-initialized':
-      return f.recorded ? 'not initialized: init-new started but did not finish (re-run it)' : 'not initialized: no fdwmig state on NEW (init-new not run, or cleaned up)';
+      return f.recorded
+        ? 'not initialized: init-new started but did not finish (re-run it)'
+        : 'not initialized: no fdwmig state on NEW (init-new not run, or cleaned up)';
     case 'moving':
       return `moving: ${f.rowsOnOld} row(s) still on OLD${f.openBatches ? `, ${f.openBatches} batch(es) copied and not finished` : ''} (run fdwmig migrate)`;
     case 'moved-fks-off':

@@ -27,35 +27,59 @@ export function checkSequence(f: SequenceFacts): Finding[] {
   const up = f.seq.increment > 0;
   const name = `${f.seq.schema}.${f.seq.name}`;
   const behind = (v: bigint) => (up ? f.next <= v : f.next >= v);
-  const fix = (v: bigint) => `run fdwmig sequences sync, or on NEW: SELECT setval(${literal(qualified(f.seq.schema, f.seq.name))}, ${v + (up ? 1n : -1n) * 10_000n})`;
+  const fix = (v: bigint) =>
+    `run fdwmig sequences sync, or on NEW: SELECT setval(${literal(qualified(f.seq.schema, f.seq.name))}, ${v + (up ? 1n : -1n) * 10_000n})`;
   const out: Finding[] = [];
   if (f.extremeKey !== null && behind(f.extremeKey)) {
     const owner = f.seq.owner!;
-    out.push({ severity: 'problem', check: 'sequence', subject: name,
+    out.push({
+      severity: 'problem',
+      check: 'sequence',
+      subject: name,
       message: `next value ${f.next} is not past the ${up ? 'largest' : 'smallest'} ${owner.schema}.${owner.table}.${owner.column} (${f.extremeKey}): new rows will collide`,
-      hint: fix(f.extremeKey) });
+      hint: fix(f.extremeKey),
+    });
   }
   if (f.old && behind(f.old.lastValue)) {
-    out.push({ severity: 'problem', check: 'sequence', subject: name,
+    out.push({
+      severity: 'problem',
+      check: 'sequence',
+      subject: name,
       message: `next value ${f.next} is not past OLD's ${f.old.name} (last value ${f.old.lastValue})`,
-      hint: fix(f.old.lastValue) });
+      hint: fix(f.old.lastValue),
+    });
   }
   return out;
 }
 
-async function extremeOf(db: Queryable, schema: string, table: string, column: string, up: boolean): Promise<bigint | null> {
-  const r = await db.query<{ v: string | null }>(`SELECT ${up ? 'max' : 'min'}(c.${ident(column)})::text AS v FROM ONLY ${qualified(schema, table)} c`);
+async function extremeOf(
+  db: Queryable,
+  schema: string,
+  table: string,
+  column: string,
+  up: boolean,
+): Promise<bigint | null> {
+  const r = await db.query<{ v: string | null }>(
+    `SELECT ${up ? 'max' : 'min'}(c.${ident(column)})::text AS v FROM ONLY ${qualified(schema, table)} c`,
+  );
   return r.rows[0]!.v === null ? null : BigInt(r.rows[0]!.v);
 }
 
 function pick(a: bigint | null, b: bigint | null, up: boolean): bigint | null {
   if (a === null) return b;
   if (b === null) return a;
-  return up ? (a > b ? a : b) : (a < b ? a : b);
+  return up ? (a > b ? a : b) : a < b ? a : b;
 }
 
 /** Reads what checkSequence needs for NEW's sequences owned by `tables` (all tables when null), plus standalone ones then. */
-export async function readSequenceFacts(oldDb: Queryable, newDb: Queryable, oldModel: DatabaseModel, newModel: DatabaseModel, skipSchemas: string[], tables: ReadonlySet<string> | null): Promise<SequenceFacts[]> {
+export async function readSequenceFacts(
+  oldDb: Queryable,
+  newDb: Queryable,
+  oldModel: DatabaseModel,
+  newModel: DatabaseModel,
+  skipSchemas: string[],
+  tables: ReadonlySet<string> | null,
+): Promise<SequenceFacts[]> {
   const oldByNew = new Map<string, SequenceModel>();
   for (const o of oldModel.sequences) {
     const n = matchSequence(o, newModel.sequences);
@@ -79,15 +103,29 @@ export async function readSequenceFacts(oldDb: Queryable, newDb: Queryable, oldM
     }
     pending.push({ seq, extremeKey });
   }
-  const positions = new Map((await newDb.query<{ schema: string; name: string; last_value: string | null; start_value: string; increment: string }>(
-    loadSql('sequence-positions'), [skipSchemas])).rows.map((p) => [`${p.schema}.${p.name}`, p]));
+  const positions = new Map(
+    (
+      await newDb.query<{
+        schema: string;
+        name: string;
+        last_value: string | null;
+        start_value: string;
+        increment: string;
+      }>(loadSql('sequence-positions'), [skipSchemas])
+    ).rows.map((p) => [`${p.schema}.${p.name}`, p]),
+  );
   const facts: SequenceFacts[] = [];
   for (const { seq, extremeKey } of pending) {
     const pos = positions.get(`${seq.schema}.${seq.name}`);
     if (!pos) continue;
     const next = pos.last_value === null ? BigInt(pos.start_value) : BigInt(pos.last_value) + BigInt(pos.increment);
     const o = oldByNew.get(`${seq.schema}.${seq.name}`);
-    facts.push({ seq, next, extremeKey, old: o?.lastValue ? { name: `${o.schema}.${o.name}`, lastValue: BigInt(o.lastValue) } : null });
+    facts.push({
+      seq,
+      next,
+      extremeKey,
+      old: o?.lastValue ? { name: `${o.schema}.${o.name}`, lastValue: BigInt(o.lastValue) } : null,
+    });
   }
   return facts;
 }

@@ -7,7 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleBusy } from '../../src/exec/app-activity.js';
 
-const countBusy = async (db: Parameters<typeof sampleBusy>[0], own: readonly number[]) => (await sampleBusy(db, () => own)).n;
+const countBusy = async (db: Parameters<typeof sampleBusy>[0], own: readonly number[]) =>
+  (await sampleBusy(db, () => own)).n;
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 async function connect(url: string): Promise<pg.Client> {
@@ -41,8 +42,11 @@ describe('the application counted as busy on NEW', () => {
     for (let i = 0; i < 50 && (await countBusy(db.new, own)) < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await countBusy(db.new, own)).toBe(2);
     // Whom migrate yields to, as its log line names them.
-    expect((await sampleBusy(db.new, () => own)).examples).toEqual([pidOf(inTx!), pidOf(running!)].sort((a, b) => a - b).map((p) =>
-      `pid ${p} (no application_name, ${p === pidOf(inTx!) ? 'idle in transaction' : 'active'})`));
+    expect((await sampleBusy(db.new, () => own)).examples).toEqual(
+      [pidOf(inTx!), pidOf(running!)]
+        .sort((a, b) => a - b)
+        .map((p) => `pid ${p} (no application_name, ${p === pidOf(inTx!) ? 'idle in transaction' : 'active'})`),
+    );
     await sleeping;
     await inTx!.query('COMMIT');
     expect(await countBusy(db.new, own)).toBe(0);

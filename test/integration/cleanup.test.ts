@@ -11,21 +11,33 @@ import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, catalogFingerprint, configFor, tableDigest, testDeps } from './support/fixtures.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
-const TABLES: [string, string][] = [['customers', 'id'], ['categories', 'id'], ['"Sales Dept"."Order"', 'id'], ['order_lines', 'order_id, line_no'], ['audit', 'id']];
+const TABLES: [string, string][] = [
+  ['customers', 'id'],
+  ['categories', 'id'],
+  ['"Sales Dept"."Order"', 'id'],
+  ['order_lines', 'order_id, line_no'],
+  ['audit', 'id'],
+];
 
 function fdwmig(db: DbPair, args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** Every FDW trace on NEW, and OLD's marker schema. */
 async function fdwTraces(db: DbPair) {
-  const n = (await db.new.query(`SELECT
+  const n = (
+    await db.new.query(`SELECT
     (SELECT count(*)::int FROM pg_foreign_table) AS foreign_tables,
     (SELECT count(*)::int FROM pg_foreign_server) AS servers,
     (SELECT count(*)::int FROM pg_user_mappings) AS mappings,
     (SELECT count(*)::int FROM pg_namespace WHERE nspname = 'fdwmig') AS state_schema,
-    (SELECT count(*)::int FROM pg_extension WHERE extname = 'postgres_fdw') AS extension`)).rows[0];
+    (SELECT count(*)::int FROM pg_extension WHERE extname = 'postgres_fdw') AS extension`)
+  ).rows[0];
   const o = (await db.old.query(`SELECT count(*)::int AS marker FROM pg_namespace WHERE nspname = 'fdwmig'`)).rows[0];
   return { ...n, ...o };
 }
@@ -78,15 +90,29 @@ describe('cleanup after a finished migration', () => {
   });
 
   it('drops every FDW object on NEW and the marker on OLD, and leaves the application alone', async () => {
-    const fksBefore = (await db.new.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)).rows;
+    const fksBefore = (
+      await db.new.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)
+    ).rows;
     const cli = fdwmig(db, ['cleanup']);
     expect(cli.code, cli.err).toBe(0);
-    expect(await fdwTraces(db)).toEqual({ foreign_tables: 0, servers: 0, mappings: 0, state_schema: 0, extension: 0, marker: 0 });
+    expect(await fdwTraces(db)).toEqual({
+      foreign_tables: 0,
+      servers: 0,
+      mappings: 0,
+      state_schema: 0,
+      extension: 0,
+      marker: 0,
+    });
     for (const [t, k] of TABLES) expect(await tableDigest(db.new, t, k), t).toEqual(before.get(t));
     expect((await db.new.query(`SELECT count(*)::int AS n FROM events`)).rows[0].n).toBe(0);
-    expect((await db.new.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)).rows).toEqual(fksBefore);
+    expect(
+      (await db.new.query(`SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)).rows,
+    ).toEqual(fksBefore);
     // The application's schema on OLD is untouched too (its tables are empty: every row moved).
-    expect((await db.old.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname IN ('public', 'Sales Dept')`)).rows[0].n).toBe(6);
+    expect(
+      (await db.old.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname IN ('public', 'Sales Dept')`))
+        .rows[0].n,
+    ).toBe(6);
   });
 
   it('a second run is a no-op with exit 0', async () => {
@@ -114,8 +140,17 @@ describe('cleanup --force', () => {
     const r = await runCleanup(await configFor(db), deps, { force: true });
     expect(r.applied).toBe(true);
     expect(r.overridden).toContain('public.customers: 50 row(s) still on OLD');
-    expect(deps.lines.join('\n')).toMatch(/warn: --force: FK order_lines_order_id_fkey is not restored; to restore it yourself: ALTER TABLE "public"."order_lines" ADD CONSTRAINT "order_lines_order_id_fkey" FOREIGN KEY \(order_id\) REFERENCES "Sales Dept"."Order"\(id\) ON DELETE CASCADE/);
-    expect(await fdwTraces(db)).toEqual({ foreign_tables: 0, servers: 0, mappings: 0, state_schema: 0, extension: 0, marker: 0 });
+    expect(deps.lines.join('\n')).toMatch(
+      /warn: --force: FK order_lines_order_id_fkey is not restored; to restore it yourself: ALTER TABLE "public"."order_lines" ADD CONSTRAINT "order_lines_order_id_fkey" FOREIGN KEY \(order_id\) REFERENCES "Sales Dept"."Order"\(id\) ON DELETE CASCADE/,
+    );
+    expect(await fdwTraces(db)).toEqual({
+      foreign_tables: 0,
+      servers: 0,
+      mappings: 0,
+      state_schema: 0,
+      extension: 0,
+      marker: 0,
+    });
     // OLD's rows are where they were; NEW's tables are intact (and empty: nothing was moved).
     expect((await db.old.query(`SELECT count(*)::int AS n FROM customers`)).rows[0].n).toBe(50);
     expect((await db.new.query(`SELECT count(*)::int AS n FROM customers`)).rows[0].n).toBe(0);

@@ -10,7 +10,11 @@ import { applyFixture } from './support/fixtures.js';
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 
 function fdwmig(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr, all: r.stdout + r.stderr };
 }
 
@@ -22,12 +26,27 @@ function withPassword(url: string, pw: string): string {
 
 describe('the installed launcher (bin/fdwmig.js runs the bundle in dist/bundle/)', () => {
   // The other tests here run it against real servers (check reads sql/*.sql through it).
-  it('--version prints package.json\'s version, and every command is there', () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  it("--version prints package.json's version, and every command is there", () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(fdwmig(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
     const help = fdwmig(['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['check', 'init-new', 'migrate', 'status', 'verify', 'finalize', 'sequences', 'cleanup', 'replicate', 'demo', 'workload']) expect(help.out).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of [
+      'check',
+      'init-new',
+      'migrate',
+      'status',
+      'verify',
+      'finalize',
+      'sequences',
+      'cleanup',
+      'replicate',
+      'demo',
+      'workload',
+    ])
+      expect(help.out).toMatch(new RegExp(`^  ${c} `, 'm'));
   });
 });
 

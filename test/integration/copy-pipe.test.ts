@@ -19,11 +19,16 @@ describe('pipeCopy', () => {
     await db.old.query(TABLE);
     await db.new.query(TABLE);
     // Small rows, then rows larger than a socket read (up to 3 MB), NULLs, quotes, tabs, newlines.
-    await db.old.query(`INSERT INTO t SELECT g, 'r' || g || E'\\t"q"\\n' || repeat('x', g % 97), decode(md5(g::text), 'hex'),
+    await db.old
+      .query(`INSERT INTO t SELECT g, 'r' || g || E'\\t"q"\\n' || repeat('x', g % 97), decode(md5(g::text), 'hex'),
         jsonb_build_object('g', g, 'arr', jsonb_build_array(g, 'x')), g * 1.5, '2026-01-01'::timestamptz + g * interval '1 minute', ARRAY[g, g + 1]
       FROM generate_series(1, 20000) g`);
-    await db.old.query(`INSERT INTO t SELECT 20000 + g, repeat(md5(g::text), 100000 * g), NULL, NULL, NULL, NULL, NULL FROM generate_series(1, 1) g`);
-    await db.old.query(`INSERT INTO t SELECT 30000 + g, NULL, decode(repeat(md5(g::text), 50000), 'hex'), NULL, NULL, NULL, '{}' FROM generate_series(1, 3) g`);
+    await db.old.query(
+      `INSERT INTO t SELECT 20000 + g, repeat(md5(g::text), 100000 * g), NULL, NULL, NULL, NULL, NULL FROM generate_series(1, 1) g`,
+    );
+    await db.old.query(
+      `INSERT INTO t SELECT 30000 + g, NULL, decode(repeat(md5(g::text), 50000), 'hex'), NULL, NULL, NULL, '{}' FROM generate_series(1, 3) g`,
+    );
   });
   afterAll(async () => db?.drop());
 
@@ -31,7 +36,12 @@ describe('pipeCopy', () => {
     it(`moves every row byte for byte (${format})`, async () => {
       await db.new.query('TRUNCATE t');
       const fmt = format === 'binary' ? ' WITH (FORMAT binary)' : '';
-      const n = await pipeCopy(db.old, `COPY (SELECT ${COLS} FROM t) TO STDOUT${fmt}`, db.new, `COPY t (${COLS}) FROM STDIN${fmt}`);
+      const n = await pipeCopy(
+        db.old,
+        `COPY (SELECT ${COLS} FROM t) TO STDOUT${fmt}`,
+        db.new,
+        `COPY t (${COLS}) FROM STDIN${fmt}`,
+      );
       expect(n).toBe(20004);
       expect((await db.new.query(fingerprint)).rows[0]).toEqual((await db.old.query(fingerprint)).rows[0]);
       // Both connections carry on with ordinary queries.
@@ -64,7 +74,9 @@ describe('pipeCopy', () => {
     const src = await client(db.oldUrl);
     await db.new.query('TRUNCATE t');
     await db.new.query(`INSERT INTO t (id) VALUES (19000)`);
-    await expect(pipeCopy(src, `COPY (SELECT ${COLS} FROM t ORDER BY id) TO STDOUT`, db.new, `COPY t (${COLS}) FROM STDIN`)).rejects.toThrow(/duplicate key/);
+    await expect(
+      pipeCopy(src, `COPY (SELECT ${COLS} FROM t ORDER BY id) TO STDOUT`, db.new, `COPY t (${COLS}) FROM STDIN`),
+    ).rejects.toThrow(/duplicate key/);
     expect((await db.new.query('SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(1);
     await src.end().catch(() => undefined);
   });

@@ -22,7 +22,8 @@ describe('init-new --copy-schema (pg_dump from the Debian client tools)', () => 
 
   it('refuses a pg_dump that is missing, with a hint, before changing anything', async () => {
     await expect(checkPgDump('/nonexistent/pg_dump', 13, process.env)).rejects.toMatchObject({
-      code: 'PREFLIGHT', hint: expect.stringContaining('postgresql-client'),
+      code: 'PREFLIGHT',
+      hint: expect.stringContaining('postgresql-client'),
     });
     await expect(checkPgDump('pg_dump', 99, process.env)).rejects.toThrow(/needs pg_dump 99 or later/);
   });

@@ -35,16 +35,19 @@ describe('end-of-table count on OLD', () => {
 
   it('reads the heap in one sequential scan: no index, no parallel workers', async () => {
     const plan = await inCountTransaction(async (count) =>
-      (await db.old.query(`EXPLAIN (COSTS OFF) ${count}`)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+      (await db.old.query(`EXPLAIN (COSTS OFF) ${count}`)).rows.map((r) => r['QUERY PLAN']).join('\n'),
+    );
     expect(plan).toMatch(/Seq Scan on t\b/);
     expect(plan).not.toMatch(/Index|Gather|Parallel/);
   });
 
-  it('counts the rows left, and a row added since the pass; the session\'s settings are as before', async () => {
+  it("counts the rows left, and a row added since the pass; the session's settings are as before", async () => {
     expect((await countRows(db.old, [{ schema: 'public', name: 't' }]))[0]).toBe(0);
     await db.old.query(`INSERT INTO t VALUES (7, 'came back')`);
     expect((await countRows(db.old, [{ schema: 'public', name: 't' }]))[0]).toBe(1);
-    const shown = await db.old.query(`SELECT current_setting('enable_indexscan') AS i, current_setting('max_parallel_workers_per_gather') AS p`);
+    const shown = await db.old.query(
+      `SELECT current_setting('enable_indexscan') AS i, current_setting('max_parallel_workers_per_gather') AS p`,
+    );
     expect(shown.rows[0]).toEqual({ i: 'on', p: '2' });
   });
 });

@@ -44,10 +44,18 @@ describe('a detached embedded server (fdwmig demo --keep)', () => {
   });
 
   it('removes the files of a server already stopped', async () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { startEmbeddedCluster } = await import(${JSON.stringify(CLUSTER)});
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { startEmbeddedCluster } = await import(${JSON.stringify(CLUSTER)});
       const c = await startEmbeddedCluster({ major: 17, name: 'keep-test' });
       await c.stop();
-      console.log(JSON.stringify({ dataDir: c.dataDir }));`], { encoding: 'utf8', timeout: 60_000 });
+      console.log(JSON.stringify({ dataDir: c.dataDir }));`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status).toBe(0);
     const { dataDir } = JSON.parse(r.stdout) as { dataDir: string };
     await stopDetachedServer(dataDir);

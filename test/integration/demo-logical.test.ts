@@ -4,7 +4,13 @@ import { runLogicalDemo } from '../../src/dev/demo-logical.js';
 describe('make demo-logical', () => {
   it('replicates, switches over under load losing no committed write, cleans up, removes its servers', async () => {
     let out = '';
-    const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (out += t), isTTY: false, env: {}, readFile: async () => '' };
+    const io = {
+      stdout: (t: string) => void (out += t),
+      stderr: (t: string) => void (out += t),
+      isTTY: false,
+      env: {},
+      readFile: async () => '',
+    };
     const code = await runLogicalDemo({ scale: 1, oldMajor: 13, newMajor: 17, io });
     expect(code, out).toBe(0);
     expect(out).toMatch(/writes on OLD were refused for \d+ ms until NEW was ready/);

@@ -45,17 +45,28 @@ describe.skipIf(!hasPsql)('the Docker example (examples/docker) on embedded serv
   let fdwmigEnv: Record<string, string>;
   beforeAll(async () => {
     db = await freshDatabases('docker_example');
-    fdwmigEnv = { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl, FDWMIG: `${process.execPath} ${ROOT}bin/fdwmig.js` };
+    fdwmigEnv = {
+      PATH: process.env.PATH ?? '',
+      FDWMIG_OLD_URL: db.oldUrl,
+      FDWMIG_NEW_URL: db.newUrl,
+      FDWMIG: `${process.execPath} ${ROOT}bin/fdwmig.js`,
+    };
   });
   afterAll(async () => db?.drop());
 
   it('init-old.sh loads the shop and the accounts on OLD, init-new.sh the schema alone on NEW', async () => {
-    const old = await run('sh', [`${SCRIPTS}/init-old.sh`], envFor(db.oldUrl, { SHOP_SCALE: '1', WORKLOAD_ACCOUNTS: String(ACCOUNTS) }));
+    const old = await run(
+      'sh',
+      [`${SCRIPTS}/init-old.sh`],
+      envFor(db.oldUrl, { SHOP_SCALE: '1', WORKLOAD_ACCOUNTS: String(ACCOUNTS) }),
+    );
     expect(old.out).toContain(`init-old.sh: loaded the sample shop (scale 1) and ${ACCOUNTS} accounts`);
     expect(old.code).toBe(0);
     const neu = await run('sh', [`${SCRIPTS}/init-new.sh`], envFor(db.newUrl));
     expect(neu.code).toBe(0);
-    const counts = await db.old.query('SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM accounts)::int AS accounts');
+    const counts = await db.old.query(
+      'SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM accounts)::int AS accounts',
+    );
     expect(counts.rows[0]).toEqual({ orders: 8000, accounts: ACCOUNTS });
     expect((await db.new.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0);
   });
@@ -75,8 +86,11 @@ describe.skipIf(!hasPsql)('the Docker example (examples/docker) on embedded serv
   });
 
   it('fdwmig.sh move runs migrate and verify while fdwmig workload writes through NEW, losing nothing', async () => {
-    const workload = run(process.execPath, [`${ROOT}bin/fdwmig.js`, 'workload', '--accounts', String(ACCOUNTS), '--seconds', '12'],
-      { PATH: fdwmigEnv.PATH!, FDWMIG_NEW_URL: db.newUrl });
+    const workload = run(
+      process.execPath,
+      [`${ROOT}bin/fdwmig.js`, 'workload', '--accounts', String(ACCOUNTS), '--seconds', '12'],
+      { PATH: fdwmigEnv.PATH!, FDWMIG_NEW_URL: db.newUrl },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const move = await run('sh', [`${SCRIPTS}/fdwmig.sh`, 'move'], fdwmigEnv);
     const [migrate, verify] = move.out.split('$ fdwmig verify');
@@ -88,14 +102,17 @@ describe.skipIf(!hasPsql)('the Docker example (examples/docker) on embedded serv
     expect(verify).toContain('verify: consistent');
     expect(move.code).toBe(0);
     const w = await workload;
-    expect(w.out).toMatch(/workload: [1-9]\d* transactions, \d+ retried after a serialization failure, 0 lost writes, 0 other errors/);
+    expect(w.out).toMatch(
+      /workload: [1-9]\d* transactions, \d+ retried after a serialization failure, 0 lost writes, 0 other errors/,
+    );
     expect(w.out).toContain('workload invariant: every balance equals its start plus its logged deltas');
     expect(w.code).toBe(0);
     expect(w.out).not.toContain(decodeURIComponent(new URL(db.newUrl).password));
-    const left = await db.old.query('SELECT (SELECT count(*) FROM orders)::int + (SELECT count(*) FROM accounts)::int AS n');
+    const left = await db.old.query(
+      'SELECT (SELECT count(*) FROM orders)::int + (SELECT count(*) FROM accounts)::int AS n',
+    );
     expect(left.rows[0].n).toBe(0);
   });
-
 
   it('verify after the workload stopped is consistent', async () => {
     const r = await run('sh', [`${SCRIPTS}/fdwmig.sh`, 'verify'], fdwmigEnv);

@@ -47,7 +47,10 @@ describe('the drain on NEW', () => {
     for (const r of [APP, MOVER]) await db.new.query(`DROP ROLE IF EXISTS ${r}`).catch(() => undefined);
   });
 
-  it.each([['a superuser', false], ['a role without pg_read_all_stats', true]])(
+  it.each([
+    ['a superuser', false],
+    ['a role without pg_read_all_stats', true],
+  ])(
     'as %s: counts a session whose snapshot predates the commit until it ends, and none taken after',
     async (_who, plain) => {
       const viewer = plain ? await connect(asRole(db.newUrl, MOVER)) : db.new;
@@ -65,8 +68,13 @@ describe('the drain on NEW', () => {
       for (let tries = 1; ; tries++) {
         await after.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
         await after.query('SELECT 1');
-        const held = (await db.new.query(`SELECT pg_catalog.age(backend_xmin) >= pg_catalog.age((($1::int8 % 4294967296)::text)::xid) AS held
-            FROM pg_catalog.pg_stat_activity WHERE pid = $2`, [point.xid, afterPid])).rows[0].held as boolean;
+        const held = (
+          await db.new.query(
+            `SELECT pg_catalog.age(backend_xmin) >= pg_catalog.age((($1::int8 % 4294967296)::text)::xid) AS held
+            FROM pg_catalog.pg_stat_activity WHERE pid = $2`,
+            [point.xid, afterPid],
+          )
+        ).rows[0].held as boolean;
         if (!held) break;
         expect(tries, 'a transaction elsewhere kept every new snapshot behind the commit').toBeLessThan(100);
         await after.query('COMMIT');

@@ -19,19 +19,29 @@ const PARALLEL = 4;
 type Urls = { oldUrl: string; newUrl: string };
 
 function cleanupKilled(urls: Urls, crashAt: string) {
-  const env = { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl, FDWMIG_CRASH_AT: crashAt };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    FDWMIG_OLD_URL: urls.oldUrl,
+    FDWMIG_NEW_URL: urls.newUrl,
+    FDWMIG_CRASH_AT: crashAt,
+  };
   const child = spawn(process.execPath, [BIN, 'cleanup'], { env });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  return new Promise<{ signal: string | null; out: string }>((resolve) => child.on('close', (_code, signal) => resolve({ signal, out })));
+  return new Promise<{ signal: string | null; out: string }>((resolve) =>
+    child.on('close', (_code, signal) => resolve({ signal, out })),
+  );
 }
 
 async function cleanup(urls: Urls, extra: string[] = []) {
   let out = '';
   const write = (text: string) => void (out += text);
   const code = await main(['node', 'fdwmig', 'cleanup', ...extra], {
-    stdout: write, stderr: write, isTTY: false, readFile: async () => '',
+    stdout: write,
+    stderr: write,
+    isTTY: false,
+    readFile: async () => '',
     env: { FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl },
   });
   return { code, out };
@@ -70,9 +80,16 @@ describe('cleanup killed -9 after each step of its plan', () => {
       }
       made.push({ admin, name: names[side] });
     }
-    const urls = { oldUrl: onDatabase(inject('oldAdminUrl'), names.old), newUrl: onDatabase(inject('newAdminUrl'), names.new) };
-    await withDb(urls.newUrl, (c) => c.query(`UPDATE fdwmig.migration SET old_identity = replace(old_identity, $1, $2)`,
-      [`db=${templates.old}`, `db=${names.old}`]));
+    const urls = {
+      oldUrl: onDatabase(inject('oldAdminUrl'), names.old),
+      newUrl: onDatabase(inject('newAdminUrl'), names.new),
+    };
+    await withDb(urls.newUrl, (c) =>
+      c.query(`UPDATE fdwmig.migration SET old_identity = replace(old_identity, $1, $2)`, [
+        `db=${templates.old}`,
+        `db=${names.old}`,
+      ]),
+    );
     return urls;
   }
 
@@ -101,7 +118,8 @@ describe('cleanup killed -9 after each step of its plan', () => {
     reference = await fingerprints(urls);
   });
   afterAll(async () => {
-    for (const { admin, name } of made) await withDb(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    for (const { admin, name } of made)
+      await withDb(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     await db?.drop();
   });
 
@@ -111,16 +129,18 @@ describe('cleanup killed -9 after each step of its plan', () => {
     expect(reference.new).not.toMatch(/_remote|fdwmig_old/);
     const points = Array.from({ length: steps }, (_, i) => i + 1);
     for (let i = 0; i < points.length; i += PARALLEL) {
-      await Promise.all(points.slice(i, i + PARALLEL).map(async (n) => {
-        const urls = await copies();
-        const crashed = await cleanupKilled(urls, `after-step:${n}`);
-        expect(crashed.signal, `after-step:${n}\n${crashed.out}`).toBe('SIGKILL');
-        const rerun = await cleanup(urls);
-        expect(rerun.code, `re-run after step ${n}\n${rerun.out}`).toBe(0);
-        const end = await fingerprints(urls);
-        expect(end.new, `NEW after step ${n}: ${firstDifference(reference.new, end.new)}`).toBe(reference.new);
-        expect(end.old, `OLD after step ${n}: ${firstDifference(reference.old, end.old)}`).toBe(reference.old);
-      }));
+      await Promise.all(
+        points.slice(i, i + PARALLEL).map(async (n) => {
+          const urls = await copies();
+          const crashed = await cleanupKilled(urls, `after-step:${n}`);
+          expect(crashed.signal, `after-step:${n}\n${crashed.out}`).toBe('SIGKILL');
+          const rerun = await cleanup(urls);
+          expect(rerun.code, `re-run after step ${n}\n${rerun.out}`).toBe(0);
+          const end = await fingerprints(urls);
+          expect(end.new, `NEW after step ${n}: ${firstDifference(reference.new, end.new)}`).toBe(reference.new);
+          expect(end.old, `OLD after step ${n}: ${firstDifference(reference.old, end.old)}`).toBe(reference.old);
+        }),
+      );
     }
   });
 });

@@ -19,16 +19,21 @@ const LOCK_TIMEOUT_MS = 300;
 const RETRIES = 2;
 
 function finalize(db: DbPair, extra: string[] = []) {
-  const child = spawn(process.execPath, [BIN, 'finalize', ...extra],
-    { env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl } });
+  const child = spawn(process.execPath, [BIN, 'finalize', ...extra], {
+    env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl },
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  return new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => resolve({ code, out })));
+  return new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out })),
+  );
 }
 
 async function restoredFks(db: pg.Client): Promise<string[]> {
-  const r = await db.query<{ c: string }>(`SELECT conname AS c FROM pg_constraint WHERE contype = 'f' AND convalidated ORDER BY 1`);
+  const r = await db.query<{ c: string }>(
+    `SELECT conname AS c FROM pg_constraint WHERE contype = 'f' AND convalidated ORDER BY 1`,
+  );
   return r.rows.map((x) => x.c);
 }
 
@@ -45,7 +50,7 @@ describe('finalize against an application holding a lock on a referencing table'
   });
   afterAll(async () => db?.drop());
 
-  it('backs off within lockTimeoutMs per attempt, never stalling the application\'s writes longer', async () => {
+  it("backs off within lockTimeoutMs per attempt, never stalling the application's writes longer", async () => {
     const holder = new pg.Client(db.newUrl);
     const writer = new pg.Client(db.newUrl);
     await holder.connect();
@@ -92,6 +97,11 @@ describe('finalize against an application holding a lock on a referencing table'
     }
     const again = await finalize(db, ['--lock-timeout-ms', String(LOCK_TIMEOUT_MS)]);
     expect(again.code, again.out).toBe(0);
-    expect(await restoredFks(db.new)).toEqual(['Order_user_fkey', 'categories_parent_id_fkey', 'order_lines_category_id_fkey', 'order_lines_order_id_fkey']);
+    expect(await restoredFks(db.new)).toEqual([
+      'Order_user_fkey',
+      'categories_parent_id_fkey',
+      'order_lines_category_id_fkey',
+      'order_lines_order_id_fkey',
+    ]);
   });
 });

@@ -22,13 +22,19 @@ const PARALLEL = 4;
 
 /** The CLI as a child process, to be killed at a crash point. */
 function fdwmigKilled(args: string[], urls: { oldUrl: string; newUrl: string }, crashAt: string) {
-  const env = { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl, FDWMIG_CRASH_AT: crashAt };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    FDWMIG_OLD_URL: urls.oldUrl,
+    FDWMIG_NEW_URL: urls.newUrl,
+    FDWMIG_CRASH_AT: crashAt,
+  };
   const child = spawn(process.execPath, [BIN, ...args], { env });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, out })));
+    child.on('close', (code, signal) => resolve({ code, signal, out })),
+  );
 }
 
 /** The CLI's main() in this process (what bin/fdwmig.js runs), for runs that are not killed. */
@@ -36,7 +42,10 @@ async function fdwmig(args: string[], urls: { oldUrl: string; newUrl: string }) 
   let out = '';
   const write = (text: string) => void (out += text);
   const code = await main(['node', 'fdwmig', ...args], {
-    stdout: write, stderr: write, isTTY: false, readFile: async () => '',
+    stdout: write,
+    stderr: write,
+    isTTY: false,
+    readFile: async () => '',
     env: { FDWMIG_OLD_URL: urls.oldUrl, FDWMIG_NEW_URL: urls.newUrl },
   });
   return { code, out };
@@ -73,9 +82,10 @@ function newCopies(prefix: string) {
       u.pathname = `/${name}`;
       return u.toString();
     },
-    dropAll: () => onNewAdmin(async (c) => {
-      for (const name of made) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    }),
+    dropAll: () =>
+      onNewAdmin(async (c) => {
+        for (const name of made) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }),
   };
 }
 
@@ -102,22 +112,34 @@ function countSteps(planText: string): number {
  * For each n in 1..steps: a fresh NEW copy, the command killed after its n-th step, run again,
  * and NEW compared with the uninterrupted run's.
  */
-function crashEveryStep(label: string, ctx: () => { oldUrl: string; template: string; steps: number; reference: string; copies: ReturnType<typeof newCopies> }, args: string[]) {
+function crashEveryStep(
+  label: string,
+  ctx: () => {
+    oldUrl: string;
+    template: string;
+    steps: number;
+    reference: string;
+    copies: ReturnType<typeof newCopies>;
+  },
+  args: string[],
+) {
   it(`${label}: killed after each step, a re-run ends where an uninterrupted run does`, async () => {
     const { oldUrl, template, steps, reference, copies } = ctx();
     expect(steps).toBeGreaterThan(5);
     const points = Array.from({ length: steps }, (_, i) => i + 1);
     // A few at a time: each point is a database copy and two CLI processes, mostly waiting.
     for (let i = 0; i < points.length; i += PARALLEL) {
-      await Promise.all(points.slice(i, i + PARALLEL).map(async (n) => {
-        const urls = { oldUrl, newUrl: await copies.copy(template) };
-        const crashed = await fdwmigKilled(args, urls, `after-step:${n}`);
-        expect(crashed.signal, `after-step:${n}\n${crashed.out}`).toBe('SIGKILL');
-        const rerun = await fdwmig(args, urls);
-        expect(rerun.code, `re-run after step ${n}\n${rerun.out}`).toBe(0);
-        const end = await fingerprintOf(urls.newUrl);
-        expect(end, `after step ${n}: ${firstDifference(reference, end)}`).toBe(reference);
-      }));
+      await Promise.all(
+        points.slice(i, i + PARALLEL).map(async (n) => {
+          const urls = { oldUrl, newUrl: await copies.copy(template) };
+          const crashed = await fdwmigKilled(args, urls, `after-step:${n}`);
+          expect(crashed.signal, `after-step:${n}\n${crashed.out}`).toBe('SIGKILL');
+          const rerun = await fdwmig(args, urls);
+          expect(rerun.code, `re-run after step ${n}\n${rerun.out}`).toBe(0);
+          const end = await fingerprintOf(urls.newUrl);
+          expect(end, `after step ${n}: ${firstDifference(reference, end)}`).toBe(reference);
+        }),
+      );
     }
   });
 }
@@ -166,7 +188,10 @@ describe('finalize killed -9 after each step of its plan', () => {
     // events has no key, so migrate cannot move it and finalize would wait for it.
     await runInitNew(await configFor(db, { excludeTables: ['public.events'] }), testDeps());
     const moved = await runMigrate(await configFor(db, { finalize: false }), testDeps());
-    expect(moved.tables.every((t) => t.status === 'moved'), JSON.stringify(moved.tables)).toBe(true);
+    expect(
+      moved.tables.every((t) => t.status === 'moved'),
+      JSON.stringify(moved.tables),
+    ).toBe(true);
     state.oldUrl = db.oldUrl;
     state.oldBefore = await databaseFingerprint(db.old);
     const dry = await fdwmig(['finalize', '--dry-run'], db);

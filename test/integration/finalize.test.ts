@@ -12,7 +12,11 @@ import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 
 function fdwmig(db: DbPair, args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -46,25 +50,38 @@ describe('fdwmig finalize', () => {
     const r = fdwmig(db, ['finalize']);
     expect(r.code).toBe(1);
     expect(r.err).toContain('2 FK(s) could not be validated');
-    expect(r.err).toContain('FK order_lines_order_id_fkey on public.order_lines: 1 row(s) reference no row of Sales Dept.Order');
+    expect(r.err).toContain(
+      'FK order_lines_order_id_fkey on public.order_lines: 1 row(s) reference no row of Sales Dept.Order',
+    );
     expect(r.err).toContain('public.order_lines (order_id, line_no)=(999999, 7) has no match in Sales Dept.Order');
     expect(r.err).toContain('FK order_lines_category_id_fkey on public.order_lines: 1 row(s)');
-    expect(r.err).toContain('public.order_lines (order_id, line_no, category_id)=(1, 9001, 424242) has no match in public.categories');
+    expect(r.err).toContain(
+      'public.order_lines (order_id, line_no, category_id)=(1, 9001, 424242) has no match in public.categories',
+    );
     expect(r.err).toMatch(/hint: .*fdwmig finalize again/);
     // The other FKs are restored; the two with orphans are in place NOT VALID.
     expect(await fks(db)).toEqual([
-      { conname: 'Order_user_fkey', convalidated: true }, { conname: 'categories_parent_id_fkey', convalidated: true },
-      { conname: 'order_lines_category_id_fkey', convalidated: false }, { conname: 'order_lines_order_id_fkey', convalidated: false }]);
-    await expect(db.new.query(`INSERT INTO order_lines (order_id, line_no) VALUES (888888, 1)`)).rejects.toThrow(/violates foreign key constraint "order_lines_order_id_fkey"/);
+      { conname: 'Order_user_fkey', convalidated: true },
+      { conname: 'categories_parent_id_fkey', convalidated: true },
+      { conname: 'order_lines_category_id_fkey', convalidated: false },
+      { conname: 'order_lines_order_id_fkey', convalidated: false },
+    ]);
+    await expect(db.new.query(`INSERT INTO order_lines (order_id, line_no) VALUES (888888, 1)`)).rejects.toThrow(
+      /violates foreign key constraint "order_lines_order_id_fkey"/,
+    );
   });
 
   it('exits 0 once the orphans are fixed, every FK validated', async () => {
-    await db.new.query(`DELETE FROM order_lines WHERE order_id = 999999; UPDATE order_lines SET category_id = NULL WHERE line_no = 9001`);
+    await db.new.query(
+      `DELETE FROM order_lines WHERE order_id = 999999; UPDATE order_lines SET category_id = NULL WHERE line_no = 9001`,
+    );
     const r = fdwmig(db, ['finalize']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('finalize: 2 FK(s) re-added and validated');
     expect((await fks(db)).every((f) => f.convalidated)).toBe(true);
-    expect((await db.new.query(`SELECT count(*)::int AS n FROM fdwmig.foreign_keys WHERE restored_at IS NULL`)).rows[0].n).toBe(0);
+    expect(
+      (await db.new.query(`SELECT count(*)::int AS n FROM fdwmig.foreign_keys WHERE restored_at IS NULL`)).rows[0].n,
+    ).toBe(0);
   });
 
   it('a second finalize has nothing left to restore', () => {

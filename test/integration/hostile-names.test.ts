@@ -73,15 +73,25 @@ let configFile = '';
 
 function fdwmig(db: DbPair, args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8', timeout: 120_000,
-    env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl, FDWMIG_CONFIG: configFile },
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: {
+      PATH: process.env.PATH ?? '',
+      FDWMIG_OLD_URL: db.oldUrl,
+      FDWMIG_NEW_URL: db.newUrl,
+      FDWMIG_CONFIG: configFile,
+    },
   });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
 async function digest(c: DbPair['old'], table: string, orderBy: string): Promise<{ n: number; d: string }> {
   await c.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3`);
-  return (await c.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${orderBy}), '')) AS d FROM ONLY ${table} t`)).rows[0];
+  return (
+    await c.query(
+      `SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${orderBy}), '')) AS d FROM ONLY ${table} t`,
+    )
+  ).rows[0];
 }
 
 describe('hostile identifiers: check, init-new, writes through NEW, migrate, finalize', () => {
@@ -108,13 +118,23 @@ describe('hostile identifiers: check, init-new, writes through NEW, migrate, fin
   });
 
   it('init-new serves every row through NEW, selected by hostile names as written', async () => {
-    const r = fdwmig(db, ['init-new', '--tables', 'we"ird sch.Order Items', 'we"ird sch.user', 'Ünï Cödé.日本の表',
-      'public.v1.2 (old)', 'public.a_table_name_that_is_long_enough_to_need_shortening_ÄÖÜ_xyz']);
+    const r = fdwmig(db, [
+      'init-new',
+      '--tables',
+      'we"ird sch.Order Items',
+      'we"ird sch.user',
+      'Ünï Cödé.日本の表',
+      'public.v1.2 (old)',
+      'public.a_table_name_that_is_long_enough_to_need_shortening_ÄÖÜ_xyz',
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('5 table(s) served through NEW');
     const state = await db.new.query(`SELECT count(*)::int AS n FROM "fdwmig ""state"" ü".tables`);
     expect(state.rows[0].n).toBe(5);
-    const server = await db.new.query(`SELECT count(*)::int AS n FROM pg_foreign_table t JOIN pg_foreign_server s ON s.oid = t.ftserver WHERE s.srvname = $1`, [SERVER_NAME]);
+    const server = await db.new.query(
+      `SELECT count(*)::int AS n FROM pg_foreign_table t JOIN pg_foreign_server s ON s.oid = t.ftserver WHERE s.srvname = $1`,
+      [SERVER_NAME],
+    );
     expect(server.rows[0].n).toBe(5);
   });
 
@@ -123,22 +143,35 @@ describe('hostile identifiers: check, init-new, writes through NEW, migrate, fin
       const viaNew = await db.new.query(`SELECT count(*)::int AS n FROM ${t}`);
       expect(viaNew.rows[0].n, t).toBe((await digest(db.old, t, k)).n);
     }
-    await db.new.query(`UPDATE "we""ird sch"."Order Items" SET "naïve" = 'through NEW "x"', "Mixed Case" = 10 WHERE "select" = 5`);
-    const old = await db.old.query(`SELECT "naïve", "total ""all"""::text AS t FROM "we""ird sch"."Order Items" WHERE "select" = 5`);
-    expect(old.rows[0]).toEqual({ 'naïve': 'through NEW "x"', t: '20' });
+    await db.new.query(
+      `UPDATE "we""ird sch"."Order Items" SET "naïve" = 'through NEW "x"', "Mixed Case" = 10 WHERE "select" = 5`,
+    );
+    const old = await db.old.query(
+      `SELECT "naïve", "total ""all"""::text AS t FROM "we""ird sch"."Order Items" WHERE "select" = 5`,
+    );
+    expect(old.rows[0]).toEqual({ naïve: 'through NEW "x"', t: '20' });
     await db.new.query(`DELETE FROM "Ünï Cödé"."日本の表" WHERE "キー" = md5('k2')::uuid`);
     expect((await db.old.query(`SELECT count(*)::int AS n FROM "Ünï Cödé"."日本の表"`)).rows[0].n).toBe(44);
-    const ins = await db.new.query(`INSERT INTO "we""ird sch"."Order Items" ("naïve", "日本") VALUES ('local', 'it''s') RETURNING "select"`);
+    const ins = await db.new.query(
+      `INSERT INTO "we""ird sch"."Order Items" ("naïve", "日本") VALUES ('local', 'it''s') RETURNING "select"`,
+    );
     expect(Number(ins.rows[0].select)).toBeGreaterThan(60);
     await db.new.query(`INSERT INTO public."v1.2 (old)" ("group") VALUES ('local')`);
   });
 
-  it('migrate in batches of 7 moves everything; content is OLD\'s, FKs are back and validated', async () => {
+  it("migrate in batches of 7 moves everything; content is OLD's, FKs are back and validated", async () => {
     // OLD's content plus what the application wrote through NEW, before the move.
     const before = new Map<string, { n: number; d: string }>();
     for (const [t, k] of TABLES) {
       await db.new.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3`);
-      before.set(t, (await db.new.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${k}), '')) AS d FROM ${t} t`)).rows[0]);
+      before.set(
+        t,
+        (
+          await db.new.query(
+            `SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${k}), '')) AS d FROM ${t} t`,
+          )
+        ).rows[0],
+      );
     }
     const r = fdwmig(db, ['migrate', '--batch', '7', '--concurrency', '3']);
     expect(r.code, r.out).toBe(0);
@@ -148,18 +181,25 @@ describe('hostile identifiers: check, init-new, writes through NEW, migrate, fin
       expect(await digest(db.new, t, k), `NEW ${t}`).toEqual(before.get(t));
     }
     const fks = await db.new.query(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND convalidated ORDER BY 1`);
-    expect(fks.rows.map((x) => x.conname)).toEqual(['fk to "Order Items"', '日本の表_who from_who to_fkey', '日本の表_親_fkey'].sort());
+    expect(fks.rows.map((x) => x.conname)).toEqual(
+      ['fk to "Order Items"', '日本の表_who from_who to_fkey', '日本の表_親_fkey'].sort(),
+    );
     const seq = await db.new.query(`SELECT last_value::int AS v FROM "we""ird sch"."Order Items_select_seq"`);
     expect(seq.rows[0].v).toBeGreaterThan(60);
   });
 
-  it('cleanup leaves NEW\'s tables alone and nothing of fdwmig\'s behind', async () => {
+  it("cleanup leaves NEW's tables alone and nothing of fdwmig's behind", async () => {
     const r = fdwmig(db, ['cleanup']);
     expect(r.code, r.out).toBe(0);
-    const left = await db.new.query(`SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'f')
-      + (SELECT count(*) FROM pg_foreign_server) + (SELECT count(*) FROM pg_namespace WHERE nspname = $1) AS n`, [STATE_SCHEMA]);
+    const left = await db.new.query(
+      `SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'f')
+      + (SELECT count(*) FROM pg_foreign_server) + (SELECT count(*) FROM pg_namespace WHERE nspname = $1) AS n`,
+      [STATE_SCHEMA],
+    );
     expect(Number(left.rows[0].n)).toBe(0);
-    expect((await db.old.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [STATE_SCHEMA])).rows[0].n).toBe(0);
+    expect(
+      (await db.old.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [STATE_SCHEMA])).rows[0].n,
+    ).toBe(0);
     expect((await db.new.query(`SELECT count(*)::int AS n FROM "we""ird sch"."Order Items"`)).rows[0].n).toBe(61);
   });
 });

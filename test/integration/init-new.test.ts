@@ -22,8 +22,14 @@ describe('init-new on a schema with FKs, self-reference, composite key, no-PK ta
     const report = await runCheck(await configFor(db), testDeps());
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(report.tables.map((t) => t.name).sort()).toEqual(
-      ['Sales Dept.Order', 'public.audit', 'public.categories', 'public.customers', 'public.events', 'public.order_lines']);
+    expect(report.tables.map((t) => t.name).sort()).toEqual([
+      'Sales Dept.Order',
+      'public.audit',
+      'public.categories',
+      'public.customers',
+      'public.events',
+      'public.order_lines',
+    ]);
     expect(report.findings.some((f) => f.subject === 'NEW -> OLD' && f.severity === 'info')).toBe(true);
     expect(report.findings.some((f) => f.subject === 'public.events' && /no primary key/.test(f.message))).toBe(true);
   });
@@ -56,13 +62,17 @@ describe('init-new on a schema with FKs, self-reference, composite key, no-PK ta
     await db.new.query(`UPDATE customers SET name = 'renamed' WHERE id = 3`);
     expect((await db.old.query(`SELECT name FROM customers WHERE id = 3`)).rows[0].name).toBe('renamed');
     await db.new.query(`UPDATE "Sales Dept"."Order" SET qty = 4, price = 2.5 WHERE id = 9`);
-    expect((await db.old.query(`SELECT total::text AS t FROM "Sales Dept"."Order" WHERE id = 9`)).rows[0].t).toBe('10.00');
+    expect((await db.old.query(`SELECT total::text AS t FROM "Sales Dept"."Order" WHERE id = 9`)).rows[0].t).toBe(
+      '10.00',
+    );
     await db.new.query(`DELETE FROM order_lines WHERE order_id = 2 AND line_no = 101`);
     expect(await count(db.old, `SELECT count(*) AS n FROM order_lines WHERE order_id = 2 AND line_no = 101`)).toBe(0);
     await db.new.query(`UPDATE events SET payload = '{"x": 1}' WHERE kind = 'k1'`);
     expect(await count(db.old, `SELECT count(*) AS n FROM events WHERE payload = '{"x": 1}'`)).toBe(10);
     // FK enforcement is off on NEW: a local order may reference a customer that lives on OLD.
-    const ins = await db.new.query(`INSERT INTO "Sales Dept"."Order" ("user", qty, price) VALUES (5, 1, 1) RETURNING id`);
+    const ins = await db.new.query(
+      `INSERT INTO "Sales Dept"."Order" ("user", qty, price) VALUES (5, 1, 1) RETURNING id`,
+    );
     const maxOld = await count(db.old, `SELECT max(id) AS n FROM "Sales Dept"."Order"`);
     expect(ins.rows[0].id).toBeGreaterThan(maxOld);
     const cust = await db.new.query(`INSERT INTO customers (name) VALUES ('new one') RETURNING id`);
@@ -74,8 +84,11 @@ describe('init-new on a schema with FKs, self-reference, composite key, no-PK ta
   it('records the dropped FKs and refuses TRUNCATE reaching OLD', async () => {
     const fks = await db.new.query(`SELECT table_name, constraint_name FROM fdwmig.foreign_keys ORDER BY 1, 2`);
     expect(fks.rows.map((r) => `${r.table_name}.${r.constraint_name}`)).toEqual([
-      'Order.Order_user_fkey', 'categories.categories_parent_id_fkey',
-      'order_lines.order_lines_category_id_fkey', 'order_lines.order_lines_order_id_fkey']);
+      'Order.Order_user_fkey',
+      'categories.categories_parent_id_fkey',
+      'order_lines.order_lines_category_id_fkey',
+      'order_lines.order_lines_order_id_fkey',
+    ]);
     expect(await count(db.new, `SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f'`)).toBe(0);
     // NEW 14+ refuses it through the server option truncatable 'false'. NEW 13 has no such option,
     // but PostgreSQL 13 cannot TRUNCATE a foreign table at all, so a TRUNCATE of the parent fails
@@ -88,7 +101,9 @@ describe('init-new on a schema with FKs, self-reference, composite key, no-PK ta
   it('is idempotent: a re-run changes nothing but sequences, which never move backwards', async () => {
     const seqBefore = (await db.new.query(`SELECT last_value FROM customers_id_seq`)).rows[0].last_value;
     const result = await runInitNew(await configFor(db), testDeps());
-    expect(result.plan.steps.map((s) => s.id).filter((id) => /^(foreign-table|drop-fk|server|extension)/.test(id))).toEqual([]);
+    expect(
+      result.plan.steps.map((s) => s.id).filter((id) => /^(foreign-table|drop-fk|server|extension)/.test(id)),
+    ).toEqual([]);
     expect((await db.new.query(`SELECT last_value FROM customers_id_seq`)).rows[0].last_value).toBe(seqBefore);
     expect(await count(db.new, `SELECT count(*) AS n FROM customers`)).toBe(51);
   });
@@ -123,6 +138,9 @@ describe('init-new refusals', () => {
     const config = await configFor(db);
     await runInitNew(config, testDeps());
     await db.new.query(`UPDATE fdwmig.migration SET old_identity = 'sysid=1 db=elsewhere'`);
-    await expect(runInitNew(config, testDeps())).rejects.toMatchObject({ code: 'STATE', message: expect.stringContaining('another OLD') });
+    await expect(runInitNew(config, testDeps())).rejects.toMatchObject({
+      code: 'STATE',
+      message: expect.stringContaining('another OLD'),
+    });
   });
 });

@@ -78,33 +78,59 @@ describe('migrate without superuser', () => {
 
   it('check says beforehand which tables migrate will refuse and why', async () => {
     const report = await runCheck(await configFor(urls), testDeps());
-    const refusals = report.findings.filter((f) => /^migrate will refuse it/.test(f.message)).map((f) => f.subject).sort();
+    const refusals = report.findings
+      .filter((f) => /^migrate will refuse it/.test(f.message))
+      .map((f) => f.subject)
+      .sort();
     expect(refusals).toEqual(['public.audited', 'public.tree']);
-    expect(report.findings.some((f) => f.subject === 'OLD' && /may not set session_replication_role/.test(f.message))).toBe(true);
+    expect(
+      report.findings.some((f) => f.subject === 'OLD' && /may not set session_replication_role/.test(f.message)),
+    ).toBe(true);
     expect(report.findings.find((f) => f.subject === 'public.labels')).toMatchObject({
-      severity: 'warning', message: expect.stringMatching(/^migrate will leave it waiting \(not-run\): public\.tags, which references it, has no key/),
+      severity: 'warning',
+      message: expect.stringMatching(
+        /^migrate will leave it waiting \(not-run\): public\.tags, which references it, has no key/,
+      ),
     });
   });
 
-  it('moves what is safe, refuses what OLD\'s rules would harm, saying why and what to grant', async () => {
-    const before = { parents: await tableDigest(db.old, 'parents', 'id'), kids: await tableDigest(db.old, 'kids', 'id') };
+  it("moves what is safe, refuses what OLD's rules would harm, saying why and what to grant", async () => {
+    const before = {
+      parents: await tableDigest(db.old, 'parents', 'id'),
+      kids: await tableDigest(db.old, 'kids', 'id'),
+    };
     const r = await runMigrate(await configFor(urls, { batchSize: 50 }), testDeps());
     const by = Object.fromEntries(r.tables.map((t) => [t.table, t]));
     expect(by['public.kids']).toMatchObject({ status: 'moved', rows: 900 });
     expect(by['public.parents']).toMatchObject({ status: 'moved', rows: 300 });
     expect(by['public.audit_log']).toMatchObject({ status: 'moved' });
-    expect(by['public.tree']).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/tree_up_fkey from public.tree references its own table.*GRANT SET ON PARAMETER session_replication_role/) });
-    expect(by['public.audited']).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/trigger\(s\) audited_delete on OLD would fire on fdwmig's deletes/) });
+    expect(by['public.tree']).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(
+        /tree_up_fkey from public.tree references its own table.*GRANT SET ON PARAMETER session_replication_role/,
+      ),
+    });
+    expect(by['public.audited']).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/trigger\(s\) audited_delete on OLD would fire on fdwmig's deletes/),
+    });
     // tags has no key, so it stays on OLD; labels, which it references, may not move either:
     // without replica mode, deleting labels on OLD would cascade into tags.
     expect(by['public.tags']).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no primary key') });
-    expect(by['public.labels']).toMatchObject({ status: 'not-run', reason: expect.stringContaining('waits for public.tags') });
+    expect(by['public.labels']).toMatchObject({
+      status: 'not-run',
+      reason: expect.stringContaining('waits for public.tags'),
+    });
     expect(r.finalized).toBeNull();
     expect(await tableDigest(db.new, 'parents', 'id')).toEqual(before.parents);
     expect(await tableDigest(db.new, 'kids', 'id')).toEqual(before.kids);
     // Nothing of the refused tables was touched on OLD, and no audit row was written there.
-    expect((await db.old.query(`SELECT (SELECT count(*) FROM tree)::int AS tree, (SELECT count(*) FROM audited)::int AS audited, (SELECT count(*) FROM audit_log)::int AS log,
-      (SELECT count(*) FROM ONLY labels)::int AS labels, (SELECT count(*) FROM tags)::int AS tags`)).rows[0])
-      .toEqual({ tree: 200, audited: 100, log: 0, labels: 50, tags: 80 });
+    expect(
+      (
+        await db.old
+          .query(`SELECT (SELECT count(*) FROM tree)::int AS tree, (SELECT count(*) FROM audited)::int AS audited, (SELECT count(*) FROM audit_log)::int AS log,
+      (SELECT count(*) FROM ONLY labels)::int AS labels, (SELECT count(*) FROM tags)::int AS tags`)
+      ).rows[0],
+    ).toEqual({ tree: 200, audited: 100, log: 0, labels: 50, tags: 80 });
   });
 });

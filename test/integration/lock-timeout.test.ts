@@ -9,7 +9,14 @@ import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 
 const STEP = 'foreign-table:public.categories';
-const MIGRATED = ['Sales Dept.Order', 'public.audit', 'public.categories', 'public.customers', 'public.events', 'public.order_lines'];
+const MIGRATED = [
+  'Sales Dept.Order',
+  'public.audit',
+  'public.categories',
+  'public.customers',
+  'public.events',
+  'public.order_lines',
+];
 
 /**
  * Another client holding a lock that conflicts with `ALTER FOREIGN TABLE ... INHERIT categories`:
@@ -66,10 +73,15 @@ describe('init-new against an application holding a conflicting lock on NEW', ()
     holder = await holdLock(db.newUrl);
     const deps = testDeps();
     const started = Date.now();
-    const err = await runInitNew(await configFor(db, { lockTimeoutMs: 100, ddlRetries: 2 }), deps).catch((e: unknown) => e);
+    const err = await runInitNew(await configFor(db, { lockTimeoutMs: 100, ddlRetries: 2 }), deps).catch(
+      (e: unknown) => e,
+    );
     const elapsed = Date.now() - started;
     expect(err).toMatchObject({
-      code: 'PG', sqlstate: '55P03', step: STEP, exitCode: 1,
+      code: 'PG',
+      sqlstate: '55P03',
+      step: STEP,
+      exitCode: 1,
       hint: expect.stringMatching(/lockTimeoutMs.*ddlRetries.*tried 3 times/),
     });
     expect(deps.lines.filter((l) => l.startsWith('warn: lock not available'))).toEqual([
@@ -95,7 +107,9 @@ describe('init-new against an application holding a conflicting lock on NEW', ()
     expect(await attachedParents(db.new)).toEqual(MIGRATED);
     expect(await count(db.new, `SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f'`)).toBe(0);
     expect(await count(db.new, `SELECT count(*) AS n FROM categories`)).toBe(20);
-    expect((await db.new.query(`SELECT init_completed_at IS NOT NULL AS done FROM fdwmig.migration`)).rows).toEqual([{ done: true }]);
+    expect((await db.new.query(`SELECT init_completed_at IS NOT NULL AS done FROM fdwmig.migration`)).rows).toEqual([
+      { done: true },
+    ]);
   });
 });
 

@@ -12,12 +12,16 @@ import { configFor, tableDigest, testDeps } from './support/fixtures.js';
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 
 function migrate(db: DbPair) {
-  const child = spawn(process.execPath, [BIN, 'migrate', '--batch', '1000'],
-    { env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl } });
+  const child = spawn(process.execPath, [BIN, 'migrate', '--batch', '1000'], {
+    env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl },
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  return { child, done: new Promise<{ code: number | null; out: string }>((r) => child.on('close', (code) => r({ code, out }))) };
+  return {
+    child,
+    done: new Promise<{ code: number | null; out: string }>((r) => child.on('close', (code) => r({ code, out }))),
+  };
 }
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('migrate receiving %s', (signal) => {
@@ -35,7 +39,11 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('migrate receiving %s', (signal) =
     const run = migrate(db);
     for (let i = 0; i < 400; i++) {
       await new Promise((r) => setTimeout(r, 25));
-      const n = (await db.new.query(`SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n;
+      const n = (
+        await db.new
+          .query(`SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`)
+          .catch(() => ({ rows: [{ n: 0 }] }))
+      ).rows[0].n;
       if (n >= 2) break;
     }
     run.child.kill(signal);
@@ -43,7 +51,9 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('migrate receiving %s', (signal) =
     expect(stopped.out).toContain('stopping after the batches in flight');
     expect(stopped.code, stopped.out).toBe(1);
     expect(stopped.out).toMatch(/public\.accounts \(stopped\)/);
-    expect((await db.new.query(`SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'copied'`)).rows[0].n).toBe(0);
+    expect((await db.new.query(`SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'copied'`)).rows[0].n).toBe(
+      0,
+    );
     expect((await db.old.query(`SELECT count(*)::int AS n FROM accounts`)).rows[0].n).toBeGreaterThan(0);
     const rerun = await migrate(db).done;
     expect(rerun.code, rerun.out).toBe(0);

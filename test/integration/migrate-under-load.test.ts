@@ -16,7 +16,9 @@ describe('migrate under an application workload', () => {
   beforeAll(async () => {
     db = await freshDatabases('load');
     await db.old.query(BANK_SCHEMA + bankData(ACCOUNTS));
-    await db.old.query(`INSERT INTO ledger (account_id, delta) SELECT 1 + g % ${ACCOUNTS}, 0 FROM generate_series(1, 5000) g`);
+    await db.old.query(
+      `INSERT INTO ledger (account_id, delta) SELECT 1 + g % ${ACCOUNTS}, 0 FROM generate_series(1, 5000) g`,
+    );
     await db.new.query(BANK_SCHEMA);
     await runInitNew(await configFor(db), testDeps());
   });
@@ -34,8 +36,10 @@ describe('migrate under an application workload', () => {
       await workload.stop();
     }
     const stats = workload.stats;
-    console.log(`workload during migrate: ${stats.transactions} transactions, ${stats.retried} retried (serialization), ` +
-      `${stats.doubledUpdates} updates touched two copies, ${stats.doubledReads} reads saw a row twice, lost ${stats.lostWrites}`);
+    console.log(
+      `workload during migrate: ${stats.transactions} transactions, ${stats.retried} retried (serialization), ` +
+        `${stats.doubledUpdates} updates touched two copies, ${stats.doubledReads} reads saw a row twice, lost ${stats.lostWrites}`,
+    );
     expect(result.tables.map((t) => t.status)).toEqual(['moved', 'moved']);
     expect(result.finalized?.foreignKeys).toEqual(['public.ledger.ledger_account_id_fkey']);
     expect(stats.otherErrors).toEqual([]);

@@ -29,12 +29,15 @@ const ACCOUNTS = 6000;
 const BATCH = '200';
 
 function runMigrate(oldUrl: string, newUrl: string) {
-  const child = spawn(process.execPath, [BIN, 'migrate', '--batch', BATCH, '--concurrency', '2'],
-    { env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: oldUrl, FDWMIG_NEW_URL: newUrl } });
+  const child = spawn(process.execPath, [BIN, 'migrate', '--batch', BATCH, '--concurrency', '2'], {
+    env: { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: oldUrl, FDWMIG_NEW_URL: newUrl },
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  return new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => resolve({ code, out })));
+  return new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out })),
+  );
 }
 
 interface AppStats {
@@ -88,85 +91,105 @@ function startApplication(url: string, clients: number) {
   };
   const done = Promise.all(Array.from({ length: clients }, loop));
   done.catch(() => undefined);
-  return { stats, stop: async () => { running = false; await done; return stats; } };
+  return {
+    stats,
+    stop: async () => {
+      running = false;
+      await done;
+      return stats;
+    },
+  };
 }
 
 /** Accounts whose balance differs from START_BALANCE plus their ledger, with the difference. */
 async function balanceMismatches(db: pg.Client): Promise<Map<number, number>> {
-  const r = await db.query<{ id: string; diff: string }>(`SELECT a.id, a.balance - ${START_BALANCE} - coalesce(l.s, 0) AS diff
+  const r = await db.query<{
+    id: string;
+    diff: string;
+  }>(`SELECT a.id, a.balance - ${START_BALANCE} - coalesce(l.s, 0) AS diff
       FROM accounts a LEFT JOIN (SELECT account_id, sum(delta) AS s FROM ledger GROUP BY 1) l ON l.account_id = a.id
      WHERE a.balance <> ${START_BALANCE} + coalesce(l.s, 0)`);
   return new Map(r.rows.map((x) => [Number(x.id), Number(x.diff)]));
 }
 
 async function movedBatches(db: pg.Client): Promise<number> {
-  const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`).catch(() => ({ rows: [{ n: 0 }] }));
+  const r = await db
+    .query<{ n: number }>(`SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`)
+    .catch(() => ({ rows: [{ n: 0 }] }));
   return r.rows[0]!.n;
 }
 
-describe.each([
-  { mover: 'through the proxy too' as const },
-  { mover: 'straight to OLD' as const },
-])('the link NEW -> OLD cut mid-move, migrate connecting $mover', ({ mover }) => {
-  let db: DbPair;
-  let proxy: TcpProxy;
-  beforeAll(async () => {
-    db = await freshDatabases('netdrop');
-    await db.old.query(BANK_SCHEMA + bankData(ACCOUNTS));
-    await db.new.query(BANK_SCHEMA);
-    const old = new URL(db.oldUrl);
-    proxy = await startTcpProxy({ host: old.hostname, port: Number(old.port) });
-    // NEW's postgres_fdw server gets the proxy's address.
-    await runInitNew(await configFor({ oldUrl: proxy.via(db.oldUrl), newUrl: db.newUrl }), testDeps());
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await db?.drop();
-  });
+describe.each([{ mover: 'through the proxy too' as const }, { mover: 'straight to OLD' as const }])(
+  'the link NEW -> OLD cut mid-move, migrate connecting $mover',
+  ({ mover }) => {
+    let db: DbPair;
+    let proxy: TcpProxy;
+    beforeAll(async () => {
+      db = await freshDatabases('netdrop');
+      await db.old.query(BANK_SCHEMA + bankData(ACCOUNTS));
+      await db.new.query(BANK_SCHEMA);
+      const old = new URL(db.oldUrl);
+      proxy = await startTcpProxy({ host: old.hostname, port: Number(old.port) });
+      // NEW's postgres_fdw server gets the proxy's address.
+      await runInitNew(await configFor({ oldUrl: proxy.via(db.oldUrl), newUrl: db.newUrl }), testDeps());
+    });
+    afterAll(async () => {
+      await proxy?.close();
+      await db?.drop();
+    });
 
-  it('loses no write, names the lost server, and a re-run completes', async () => {
-    const app = startApplication(db.newUrl, 2);
-    const moverOld = mover === 'straight to OLD' ? db.oldUrl : proxy.via(db.oldUrl);
-    const first = runMigrate(moverOld, db.newUrl);
-    for (let i = 0; i < 600 && (await movedBatches(db.new)) < 4; i++) await new Promise((r) => setTimeout(r, 10));
-    const committedBefore = app.stats.committed;
-    const cut = proxy.cutAll();
-    // The application's FDW connections, and with the mover through the proxy its two pairs too.
-    expect(cut).toBeGreaterThanOrEqual(mover === 'straight to OLD' ? 1 : 3);
-    const firstRun = await first;
-    if (mover === 'straight to OLD') {
-      expect(firstRun.code, firstRun.out).toBe(0);
-    } else {
-      expect(firstRun.code, firstRun.out).toBe(1);
-      expect(firstRun.out).toContain('lost the connection to OLD');
-      expect(firstRun.out).toMatch(/^error: .*not fully moved/m);
-      expect(firstRun.out).toMatch(/^ {2}hint: re-run fdwmig migrate/m);
-      // The application keeps working through NEW meanwhile (postgres_fdw reconnects).
-      const committedAfterCut = app.stats.committed;
-      for (let i = 0; i < 200 && app.stats.committed < committedAfterCut + 20; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(app.stats.committed).toBeGreaterThanOrEqual(committedAfterCut + 20);
-      const rerun = await runMigrate(moverOld, db.newUrl);
-      expect(rerun.code, rerun.out).toBe(0);
-    }
-    const stats = await app.stop();
-    expect(stats.committed).toBeGreaterThan(committedBefore);
-    // The application saw the cut as a connection failure (08006) or not at all (postgres_fdw
-    // 14+ reconnects a connection found broken at a transaction's start); nothing else.
-    expect([...stats.errors.keys()].filter((code) => !['08006', '40001', '40P01'].includes(code))).toEqual([]);
-    expect(stats.lostWrites).toBe(0);
-    expect((await db.old.query(`SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`)).rows[0].n).toBe('0');
-    const count = await db.new.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM ONLY accounts`);
-    expect(count.rows[0]).toEqual({ n: ACCOUNTS, d: ACCOUNTS });
-    // Every balance is its start plus its ledger, except where a COMMIT in doubt left OLD's
-    // part (the balance) without NEW's (the ledger row): then by exactly that delta.
-    const doubt = new Map<number, number[]>();
-    for (const d of stats.inDoubt) doubt.set(d.id, [...(doubt.get(d.id) ?? []), d.delta]);
-    for (const [id, diff] of await balanceMismatches(db.new)) {
-      const deltas = doubt.get(id) ?? [];
-      expect(deltas.length, `account ${id} is off by ${diff} without a commit in doubt`).toBeGreaterThan(0);
-      expect(deltas.some((d) => d === diff) || deltas.reduce((a, b) => a + b, 0) === diff, `account ${id}: off by ${diff}, in doubt ${deltas}`).toBe(true);
-    }
-    const fks = await db.new.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND convalidated`);
-    expect(fks.rows[0].n).toBe(1);
-  });
-});
+    it('loses no write, names the lost server, and a re-run completes', async () => {
+      const app = startApplication(db.newUrl, 2);
+      const moverOld = mover === 'straight to OLD' ? db.oldUrl : proxy.via(db.oldUrl);
+      const first = runMigrate(moverOld, db.newUrl);
+      for (let i = 0; i < 600 && (await movedBatches(db.new)) < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      const committedBefore = app.stats.committed;
+      const cut = proxy.cutAll();
+      // The application's FDW connections, and with the mover through the proxy its two pairs too.
+      expect(cut).toBeGreaterThanOrEqual(mover === 'straight to OLD' ? 1 : 3);
+      const firstRun = await first;
+      if (mover === 'straight to OLD') {
+        expect(firstRun.code, firstRun.out).toBe(0);
+      } else {
+        expect(firstRun.code, firstRun.out).toBe(1);
+        expect(firstRun.out).toContain('lost the connection to OLD');
+        expect(firstRun.out).toMatch(/^error: .*not fully moved/m);
+        expect(firstRun.out).toMatch(/^ {2}hint: re-run fdwmig migrate/m);
+        // The application keeps working through NEW meanwhile (postgres_fdw reconnects).
+        const committedAfterCut = app.stats.committed;
+        for (let i = 0; i < 200 && app.stats.committed < committedAfterCut + 20; i++)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(app.stats.committed).toBeGreaterThanOrEqual(committedAfterCut + 20);
+        const rerun = await runMigrate(moverOld, db.newUrl);
+        expect(rerun.code, rerun.out).toBe(0);
+      }
+      const stats = await app.stop();
+      expect(stats.committed).toBeGreaterThan(committedBefore);
+      // The application saw the cut as a connection failure (08006) or not at all (postgres_fdw
+      // 14+ reconnects a connection found broken at a transaction's start); nothing else.
+      expect([...stats.errors.keys()].filter((code) => !['08006', '40001', '40P01'].includes(code))).toEqual([]);
+      expect(stats.lostWrites).toBe(0);
+      expect(
+        (await db.old.query(`SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`)).rows[0].n,
+      ).toBe('0');
+      const count = await db.new.query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM ONLY accounts`);
+      expect(count.rows[0]).toEqual({ n: ACCOUNTS, d: ACCOUNTS });
+      // Every balance is its start plus its ledger, except where a COMMIT in doubt left OLD's
+      // part (the balance) without NEW's (the ledger row): then by exactly that delta.
+      const doubt = new Map<number, number[]>();
+      for (const d of stats.inDoubt) doubt.set(d.id, [...(doubt.get(d.id) ?? []), d.delta]);
+      for (const [id, diff] of await balanceMismatches(db.new)) {
+        const deltas = doubt.get(id) ?? [];
+        expect(deltas.length, `account ${id} is off by ${diff} without a commit in doubt`).toBeGreaterThan(0);
+        expect(
+          deltas.some((d) => d === diff) || deltas.reduce((a, b) => a + b, 0) === diff,
+          `account ${id}: off by ${diff}, in doubt ${deltas}`,
+        ).toBe(true);
+      }
+      const fks = await db.new.query(
+        `SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND convalidated`,
+      );
+      expect(fks.rows[0].n).toBe(1);
+    });
+  },
+);

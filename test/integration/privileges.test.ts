@@ -62,36 +62,53 @@ describe('fdwmig as plain roles: check names each GRANT, and with them init-new 
     expect(first.ok).toBe(false);
     const grants = grantsFrom(first.findings);
     // Not an error: the drain works without it, more cautiously.
-    expect(first.findings).toContainEqual(expect.objectContaining({
-      severity: 'info', subject: 'NEW', hint: `on NEW: GRANT pg_read_all_stats TO "${NEW_ROLE}"`,
-    }));
+    expect(first.findings).toContainEqual(
+      expect.objectContaining({
+        severity: 'info',
+        subject: 'NEW',
+        hint: `on NEW: GRANT pg_read_all_stats TO "${NEW_ROLE}"`,
+      }),
+    );
     expect(grants.other, JSON.stringify(grants.other, null, 1)).toEqual([]);
-    expect(grants.OLD).toEqual(expect.arrayContaining([
-      `GRANT CREATE ON DATABASE "${db.old.database}" TO "${OLD_ROLE}"`,
-      `GRANT SELECT, UPDATE, DELETE ON "Sales Dept"."Order" TO "${OLD_ROLE}"`,
-      `GRANT USAGE ON SCHEMA "Sales Dept" TO "${OLD_ROLE}"`,
-      `GRANT SELECT ON SEQUENCE "public"."customers_id_seq" TO "${OLD_ROLE}"`,
-    ]));
-    expect(grants.NEW).toEqual(expect.arrayContaining([
-      `GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO "${NEW_ROLE}"`,
-      `GRANT CREATE ON DATABASE "${db.new.database}" TO "${NEW_ROLE}"`,
-      `ALTER TABLE "Sales Dept"."Order" OWNER TO "${NEW_ROLE}"`,
-      `GRANT USAGE ON SCHEMA "Sales Dept" TO "${NEW_ROLE}"`,
-      `GRANT CREATE ON SCHEMA "public" TO "${NEW_ROLE}"`,
-    ]));
+    expect(grants.OLD).toEqual(
+      expect.arrayContaining([
+        `GRANT CREATE ON DATABASE "${db.old.database}" TO "${OLD_ROLE}"`,
+        `GRANT SELECT, UPDATE, DELETE ON "Sales Dept"."Order" TO "${OLD_ROLE}"`,
+        `GRANT USAGE ON SCHEMA "Sales Dept" TO "${OLD_ROLE}"`,
+        `GRANT SELECT ON SEQUENCE "public"."customers_id_seq" TO "${OLD_ROLE}"`,
+      ]),
+    );
+    expect(grants.NEW).toEqual(
+      expect.arrayContaining([
+        `GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO "${NEW_ROLE}"`,
+        `GRANT CREATE ON DATABASE "${db.new.database}" TO "${NEW_ROLE}"`,
+        `ALTER TABLE "Sales Dept"."Order" OWNER TO "${NEW_ROLE}"`,
+        `GRANT USAGE ON SCHEMA "Sales Dept" TO "${NEW_ROLE}"`,
+        `GRANT CREATE ON SCHEMA "public" TO "${NEW_ROLE}"`,
+      ]),
+    );
     for (const sql of grants.OLD) await db.old.query(sql);
     for (const sql of grants.NEW) await db.new.query(sql);
     const second = await runCheck(await configFor(urls), testDeps());
-    expect(second.findings.filter((f) => f.severity === 'error'), JSON.stringify(second.findings, null, 1)).toEqual([]);
+    expect(
+      second.findings.filter((f) => f.severity === 'error'),
+      JSON.stringify(second.findings, null, 1),
+    ).toEqual([]);
     expect(second.ok).toBe(true);
   });
 
-  it('check warns when NEW\'s role may not create temporary tables (the slow path needs one), with the GRANT', async () => {
-    const warning = (findings: Finding[]) => findings.filter((f) => f.subject === 'NEW' && /temporary tables/.test(f.message));
+  it("check warns when NEW's role may not create temporary tables (the slow path needs one), with the GRANT", async () => {
+    const warning = (findings: Finding[]) =>
+      findings.filter((f) => f.subject === 'NEW' && /temporary tables/.test(f.message));
     await db.new.query(`REVOKE TEMPORARY ON DATABASE "${db.new.database}" FROM PUBLIC`);
     try {
       const without = warning((await runCheck(await configFor(urls), testDeps())).findings);
-      expect(without).toEqual([expect.objectContaining({ severity: 'warning', hint: `on NEW: GRANT TEMPORARY ON DATABASE "${db.new.database}" TO "${NEW_ROLE}"` })]);
+      expect(without).toEqual([
+        expect.objectContaining({
+          severity: 'warning',
+          hint: `on NEW: GRANT TEMPORARY ON DATABASE "${db.new.database}" TO "${NEW_ROLE}"`,
+        }),
+      ]);
       await db.new.query(without[0]!.hint!.replace(/^on NEW: /, ''));
       expect(warning((await runCheck(await configFor(urls), testDeps())).findings)).toEqual([]);
     } finally {
@@ -99,7 +116,7 @@ describe('fdwmig as plain roles: check names each GRANT, and with them init-new 
     }
   });
 
-  it('init-new as the plain roles serves OLD through NEW, with sequences past OLD\'s', async () => {
+  it("init-new as the plain roles serves OLD through NEW, with sequences past OLD's", async () => {
     const r = await runInitNew(await configFor(urls), testDeps());
     expect(r.applied).toBe(true);
     const app = new pg.Client(urls.newUrl);
@@ -119,9 +136,12 @@ describe('fdwmig as plain roles: check names each GRANT, and with them init-new 
   it('cleanup --force as the plain roles drops what init-new made, and leaves the extension it did not', async () => {
     const r = await runCleanup(await configFor(urls), testDeps(), { force: true });
     expect(r.applied).toBe(true);
-    const left = await db.new.query(`SELECT (SELECT count(*) FROM pg_foreign_table) + (SELECT count(*) FROM pg_foreign_server)
+    const left = await db.new
+      .query(`SELECT (SELECT count(*) FROM pg_foreign_table) + (SELECT count(*) FROM pg_foreign_server)
       + (SELECT count(*) FROM pg_user_mapping) + (SELECT count(*) FROM pg_namespace WHERE nspname = 'fdwmig') AS n`);
     expect(Number(left.rows[0].n)).toBe(0);
-    expect((await db.new.query(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'postgres_fdw'`)).rows[0].n).toBe(1);
+    expect(
+      (await db.new.query(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'postgres_fdw'`)).rows[0].n,
+    ).toBe(1);
   });
 });

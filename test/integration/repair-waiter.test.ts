@@ -14,10 +14,24 @@ import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 import { until } from './support/until.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
-const ARGS = ['migrate', '--batch', '10', '--tables', 'public.customers', '--no-finalize', '--lock-timeout-ms', '20000'];
+const ARGS = [
+  'migrate',
+  '--batch',
+  '10',
+  '--tables',
+  'public.customers',
+  '--no-finalize',
+  '--lock-timeout-ms',
+  '20000',
+];
 
 function env(db: DbPair, crashAt?: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', FDWMIG_OLD_URL: db.oldUrl, FDWMIG_NEW_URL: db.newUrl, ...(crashAt ? { FDWMIG_CRASH_AT: crashAt } : {}) };
+  return {
+    PATH: process.env.PATH ?? '',
+    FDWMIG_OLD_URL: db.oldUrl,
+    FDWMIG_NEW_URL: db.newUrl,
+    ...(crashAt ? { FDWMIG_CRASH_AT: crashAt } : {}),
+  };
 }
 
 describe('a writer waiting on a copy while the slow path repairs it', () => {
@@ -34,7 +48,11 @@ describe('a writer waiting on a copy while the slow path repairs it', () => {
     await applyFixture(db.old, 'features-data');
     await applyFixture(db.new, 'features');
     await runInitNew(await configFor(db, { excludeTables: ['public.events'] }), testDeps());
-    const crashed = spawnSync(process.execPath, [BIN, ...ARGS], { env: env(db, 'after-copy-commit:1'), encoding: 'utf8', timeout: 120_000 });
+    const crashed = spawnSync(process.execPath, [BIN, ...ARGS], {
+      env: env(db, 'after-copy-commit:1'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(crashed.signal).toBe('SIGKILL');
     // Row 1 changes on OLD only (a statement whose snapshot predated the copy): the batch takes the slow path.
     await db.old.query(`UPDATE customers SET name = 'changed on OLD' WHERE id = 1`);
@@ -50,15 +68,27 @@ describe('a writer waiting on a copy while the slow path repairs it', () => {
 
     const child = spawn(process.execPath, [BIN, ...ARGS], { env: env(db), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += String(d); });
-    child.stderr.on('data', (d) => { out += String(d); });
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += String(d);
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      await until(db.old, `SELECT 1 FROM pg_stat_activity WHERE ${holderPid} = ANY (pg_blocking_pids(pid))`, 'the repair to wait on OLD');
+      await until(
+        db.old,
+        `SELECT 1 FROM pg_stat_activity WHERE ${holderPid} = ANY (pg_blocking_pids(pid))`,
+        'the repair to wait on OLD',
+      );
       // The repair now holds NEW's copies of the batch's keys. A writer on NEW's copy of row 1 waits for it.
       const writing = writer.query(`UPDATE ONLY customers SET name = name || ' +app' WHERE id = 1`);
       const writerPid = (writer as unknown as { processID: number }).processID;
-      await until(db.new, `SELECT 1 FROM pg_stat_activity WHERE pid = ${writerPid} AND wait_event_type = 'Lock'`, 'the writer to wait on NEW');
+      await until(
+        db.new,
+        `SELECT 1 FROM pg_stat_activity WHERE pid = ${writerPid} AND wait_event_type = 'Lock'`,
+        'the writer to wait on NEW',
+      );
       await holder.query('ROLLBACK');
       const written = await writing;
       expect(written.rowCount).toBe(1);

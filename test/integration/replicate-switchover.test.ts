@@ -13,7 +13,12 @@ import { runReplicateCleanup } from '../../src/replication/cleanup.js';
 import { realClock, type ReplicationDeps } from '../../src/replication/deps.js';
 import { runReplicateStart } from '../../src/replication/start.js';
 import { runReplicateStatus } from '../../src/replication/status.js';
-import { runSwitchover, runSwitchoverRollback, SwitchoverError, type SwitchoverOptions } from '../../src/replication/switchover.js';
+import {
+  runSwitchover,
+  runSwitchoverRollback,
+  SwitchoverError,
+  type SwitchoverOptions,
+} from '../../src/replication/switchover.js';
 import { verifyAfterSwitch } from '../../src/replication/verify-after-switch.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, tableDigest, testDeps } from './support/fixtures.js';
@@ -25,7 +30,9 @@ const ACCOUNTS = 5_000;
  * closed under a query). The workload records them; the application would reconnect and retry.
  */
 function unexpected(errors: string[]): string[] {
-  return errors.filter((e) => !/^(25006|57P01) /.test(e) && !/^ (Connection terminated|Client has encountered a connection error)/.test(e));
+  return errors.filter(
+    (e) => !/^(25006|57P01) /.test(e) && !/^ (Connection terminated|Client has encountered a connection error)/.test(e),
+  );
 }
 const APP_PASSWORD = 'app-test-pw';
 
@@ -68,20 +75,36 @@ describe('replicate switchover', () => {
     const name = decodeURIComponent(new URL(db.oldUrl).pathname.slice(1));
     app = `app_${name}`;
     await db.old.query(BANK_SCHEMA + bankData(ACCOUNTS));
-    await db.old.query(`INSERT INTO ledger (account_id, delta) SELECT 1 + g % ${ACCOUNTS}, 0 FROM generate_series(1, 2000) g`);
-    await db.old.query(`CREATE ROLE ${app} LOGIN PASSWORD '${APP_PASSWORD}'; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${app}`);
-    await db.new.query(BANK_SCHEMA + 'CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(balance) AS s FROM accounts WITH NO DATA');
+    await db.old.query(
+      `INSERT INTO ledger (account_id, delta) SELECT 1 + g % ${ACCOUNTS}, 0 FROM generate_series(1, 2000) g`,
+    );
+    await db.old.query(
+      `CREATE ROLE ${app} LOGIN PASSWORD '${APP_PASSWORD}'; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${app}`,
+    );
+    await db.new.query(
+      BANK_SCHEMA +
+        'CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n, sum(balance) AS s FROM accounts WITH NO DATA',
+    );
     const u = new URL(db.oldUrl);
     u.username = app;
     u.password = APP_PASSWORD;
     appUrl = u.toString();
-    config = await configFor(db, { publicationName: `pub_${name}`, subscriptionName: `sub_${name}`, slotName: `slot_${name}`, appRoles: [app] });
+    config = await configFor(db, {
+      publicationName: `pub_${name}`,
+      subscriptionName: `sub_${name}`,
+      slotName: `slot_${name}`,
+      appRoles: [app],
+    });
   });
   afterAll(async () => {
     if (config) await runReplicateCleanup(config, deps()).catch(() => undefined);
     await db?.drop();
     // The role's per-database setting went with the database.
-    if (app) await new pg.Client(new URL('/postgres', db.oldUrl).toString()).connect().then(async (c) => { await c.query(`DROP ROLE IF EXISTS ${app}`).catch(() => undefined); await c.end(); });
+    if (app)
+      await new pg.Client(new URL('/postgres', db.oldUrl).toString()).connect().then(async (c) => {
+        await c.query(`DROP ROLE IF EXISTS ${app}`).catch(() => undefined);
+        await c.end();
+      });
   });
 
   it('refuses an unknown application role before changing anything', async () => {
@@ -96,8 +119,15 @@ describe('replicate switchover', () => {
     await waitStreaming(config);
     const revoke = `REVOKE INSERT, UPDATE, DELETE ON accounts, ledger FROM ${app}`;
     const grant = `GRANT INSERT, UPDATE, DELETE ON accounts, ledger TO ${app}`;
-    const failing: ReplicationDeps = { ...deps(), verify: async () => { throw new Error('verify exploded'); } };
-    const err = await runSwitchover(config, { ...OPTS, beforeSql: revoke, rollbackSql: grant }, failing).catch((e: unknown) => e);
+    const failing: ReplicationDeps = {
+      ...deps(),
+      verify: async () => {
+        throw new Error('verify exploded');
+      },
+    };
+    const err = await runSwitchover(config, { ...OPTS, beforeSql: revoke, rollbackSql: grant }, failing).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SwitchoverError);
     expect((err as Error).message).toContain('verify could not run after the switch: verify exploded');
     const hint = (err as SwitchoverError).hint!;
@@ -120,8 +150,10 @@ describe('replicate switchover', () => {
     const before = workload.stats.transactions;
     const result = await runSwitchover(config, OPTS, deps());
     const stats = await workload.stop();
-    console.log(`switchover: writes refused for ${Math.round(result.writesRefusedMs)} ms; ${result.timeline.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join('; ')}; ` +
-      `workload ${stats.transactions} transactions (${before} before the switch), errors ${JSON.stringify(stats.otherErrors.map((e) => e.slice(0, 5)))}`);
+    console.log(
+      `switchover: writes refused for ${Math.round(result.writesRefusedMs)} ms; ${result.timeline.map((t) => `${t.step} ${Math.round(t.ms)} ms`).join('; ')}; ` +
+        `workload ${stats.transactions} transactions (${before} before the switch), errors ${JSON.stringify(stats.otherErrors.map((e) => e.slice(0, 5)))}`,
+    );
     expect(unexpected(stats.otherErrors)).toEqual([]);
     expect(stats.lostWrites).toBe(0);
     expect(result.sessionsEnded).toBeGreaterThanOrEqual(1);
@@ -130,7 +162,8 @@ describe('replicate switchover', () => {
     expect(result.writesRefusedMs).toBeLessThan(2000);
     // Every committed write is on NEW: same rows as OLD, and the invariant holds there.
     expect(await checkInvariant(db.new, ACCOUNTS)).toEqual({ ok: true, problems: [] });
-    for (const t of ['accounts', 'ledger']) expect(await tableDigest(db.new, t, 'id')).toEqual(await tableDigest(db.old, t, 'id'));
+    for (const t of ['accounts', 'ledger'])
+      expect(await tableDigest(db.new, t, 'id')).toEqual(await tableDigest(db.old, t, 'id'));
     const ledgerRows = (await db.new.query('SELECT count(*)::int AS n FROM ledger')).rows[0].n;
     expect(ledgerRows).toBeGreaterThanOrEqual(2000 + stats.transactions);
     const oldSeq = (await db.old.query(`SELECT last_value::int8 AS v FROM ledger_id_seq`)).rows[0].v;

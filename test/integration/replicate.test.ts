@@ -38,7 +38,13 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 60_
 }
 
 async function expectSameRows(db: DbPair): Promise<void> {
-  for (const [table, key] of [['accounts', 'id'], ['ledger', 'id'], [ODD, '"select"'], ['events_old', 'id'], ['events_new', 'id']] as const) {
+  for (const [table, key] of [
+    ['accounts', 'id'],
+    ['ledger', 'id'],
+    [ODD, '"select"'],
+    ['events_old', 'id'],
+    ['events_new', 'id'],
+  ] as const) {
     expect(await tableDigest(db.new, table, key), table).toEqual(await tableDigest(db.old, table, key));
   }
 }
@@ -52,8 +58,12 @@ describe('replicate start, status, cleanup', () => {
       CREATE TABLE events (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
       CREATE TABLE events_old PARTITION OF events FOR VALUES FROM ('2000-01-01') TO ('2020-01-01');
       CREATE TABLE events_new PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2100-01-01');`;
-    await db.old.query(schema + bankData(ACCOUNTS) + `INSERT INTO ${ODD} ("select", "Value") SELECT g, 'v' || g FROM generate_series(1, 1000) g;
-      INSERT INTO events SELECT g, date '2010-01-01' + g * 7 FROM generate_series(1, 1000) g;`);
+    await db.old.query(
+      schema +
+        bankData(ACCOUNTS) +
+        `INSERT INTO ${ODD} ("select", "Value") SELECT g, 'v' || g FROM generate_series(1, 1000) g;
+      INSERT INTO events SELECT g, date '2010-01-01' + g * 7 FROM generate_series(1, 1000) g;`,
+    );
     await db.new.query(schema);
     config = await configFor(db, namesFor(db));
   });
@@ -72,7 +82,13 @@ describe('replicate start, status, cleanup', () => {
       await new Promise((r) => setTimeout(r, 200));
       const r = await runReplicateStart(config, mode, deps());
       expect(r.applied).toBe(true);
-      expect(r.tables).toEqual(['public.Odd "Name" ü', 'public.accounts', 'public.events_new', 'public.events_old', 'public.ledger']);
+      expect(r.tables).toEqual([
+        'public.Odd "Name" ü',
+        'public.accounts',
+        'public.events_new',
+        'public.events_old',
+        'public.ledger',
+      ]);
       if (mode === 'snapshot') expect(r.copies.map((c) => c.status)).toEqual(Array(5).fill('copied'));
       // Rows written after the copy, while NEW streams.
       await new Promise((r) => setTimeout(r, 500));
@@ -82,7 +98,8 @@ describe('replicate start, status, cleanup', () => {
       expect(stats.transactions).toBeGreaterThan(20);
     }
     // An UPDATE that moves rows to another partition is a DELETE and an INSERT in the stream.
-    await db.old.query(`UPDATE ${ODD} SET "Value" = 'changed' WHERE "select" <= 10; DELETE FROM ${ODD} WHERE "select" > 990;
+    await db.old
+      .query(`UPDATE ${ODD} SET "Value" = 'changed' WHERE "select" <= 10; DELETE FROM ${ODD} WHERE "select" > 990;
       UPDATE events SET at = at + 3650 WHERE id % 100 = 0`);
     const lags: number[] = [];
     await waitFor('lag 0', async () => {
@@ -100,7 +117,9 @@ describe('replicate start, status, cleanup', () => {
     const err = await runReplicateStart(config, 'copy-data', deps()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PreflightError);
     expect((err as Error).message).toMatch(/public\.nopk: no primary key and no replica identity/);
-    expect((err as Error).message).toMatch(/hint: add a primary key on OLD and NEW .*REPLICA IDENTITY FULL.*--exclude-tables/);
+    expect((err as Error).message).toMatch(
+      /hint: add a primary key on OLD and NEW .*REPLICA IDENTITY FULL.*--exclude-tables/,
+    );
     expect((await status()).phase).toBe('not-started');
     config = await configFor(db, { ...namesFor(db), excludeTables: ['public.nopk'] });
   });
@@ -120,12 +139,26 @@ describe('replicate start, status, cleanup', () => {
   });
 
   it('status --json and switchover --dry-run through the CLI; cleanup drops everything and a second run does nothing', async () => {
-    const urls = ['--old', db.oldUrl, '--new', db.newUrl, ...Object.entries(namesFor(db)).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v])];
-    const run = (args: string[]) => spawnSync(process.execPath, [BIN, 'replicate', ...args, ...urls], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+    const urls = [
+      '--old',
+      db.oldUrl,
+      '--new',
+      db.newUrl,
+      ...Object.entries(namesFor(db)).flatMap(([k, v]) => [
+        `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        v,
+      ]),
+    ];
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'replicate', ...args, ...urls], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+        timeout: 60_000,
+      });
     // WAL written meanwhile elsewhere on the shared OLD server (other test files) shows as lag
     // until the subscription confirms past it: ask again, for a few seconds, until it reads 0.
     let st = run(['status', '--json']);
-    for (const t0 = Date.now(); st.status === 0 && JSON.parse(st.stdout).lagBytes !== 0 && Date.now() - t0 < 15_000; ) {
+    for (const t0 = Date.now(); st.status === 0 && JSON.parse(st.stdout).lagBytes !== 0 && Date.now() - t0 < 15_000;) {
       await new Promise((r) => setTimeout(r, 200));
       st = run(['status', '--json']);
     }

@@ -28,11 +28,18 @@ const NEW_PW = `New\\p@ss:w'rd ü&x=1${SUFFIX}`;
 
 /** Every form a password could be printed in. */
 function forms(pw: string): string[] {
-  return [pw, encodeURIComponent(pw), pw.replace(/'/g, "''"), pw.replace(/[:\\]/g, '\\$&'), JSON.stringify(pw).slice(1, -1)];
+  return [
+    pw,
+    encodeURIComponent(pw),
+    pw.replace(/'/g, "''"),
+    pw.replace(/[:\\]/g, '\\$&'),
+    JSON.stringify(pw).slice(1, -1),
+  ];
 }
 
 function expectNoSecret(text: string, where: string): void {
-  for (const form of [...forms(OLD_PW), ...forms(NEW_PW)]) expect(text.includes(form), `${where} shows a password:\n${text}`).toBe(false);
+  for (const form of [...forms(OLD_PW), ...forms(NEW_PW)])
+    expect(text.includes(form), `${where} shows a password:\n${text}`).toBe(false);
   // A distinctive fragment too, in case of some other encoding.
   expect(text.includes(`rd "q" ü`) || text.includes(`w'rd ü&x`), `${where}:\n${text}`).toBe(false);
 }
@@ -56,7 +63,11 @@ describe('secrets: never printed, never in the state, in the user mapping until 
   const outputs: [string, string][] = [];
 
   function fdwmig(args: string[], extraEnv: Record<string, string> = {}) {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...env, ...extraEnv } });
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...env, ...extraEnv },
+    });
     const all = r.stdout + r.stderr;
     outputs.push([`fdwmig ${args.join(' ')}`, all]);
     return { code: r.status, out: all };
@@ -68,18 +79,28 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     await applyFixture(db.old, 'features-data');
     await applyFixture(db.new, 'features');
     await runSql(inject('oldAdminUrl'), `CREATE ROLE "${OLD_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(OLD_PW)}`);
-    await runSql(inject('newAdminUrl'), `CREATE ROLE "${NEW_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(NEW_PW)}; CREATE ROLE "${APP_ROLE}" LOGIN PASSWORD 'app-pw'`);
+    await runSql(
+      inject('newAdminUrl'),
+      `CREATE ROLE "${NEW_ROLE}" LOGIN SUPERUSER PASSWORD ${literal(NEW_PW)}; CREATE ROLE "${APP_ROLE}" LOGIN PASSWORD 'app-pw'`,
+    );
     await db.new.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO "${APP_ROLE}"`);
     dir = mkdtempSync(join(tmpdir(), 'fdwmig-secrets-'));
     const old = new URL(db.oldUrl);
     const oldDb = decodeURIComponent(old.pathname.slice(1));
-    writeFileSync(join(dir, 'pgpass'), `# OLD\n${old.hostname}:${old.port}:${oldDb}:${OLD_ROLE}:${OLD_PW.replace(/[:\\]/g, '\\$&')}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'pgpass'),
+      `# OLD\n${old.hostname}:${old.port}:${oldDb}:${OLD_ROLE}:${OLD_PW.replace(/[:\\]/g, '\\$&')}\n`,
+      { mode: 0o600 },
+    );
     writeFileSync(join(dir, 'new.pw'), `${NEW_PW}\n`, { mode: 0o600 });
     writeFileSync(join(dir, 'old.pw'), `${OLD_PW}\n`, { mode: 0o600 });
     writeFileSync(join(dir, 'ca.pem'), 'not a certificate: sslmode=disable never reads it\n');
     env = {
-      PATH: process.env.PATH ?? '', HOME: dir, PGPASSFILE: join(dir, 'pgpass'),
-      FDWMIG_OLD_URL: withLogin(db.oldUrl, OLD_ROLE), FDWMIG_NEW_URL: withLogin(db.newUrl, NEW_ROLE),
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      PGPASSFILE: join(dir, 'pgpass'),
+      FDWMIG_OLD_URL: withLogin(db.oldUrl, OLD_ROLE),
+      FDWMIG_NEW_URL: withLogin(db.newUrl, NEW_ROLE),
       FDWMIG_NEW_PASSWORD_FILE: join(dir, 'new.pw'),
     };
     inline = { oldUrl: withLogin(db.oldUrl, OLD_ROLE, OLD_PW), newUrl: withLogin(db.newUrl, NEW_ROLE, NEW_PW) };
@@ -88,7 +109,9 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     if (dir) rmSync(dir, { recursive: true, force: true });
     await db?.drop();
     await runSql(inject('oldAdminUrl'), `DROP ROLE IF EXISTS "${OLD_ROLE}"`).catch(() => undefined);
-    await runSql(inject('newAdminUrl'), `DROP ROLE IF EXISTS "${NEW_ROLE}"; DROP ROLE IF EXISTS "${APP_ROLE}"`).catch(() => undefined);
+    await runSql(inject('newAdminUrl'), `DROP ROLE IF EXISTS "${NEW_ROLE}"; DROP ROLE IF EXISTS "${APP_ROLE}"`).catch(
+      () => undefined,
+    );
   });
 
   it('passwords inline in the URLs are masked in config, check and their errors', () => {
@@ -99,14 +122,22 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     expect(config.out).toContain('****');
     expect(fdwmig(['check', ...args], noFiles).code).toBe(0);
     expect(fdwmig(['check', '--json', ...args], noFiles).code).toBe(0);
-    const unreachable = fdwmig(['--debug', 'init-new', '--old', inline.oldUrl, '--new', inline.newUrl.replace(/:\d+\//, ':1/')], noFiles);
+    const unreachable = fdwmig(
+      ['--debug', 'init-new', '--old', inline.oldUrl, '--new', inline.newUrl.replace(/:\d+\//, ':1/')],
+      noFiles,
+    );
     expect(unreachable.code).toBe(1);
-    expect(unreachable.out).toMatch(/cannot connect to the NEW server at postgresql:\/\/secret_new_\w+:\*\*\*\*@127\.0\.0\.1:1\//);
-    const badUrl = fdwmig(['check', '--old', `postgres://u:${encodeURIComponent(OLD_PW)}@host:port/db`, '--new', inline.newUrl], noFiles);
+    expect(unreachable.out).toMatch(
+      /cannot connect to the NEW server at postgresql:\/\/secret_new_\w+:\*\*\*\*@127\.0\.0\.1:1\//,
+    );
+    const badUrl = fdwmig(
+      ['check', '--old', `postgres://u:${encodeURIComponent(OLD_PW)}@host:port/db`, '--new', inline.newUrl],
+      noFiles,
+    );
     expect(badUrl.code).toBe(2);
   });
 
-  it('init-new takes OLD\'s password from PGPASSFILE into the user mapping; NEW reads OLD through it', async () => {
+  it("init-new takes OLD's password from PGPASSFILE into the user mapping; NEW reads OLD through it", async () => {
     expect(fdwmig(['init-new', '--dry-run']).out).toContain("password '****'");
     expect(fdwmig(['init-new', '--dry-run', '--json']).code).toBe(0);
     const r = fdwmig(['init-new', '--mapping-roles', APP_ROLE]);
@@ -118,13 +149,17 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     try {
       expect((await app.query(`SELECT count(*)::int AS n FROM customers`)).rows[0].n).toBe(50);
       // Where the password lives: the mapping, which an ordinary role cannot read.
-      const visible = await app.query(`SELECT count(*)::int AS n FROM pg_user_mappings WHERE array_to_string(umoptions, ',') LIKE '%password%'`);
+      const visible = await app.query(
+        `SELECT count(*)::int AS n FROM pg_user_mappings WHERE array_to_string(umoptions, ',') LIKE '%password%'`,
+      );
       expect(visible.rows[0].n).toBe(0);
       await expect(app.query(`SELECT umoptions FROM pg_user_mapping`)).rejects.toThrow(/permission denied/);
     } finally {
       await app.end();
     }
-    const stored = await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping WHERE $1 = ANY (umoptions)`, [`password=${OLD_PW}`]);
+    const stored = await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping WHERE $1 = ANY (umoptions)`, [
+      `password=${OLD_PW}`,
+    ]);
     expect(stored.rows[0].n).toBe(2);
   });
 
@@ -144,10 +179,13 @@ describe('secrets: never printed, never in the state, in the user mapping until 
 
   it("fdwmig's state on NEW and OLD and the foreign server's options hold no password", async () => {
     for (const side of [db.new, db.old]) {
-      const tables = await side.query<{ name: string }>(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = 'fdwmig'`);
+      const tables = await side.query<{ name: string }>(
+        `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = 'fdwmig'`,
+      );
       expect(tables.rows.length).toBeGreaterThan(0);
       for (const t of tables.rows) {
-        const text = (await side.query(`SELECT coalesce(string_agg(x::text, E'\\n'), '') AS t FROM ${t.name} x`)).rows[0].t as string;
+        const text = (await side.query(`SELECT coalesce(string_agg(x::text, E'\\n'), '') AS t FROM ${t.name} x`))
+          .rows[0].t as string;
         expectNoSecret(text, t.name);
       }
     }
@@ -158,7 +196,10 @@ describe('secrets: never printed, never in the state, in the user mapping until 
   it('cleanup drops the user mappings, and with them the stored password', async () => {
     const forced = fdwmig(['cleanup', '--force']);
     expect(forced.code, forced.out).toBe(0);
-    const left = await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping WHERE array_to_string(umoptions, ',') LIKE '%' || $1 || '%'`, [OLD_PW]);
+    const left = await db.new.query(
+      `SELECT count(*)::int AS n FROM pg_user_mapping WHERE array_to_string(umoptions, ',') LIKE '%' || $1 || '%'`,
+      [OLD_PW],
+    );
     expect(left.rows[0].n).toBe(0);
     expect((await db.new.query(`SELECT count(*)::int AS n FROM pg_foreign_server`)).rows[0].n).toBe(0);
   });
@@ -176,7 +217,11 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     // After cleanup --force NEW's tables hold the moved rows; events alone is still empty there.
     const r = fdwmig(['init-new', '--dry-run', '--tables', 'public.events', '--old', u.toString()]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(new RegExp(`CREATE SERVER "fdwmig_old" FOREIGN DATA WRAPPER postgres_fdw OPTIONS \\(.*"sslmode" 'disable', "sslrootcert" '${join(dir, 'ca.pem')}', "connect_timeout" '7'`));
+    expect(r.out).toMatch(
+      new RegExp(
+        `CREATE SERVER "fdwmig_old" FOREIGN DATA WRAPPER postgres_fdw OPTIONS \\(.*"sslmode" 'disable', "sslrootcert" '${join(dir, 'ca.pem')}', "connect_timeout" '7'`,
+      ),
+    );
     expectNoSecret(r.out, 'init-new --dry-run with TLS options');
   });
 
@@ -184,7 +229,13 @@ describe('secrets: never printed, never in the state, in the user mapping until 
     const noPgpass = { PGPASSFILE: join(dir, 'none') };
     const r = fdwmig(['init-new', '--tables', 'public.events', '--old-password-file', join(dir, 'old.pw')], noPgpass);
     expect(r.code, r.out).toBe(0);
-    expect((await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping WHERE $1 = ANY (umoptions)`, [`password=${OLD_PW}`])).rows[0].n).toBe(1);
+    expect(
+      (
+        await db.new.query(`SELECT count(*)::int AS n FROM pg_user_mapping WHERE $1 = ANY (umoptions)`, [
+          `password=${OLD_PW}`,
+        ])
+      ).rows[0].n,
+    ).toBe(1);
     const mover = new pg.Client(inline.newUrl);
     await mover.connect();
     try {

@@ -7,12 +7,18 @@ import { applyFixture } from './support/fixtures.js';
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 
 function fdwmig(db: DbPair, args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 async function positions(db: DbPair): Promise<Record<string, string | null>> {
-  const r = await db.new.query<{ name: string; v: string | null }>(`SELECT schemaname || '.' || sequencename AS name, last_value::text AS v FROM pg_sequences ORDER BY 1`);
+  const r = await db.new.query<{ name: string; v: string | null }>(
+    `SELECT schemaname || '.' || sequencename AS name, last_value::text AS v FROM pg_sequences ORDER BY 1`,
+  );
   return Object.fromEntries(r.rows.map((x) => [x.name, x.v]));
 }
 
@@ -22,7 +28,9 @@ describe('fdwmig sequences sync', () => {
     db = await freshDatabases('seqsync');
     for (const c of [db.old, db.new]) {
       await applyFixture(c, 'features');
-      await c.query(`CREATE SEQUENCE "Sales Dept"."Ticket ""No""" INCREMENT BY -1 MINVALUE -1000000 MAXVALUE -1 START -1`);
+      await c.query(
+        `CREATE SEQUENCE "Sales Dept"."Ticket ""No""" INCREMENT BY -1 MINVALUE -1000000 MAXVALUE -1 START -1`,
+      );
     }
     await applyFixture(db.old, 'features-data');
     await db.old.query(`SELECT setval('"Sales Dept"."Ticket ""No"""', -500); SELECT setval('audit_id_seq', 5)`);
@@ -37,7 +45,9 @@ describe('fdwmig sequences sync', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^to move\s+public\.customers_id_seq: OLD at 50, NEW unused -> 1050$/m);
     expect(r.out).toMatch(/^to move\s+public\.categories_id_seq: OLD at 20, NEW 3 -> 1020$/m);
-    expect(r.out).toMatch(/^unchanged\s+public\.audit_id_seq: .*NEW is already at 999999, past the target: left as is \(never backwards\)$/m);
+    expect(r.out).toMatch(
+      /^unchanged\s+public\.audit_id_seq: .*NEW is already at 999999, past the target: left as is \(never backwards\)$/m,
+    );
     expect(r.out).toContain('-- dry run:');
     expect(await positions(db)).toEqual(before);
   });

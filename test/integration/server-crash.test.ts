@@ -17,15 +17,24 @@ const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 const ACCOUNTS = 150_000;
 
 function runMigrate(urls: { oldUrl: string; newUrl: string }) {
-  const child = spawn(process.execPath, [BIN, 'migrate', '--batch', '2000', '--old', urls.oldUrl, '--new', urls.newUrl],
-    { env: { PATH: process.env.PATH ?? '' } });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'migrate', '--batch', '2000', '--old', urls.oldUrl, '--new', urls.newUrl],
+    { env: { PATH: process.env.PATH ?? '' } },
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   // Bounded: a migrate that never exits fails the test with what it printed, instead of hanging it.
   const done = new Promise<{ code: number | null; out: string }>((r) => {
-    const timer = setTimeout(() => { out += '\n[test: no exit after 60 s, killed]'; child.kill('SIGKILL'); }, 60_000);
-    child.on('close', (code) => { clearTimeout(timer); r({ code, out }); });
+    const timer = setTimeout(() => {
+      out += '\n[test: no exit after 60 s, killed]';
+      child.kill('SIGKILL');
+    }, 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      r({ code, out });
+    });
   });
   return { done, output: () => out };
 }
@@ -40,7 +49,12 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
       startTestCluster({ major: inject('newMajor'), name: 'crash-new' }),
     ]);
     urls = { oldUrl: oldC.url(), newUrl: newC.url() };
-    await runSql(urls.oldUrl, BANK_SCHEMA + bankData(ACCOUNTS) + `INSERT INTO ledger (account_id, delta) SELECT g, 1 FROM generate_series(1, ${ACCOUNTS}) g`);
+    await runSql(
+      urls.oldUrl,
+      BANK_SCHEMA +
+        bankData(ACCOUNTS) +
+        `INSERT INTO ledger (account_id, delta) SELECT g, 1 FROM generate_series(1, ${ACCOUNTS}) g`,
+    );
     await runSql(urls.newUrl, BANK_SCHEMA);
     await runInitNew(await configFor(urls), testDeps());
   });
@@ -57,13 +71,21 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
     // Crash once rows are moving: wait until a few batches have moved.
     for (let i = 0; i < 400; i++) {
       await new Promise((r) => setTimeout(r, 25));
-      const moved = await runSql(urls.newUrl, `SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`).catch(() => [{ n: 0 }]);
+      const moved = await runSql(
+        urls.newUrl,
+        `SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`,
+      ).catch(() => [{ n: 0 }]);
       if (moved[0].n >= 3) break;
     }
     const cluster = victim === 'NEW' ? newC : oldC;
     await cluster.stop('immediate');
     const failed = await first.done;
-    console.log(failed.out.split("\n").filter((l) => !/: [0-9]+\/[0-9]+ rows/.test(l)).join("\n"));
+    console.log(
+      failed.out
+        .split('\n')
+        .filter((l) => !/: [0-9]+\/[0-9]+ rows/.test(l))
+        .join('\n'),
+    );
     expect(failed.code, failed.out).toBe(1);
     expect(failed.out).toMatch(/^error: /m);
     expect(failed.out).toMatch(/hint: /);
@@ -80,6 +102,8 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
     } finally {
       await n.end();
     }
-    expect((await runSql(urls.oldUrl, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`))[0].n).toBe('0');
+    expect(
+      (await runSql(urls.oldUrl, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`))[0].n,
+    ).toBe('0');
   });
 });

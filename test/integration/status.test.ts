@@ -10,7 +10,11 @@ import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 
 function fdwmig(db: DbPair, args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args, '--old', db.oldUrl, '--new', db.newUrl], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -41,14 +45,29 @@ describe('fdwmig status', () => {
   });
 
   it('counts moved rows from moved batches and a batch left copied', async () => {
-    await runMigrate(await configFor(db, { tables: ['public.order_lines'], batchSize: 30, finalize: false }), testDeps());
+    await runMigrate(
+      await configFor(db, { tables: ['public.order_lines'], batchSize: 30, finalize: false }),
+      testDeps(),
+    );
     // A batch an interrupted migrate left copied (see migrate-crash.test.ts for the real thing).
     await db.new.query(`INSERT INTO fdwmig.batches (schema_name, table_name, last_key, snapshot, keys, row_count, state)
       VALUES ('public', 'customers', '["5"]', '1:1:', '[["1"],["2"],["3"],["4"],["5"]]', 5, 'copied')`);
     const s = await runStatus(await configFor(db), testDeps());
     expect(s.phase).toBe('moving');
-    expect(s.tables.find((t) => t.table === 'public.order_lines')).toEqual({ table: 'public.order_lines', state: 'moved', rowsOnOld: 0, rowsMoved: 200, openBatches: 0 });
-    expect(s.tables.find((t) => t.table === 'public.customers')).toEqual({ table: 'public.customers', state: 'moving', rowsOnOld: 50, rowsMoved: 0, openBatches: 1 });
+    expect(s.tables.find((t) => t.table === 'public.order_lines')).toEqual({
+      table: 'public.order_lines',
+      state: 'moved',
+      rowsOnOld: 0,
+      rowsMoved: 200,
+      openBatches: 0,
+    });
+    expect(s.tables.find((t) => t.table === 'public.customers')).toEqual({
+      table: 'public.customers',
+      state: 'moving',
+      rowsOnOld: 50,
+      rowsMoved: 0,
+      openBatches: 1,
+    });
     await db.new.query(`DELETE FROM fdwmig.batches WHERE state = 'copied'`);
   });
 
@@ -59,7 +78,9 @@ describe('fdwmig status', () => {
     const s = JSON.parse(r.out);
     expect(s.phase).toBe('finalized');
     expect(s.foreignKeys).toEqual({ total: 4, restored: 4, on: true });
-    expect(s.tables.every((t: { state: string; rowsOnOld: number }) => t.state === 'moved' && t.rowsOnOld === 0)).toBe(true);
+    expect(s.tables.every((t: { state: string; rowsOnOld: number }) => t.state === 'moved' && t.rowsOnOld === 0)).toBe(
+      true,
+    );
     expect(s.tables.find((t: { table: string }) => t.table === 'public.customers').rowsMoved).toBe(50);
   });
 });

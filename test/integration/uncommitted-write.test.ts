@@ -22,7 +22,9 @@ describe('an application write on OLD, uncommitted while its batch is copied and
   let app: pg.Client | undefined;
   beforeAll(async () => {
     db = await freshDatabases('uncommitted_write');
-    await db.old.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 3000) g`);
+    await db.old.query(
+      `CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 3000) g`,
+    );
     await db.new.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
     await runInitNew(await configFor(db), testDeps());
   });
@@ -40,24 +42,44 @@ describe('an application write on OLD, uncommitted while its batch is copied and
     expect((await app.query(`UPDATE t SET v = 'changed by the application' WHERE id = 10`)).rowCount).toBe(1);
     const appPid = (app as unknown as { processID: number }).processID;
     // Idle in a READ COMMITTED transaction: no snapshot, so the drain lets the batch through.
-    expect((await db.new.query(`SELECT backend_xmin IS NULL AS none, state FROM pg_catalog.pg_stat_activity WHERE pid = $1`, [appPid])).rows[0])
-      .toEqual({ none: true, state: 'idle in transaction' });
+    expect(
+      (
+        await db.new.query(
+          `SELECT backend_xmin IS NULL AS none, state FROM pg_catalog.pg_stat_activity WHERE pid = $1`,
+          [appPid],
+        )
+      ).rows[0],
+    ).toEqual({ none: true, state: 'idle in transaction' });
 
     const deps = testDeps();
-    const run = runMigrate(await configFor(db, { batchSize: 1000, concurrency: 1, finalize: false, yieldToApp: false }), deps);
+    const run = runMigrate(
+      await configFor(db, { batchSize: 1000, concurrency: 1, finalize: false, yieldToApp: false }),
+      deps,
+    );
     // The first batch, rows 1..1000, is copied with row 10 as it was; its delete then waits.
-    await until(db.new, `SELECT 1 FROM fdwmig.batches WHERE table_name = 't' AND after_key IS NULL`, 'the first batch to be copied');
+    await until(
+      db.new,
+      `SELECT 1 FROM fdwmig.batches WHERE table_name = 't' AND after_key IS NULL`,
+      'the first batch to be copied',
+    );
     await until(db.new, `SELECT 1 FROM ONLY t WHERE id = 10 AND v = 'v10'`, "row 10's copy on NEW");
     await new Promise((r) => setTimeout(r, 600));
     expect((await db.old.query(`SELECT v FROM ONLY t WHERE id = 10`)).rows).toEqual([{ v: 'v10' }]);
-    expect((await db.new.query(`SELECT state FROM fdwmig.batches WHERE table_name = 't' AND after_key IS NULL`)).rows).toEqual([{ state: 'copied' }]);
+    expect(
+      (await db.new.query(`SELECT state FROM fdwmig.batches WHERE table_name = 't' AND after_key IS NULL`)).rows,
+    ).toEqual([{ state: 'copied' }]);
     await app.query('COMMIT');
 
     const r = await run;
     expect(r.tables[0], deps.lines.join('\n')).toMatchObject({ status: 'moved', rows: 3000 });
-    expect((await db.new.query(`SELECT v FROM ONLY t WHERE id = 10`)).rows).toEqual([{ v: 'changed by the application' }]);
-    const expected = (await db.new.query(`SELECT count(*)::int AS n, md5(string_agg(g || ':' || CASE WHEN g = 10 THEN 'changed by the application' ELSE 'v' || g END, ',' ORDER BY g)) AS d
-      FROM generate_series(1, 3000) g`)).rows[0];
+    expect((await db.new.query(`SELECT v FROM ONLY t WHERE id = 10`)).rows).toEqual([
+      { v: 'changed by the application' },
+    ]);
+    const expected = (
+      await db.new
+        .query(`SELECT count(*)::int AS n, md5(string_agg(g || ':' || CASE WHEN g = 10 THEN 'changed by the application' ELSE 'v' || g END, ',' ORDER BY g)) AS d
+      FROM generate_series(1, 3000) g`)
+    ).rows[0];
     expect((await db.new.query(DIGEST)).rows[0]).toEqual(expected);
     expect((await db.old.query(`SELECT count(*)::int AS n FROM ONLY t`)).rows[0].n).toBe(0);
   });

@@ -16,7 +16,13 @@ import {
 } from '../../src/errors.js';
 
 /** Shaped like node-postgres's DatabaseError. */
-function databaseError(fields: { message: string; code: string; detail?: string; hint?: string; where?: string }): Error {
+function databaseError(fields: {
+  message: string;
+  code: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+}): Error {
   return Object.assign(new Error(fields.message), fields);
 }
 
@@ -43,12 +49,25 @@ describe('error classes', () => {
   });
 
   it('PgError keeps the SQLSTATE, detail, hint, step and SQL', () => {
-    const err = new PgError(databaseError({ message: 'duplicate key', code: '23505', detail: 'Key (id)=(1) exists.', hint: 'h' }), {
+    const err = new PgError(
+      databaseError({ message: 'duplicate key', code: '23505', detail: 'Key (id)=(1) exists.', hint: 'h' }),
+      {
+        step: 'copy:public.t',
+        sql: 'INSERT INTO t SELECT 1',
+      },
+    );
+    expect(err).toMatchObject({
+      code: 'PG',
+      exitCode: 1,
+      sqlstate: '23505',
+      detail: 'Key (id)=(1) exists.',
+      hint: 'h',
       step: 'copy:public.t',
       sql: 'INSERT INTO t SELECT 1',
     });
-    expect(err).toMatchObject({ code: 'PG', exitCode: 1, sqlstate: '23505', detail: 'Key (id)=(1) exists.', hint: 'h', step: 'copy:public.t', sql: 'INSERT INTO t SELECT 1' });
-    expect(new PgError(databaseError({ message: 'm', code: '55P03', hint: 'server' }), { hint: 'ours' }).hint).toBe('ours');
+    expect(new PgError(databaseError({ message: 'm', code: '55P03', hint: 'server' }), { hint: 'ours' }).hint).toBe(
+      'ours',
+    );
   });
 
   it('isDatabaseError recognises a five-character SQLSTATE only', () => {
@@ -62,12 +81,20 @@ describe('formatError', () => {
   it('renders message and hint, without stack unless debug', () => {
     const err = new ConfigError('bad config', { hint: 'fix it' });
     expect(formatError(err, { debug: false })).toBe('error: bad config\n  hint: fix it');
-    expect(formatError(err, { debug: true })).toMatch(/^error: bad config\n {2}hint: fix it\nConfigError: bad config\n {4}at /);
+    expect(formatError(err, { debug: true })).toMatch(
+      /^error: bad config\n {2}hint: fix it\nConfigError: bad config\n {4}at /,
+    );
   });
 
   it('shows a PostgreSQL error whole, multi-line SQL aligned', () => {
     const err = new PgError(
-      databaseError({ message: 'relation "t" does not exist', code: '42P01', detail: 'd', hint: 'h', where: 'PL/pgSQL function f()' }),
+      databaseError({
+        message: 'relation "t" does not exist',
+        code: '42P01',
+        detail: 'd',
+        hint: 'h',
+        where: 'PL/pgSQL function f()',
+      }),
       { step: 'create-foreign-table', sql: 'SELECT 1;\nSELECT 2' },
     );
     expect(formatError(err, { debug: false })).toBe(
@@ -109,15 +136,43 @@ describe('formatError', () => {
 describe('toConnectionError', () => {
   const url = 'postgres://u:****@h:5432/db';
   it.each([
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 'connection refused', 'check host and port in --old / FDWMIG_OLD_URL'],
-    [Object.assign(new Error('getaddrinfo ENOTFOUND h'), { code: 'ENOTFOUND' }), 'host not found', 'check the host name in --old / FDWMIG_OLD_URL'],
-    [Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), 'timed out', 'check host and port in --old / FDWMIG_OLD_URL'],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      'connection refused',
+      'check host and port in --old / FDWMIG_OLD_URL',
+    ],
+    [
+      Object.assign(new Error('getaddrinfo ENOTFOUND h'), { code: 'ENOTFOUND' }),
+      'host not found',
+      'check the host name in --old / FDWMIG_OLD_URL',
+    ],
+    [
+      Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }),
+      'timed out',
+      'check host and port in --old / FDWMIG_OLD_URL',
+    ],
     [new Error('Connection terminated due to connection timeout'), 'timed out', 'check host and port'],
-    [databaseError({ message: 'password authentication failed for user "u"', code: '28P01' }), 'password authentication failed', 'check the password in the URL or PGPASSFILE'],
-    [databaseError({ message: 'database "db" does not exist', code: '3D000' }), 'database does not exist', 'create the database or fix its name in the URL'],
-    [databaseError({ message: 'no pg_hba.conf entry for host', code: '28000' }), 'login rejected', 'pg_hba.conf on the OLD server'],
+    [
+      databaseError({ message: 'password authentication failed for user "u"', code: '28P01' }),
+      'password authentication failed',
+      'check the password in the URL or PGPASSFILE',
+    ],
+    [
+      databaseError({ message: 'database "db" does not exist', code: '3D000' }),
+      'database does not exist',
+      'create the database or fix its name in the URL',
+    ],
+    [
+      databaseError({ message: 'no pg_hba.conf entry for host', code: '28000' }),
+      'login rejected',
+      'pg_hba.conf on the OLD server',
+    ],
     [new Error('The server does not support SSL connections'), 'does not support SSL', 'sslmode=disable'],
-    [new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), 'asks for a password and none was given', '--old-password-file / FDWMIG_OLD_PASSWORD_FILE, or in PGPASSFILE'],
+    [
+      new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'),
+      'asks for a password and none was given',
+      '--old-password-file / FDWMIG_OLD_PASSWORD_FILE, or in PGPASSFILE',
+    ],
   ])('turns %s into a ConnectionError with a hint', (cause, reason, hint) => {
     const err = toConnectionError(cause, 'OLD', url);
     expect(err).toBeInstanceOf(ConnectionError);
@@ -135,14 +190,21 @@ describe('toConnectionError', () => {
   });
 
   it('reads the code of an AggregateError (every address refused)', () => {
-    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
     const err = toConnectionError(new AggregateError([refused('::1:5432'), refused('127.0.0.1:5432')]), 'NEW', url);
-    expect(err.message).toContain('connection refused (connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432)');
+    expect(err.message).toContain(
+      'connection refused (connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432)',
+    );
     expect(err.hint).toContain('--new / FDWMIG_NEW_URL');
   });
 
   it('wraps an unknown failure with a generic hint', () => {
-    const err = toConnectionError(databaseError({ message: 'sorry, too many clients already', code: '53300' }), 'OLD', url);
+    const err = toConnectionError(
+      databaseError({ message: 'sorry, too many clients already', code: '53300' }),
+      'OLD',
+      url,
+    );
     expect(err.message).toContain('too many clients');
     expect(err.hint).toContain('--old / FDWMIG_OLD_URL');
   });

@@ -21,12 +21,15 @@ const MARK = { error: 'x', warning: '!', info: '-' } as const;
 /** The report for a person: problems first, then the per-table summary. */
 export function renderCheck(r: CheckReport): string {
   const order = { error: 0, warning: 1, info: 2 };
-  const lines = [...r.findings].sort((a, b) => order[a.severity] - order[b.severity]).flatMap((f) => [
-    `${MARK[f.severity]} ${f.severity.padEnd(7)} ${f.subject}: ${f.message}`,
-    ...(f.hint ? [`            hint: ${f.hint}`] : []),
-  ]);
+  const lines = [...r.findings]
+    .sort((a, b) => order[a.severity] - order[b.severity])
+    .flatMap((f) => [
+      `${MARK[f.severity]} ${f.severity.padEnd(7)} ${f.subject}: ${f.message}`,
+      ...(f.hint ? [`            hint: ${f.hint}`] : []),
+    ]);
   lines.push('', `tables: ${r.tables.filter((t) => t.migratable).length} of ${r.tables.length} can be migrated`);
-  for (const t of r.tables) lines.push(`  ${t.migratable ? 'ok     ' : 'REFUSED'} ${t.name} (~${t.estimatedRows} rows)`);
+  for (const t of r.tables)
+    lines.push(`  ${t.migratable ? 'ok     ' : 'REFUSED'} ${t.name} (~${t.estimatedRows} rows)`);
   const errors = r.findings.filter((f) => f.severity === 'error').length;
   lines.push('', errors ? `check: ${errors} problem(s) to fix` : 'check: ready for init-new');
   return redactSecrets(lines.join('\n')) + '\n';
@@ -42,7 +45,9 @@ export const checkCommand: CommandModule = {
         ctx.io.stdout(config.json ? `${redactSecrets(JSON.stringify(report, null, 2))}\n` : renderCheck(report));
         if (!report.ok) {
           const n = report.findings.filter((f) => f.severity === 'error').length;
-          throw new PreflightError(`check found ${n} problem(s)`, { hint: 'fix what is marked x above, then run fdwmig check again' });
+          throw new PreflightError(`check found ${n} problem(s)`, {
+            hint: 'fix what is marked x above, then run fdwmig check again',
+          });
         }
       });
   },

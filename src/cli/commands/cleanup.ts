@@ -20,18 +20,31 @@ Examples:
 
 export const cleanupCommand: CommandModule = {
   register(program, ctx) {
-    program.command('cleanup')
+    program
+      .command('cleanup')
       .description('drop what fdwmig created on NEW and OLD once the move is done')
       .option('--force', 'drop even while rows remain on OLD or FKs are not restored (default: false)')
-      .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
-      .option('--ddl-retries <n>', describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'), parseNonNegativeInt('--ddl-retries'))
+      .option(
+        '--lock-timeout-ms <ms>',
+        describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'),
+        parsePositiveInt('--lock-timeout-ms'),
+      )
+      .option(
+        '--ddl-retries <n>',
+        describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'),
+        parseNonNegativeInt('--ddl-retries'),
+      )
       .addHelpText('after', EXAMPLES)
       .action(async (opts: { force?: boolean }, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);
         const result = await runCleanup(config, cliDeps(ctx.io, config.json), { force: opts.force === true });
-        const steps = result.plan.segments.flatMap((s) => s.plan.steps.map((st) => ({ side: s.side, id: st.id, description: st.description, sql: st.sql })));
+        const steps = result.plan.segments.flatMap((s) =>
+          s.plan.steps.map((st) => ({ side: s.side, id: st.id, description: st.description, sql: st.sql })),
+        );
         if (config.json) {
-          ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'done', applied: result.applied, steps, notes: result.plan.notes, overridden: result.overridden }))}\n`);
+          ctx.io.stdout(
+            `${redactSecrets(JSON.stringify({ event: 'done', applied: result.applied, steps, notes: result.plan.notes, overridden: result.overridden }))}\n`,
+          );
           return;
         }
         if (config.dryRun) {
@@ -39,7 +52,11 @@ export const cleanupCommand: CommandModule = {
           ctx.io.stdout('-- dry run: nothing was dropped\n');
           return;
         }
-        ctx.io.stdout(steps.length ? `cleanup: ${steps.length} step(s) applied; fdwmig left nothing behind\n` : 'cleanup: nothing of fdwmig\'s left to drop\n');
+        ctx.io.stdout(
+          steps.length
+            ? `cleanup: ${steps.length} step(s) applied; fdwmig left nothing behind\n`
+            : "cleanup: nothing of fdwmig's left to drop\n",
+        );
       });
   },
 };

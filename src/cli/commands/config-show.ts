@@ -18,9 +18,7 @@ Examples:
 
 export const configShowCommand: CommandModule = {
   register(program, ctx) {
-    const command = program
-      .command('config')
-      .description('print the merged configuration as JSON, passwords masked');
+    const command = program.command('config').description('print the merged configuration as JSON, passwords masked');
     addTuningOptions(command)
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {

@@ -20,33 +20,84 @@ Examples:
 
 export const demoCommand: CommandModule = {
   register(program, ctx) {
-    program.command('demo')
+    program
+      .command('demo')
       .description('run the main job on throwaway embedded servers')
-      .option('--scale <n>', 'sample data size (1 = 2,000 customers, 8,000 orders, 24,000 lines) (default: 1)', parsePositiveInt('--scale', 100))
+      .option(
+        '--scale <n>',
+        'sample data size (1 = 2,000 customers, 8,000 orders, 24,000 lines) (default: 1)',
+        parsePositiveInt('--scale', 100),
+      )
       .option('--old-major <n>', 'OLD PostgreSQL major (default: 13)', parsePositiveInt('--old-major'))
       .option('--new-major <n>', 'NEW PostgreSQL major (default: 17)', parsePositiveInt('--new-major'))
       .option('--keep', 'leave the servers running at the end (default: false)')
-      .option('--stop', "stop and remove the servers of an earlier --keep, then exit (default: false)")
-      .option('--logical', 'the replication mode instead: replicate start, switchover under load, cleanup (default: false)')
+      .option('--stop', 'stop and remove the servers of an earlier --keep, then exit (default: false)')
+      .option(
+        '--logical',
+        'the replication mode instead: replicate start, switchover under load, cleanup (default: false)',
+      )
       .addHelpText('after', EXAMPLES)
-      .action(async (opts: { scale?: number; oldMajor?: number; newMajor?: number; keep?: boolean; stop?: boolean; logical?: boolean }, _cmd: Command) => {
-        if (opts.logical) {
-          if (opts.keep || opts.stop) throw new UsageError('--logical does not take --keep or --stop', { hint: "run 'fdwmig demo --logical' alone" });
-          const { runLogicalDemo } = await import('../../dev/demo-logical.js');
-          const code = await runLogicalDemo({ scale: opts.scale ?? 1, oldMajor: opts.oldMajor ?? 13, newMajor: opts.newMajor ?? 17, io: ctx.io });
-          if (code !== 0) throw new FdwmigError('the demo did not complete', { code: 'DEMO', exitCode: 1, hint: 'the output above says which step failed' });
-          return;
-        }
-        if (opts.stop) {
-          if (opts.keep) throw new UsageError('--stop and --keep exclude each other', { hint: "run 'fdwmig demo --stop', then 'fdwmig demo --keep'" });
-          const { stopKeptDemo } = await import('../../dev/demo-state.js');
-          const stopped = await stopKeptDemo();
-          ctx.io.stdout(stopped.length ? `stopped and removed the demo servers: ${stopped.join(', ')}\n` : 'no demo servers were kept; nothing to stop\n');
-          return;
-        }
-        const { runDemo } = await import('../../dev/demo.js');
-        const code = await runDemo({ scale: opts.scale ?? 1, oldMajor: opts.oldMajor ?? 13, newMajor: opts.newMajor ?? 17, keep: opts.keep === true, io: ctx.io });
-        if (code !== 0) throw new FdwmigError('the demo did not complete', { code: 'DEMO', exitCode: 1, hint: 'the output above says which step failed' });
-      });
+      .action(
+        async (
+          opts: {
+            scale?: number;
+            oldMajor?: number;
+            newMajor?: number;
+            keep?: boolean;
+            stop?: boolean;
+            logical?: boolean;
+          },
+          _cmd: Command,
+        ) => {
+          if (opts.logical) {
+            if (opts.keep || opts.stop)
+              throw new UsageError('--logical does not take --keep or --stop', {
+                hint: "run 'fdwmig demo --logical' alone",
+              });
+            const { runLogicalDemo } = await import('../../dev/demo-logical.js');
+            const code = await runLogicalDemo({
+              scale: opts.scale ?? 1,
+              oldMajor: opts.oldMajor ?? 13,
+              newMajor: opts.newMajor ?? 17,
+              io: ctx.io,
+            });
+            if (code !== 0)
+              throw new FdwmigError('the demo did not complete', {
+                code: 'DEMO',
+                exitCode: 1,
+                hint: 'the output above says which step failed',
+              });
+            return;
+          }
+          if (opts.stop) {
+            if (opts.keep)
+              throw new UsageError('--stop and --keep exclude each other', {
+                hint: "run 'fdwmig demo --stop', then 'fdwmig demo --keep'",
+              });
+            const { stopKeptDemo } = await import('../../dev/demo-state.js');
+            const stopped = await stopKeptDemo();
+            ctx.io.stdout(
+              stopped.length
+                ? `stopped and removed the demo servers: ${stopped.join(', ')}\n`
+                : 'no demo servers were kept; nothing to stop\n',
+            );
+            return;
+          }
+          const { runDemo } = await import('../../dev/demo.js');
+          const code = await runDemo({
+            scale: opts.scale ?? 1,
+            oldMajor: opts.oldMajor ?? 13,
+            newMajor: opts.newMajor ?? 17,
+            keep: opts.keep === true,
+            io: ctx.io,
+          });
+          if (code !== 0)
+            throw new FdwmigError('the demo did not complete', {
+              code: 'DEMO',
+              exitCode: 1,
+              hint: 'the output above says which step failed',
+            });
+        },
+      );
   },
 };

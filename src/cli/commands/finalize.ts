@@ -20,11 +20,24 @@ Examples:
 
 export const finalizeCommand: CommandModule = {
   register(program, ctx) {
-    program.command('finalize')
-      .description('turn NEW\'s FKs back on (validated) and sync sequences after the move')
-      .option('--sequence-gap <n>', describeWithDefault('added to OLD\'s last value when moving sequences on NEW', 'sequenceGap'), parseNonNegativeInt('--sequence-gap'))
-      .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
-      .option('--ddl-retries <n>', describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'), parseNonNegativeInt('--ddl-retries'))
+    program
+      .command('finalize')
+      .description("turn NEW's FKs back on (validated) and sync sequences after the move")
+      .option(
+        '--sequence-gap <n>',
+        describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
+        parseNonNegativeInt('--sequence-gap'),
+      )
+      .option(
+        '--lock-timeout-ms <ms>',
+        describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'),
+        parsePositiveInt('--lock-timeout-ms'),
+      )
+      .option(
+        '--ddl-retries <n>',
+        describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'),
+        parseNonNegativeInt('--ddl-retries'),
+      )
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);
@@ -38,7 +51,9 @@ export const finalizeCommand: CommandModule = {
           return;
         }
         const moved = result.sequences.filter((s) => s.target !== null).length;
-        ctx.io.stdout(`finalize: ${result.foreignKeys.length} FK(s) re-added and validated, ${moved} sequence(s) synced\n`);
+        ctx.io.stdout(
+          `finalize: ${result.foreignKeys.length} FK(s) re-added and validated, ${moved} sequence(s) synced\n`,
+        );
       });
   },
 };

@@ -17,4 +17,17 @@ import { workloadCommand } from './workload.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
-export const commands: CommandModule[] = [checkCommand, initNewCommand, migrateCommand, statusCommand, verifyCommand, finalizeCommand, sequencesCommand, cleanupCommand, replicateCommand, demoCommand, workloadCommand, configShowCommand];
+export const commands: CommandModule[] = [
+  checkCommand,
+  initNewCommand,
+  migrateCommand,
+  statusCommand,
+  verifyCommand,
+  finalizeCommand,
+  sequencesCommand,
+  cleanupCommand,
+  replicateCommand,
+  demoCommand,
+  workloadCommand,
+  configShowCommand,
+];

@@ -20,18 +20,39 @@ Examples:
 
 export const initNewCommand: CommandModule = {
   register(program, ctx) {
-    addSelectionOptions(program.command('init-new').description('set up NEW to serve OLD\'s rows through postgres_fdw'))
-      .option('--mapping-roles <roles...>', describeWithDefault('extra NEW roles that read through NEW (get a user mapping)', 'mappingRoles'))
-      .option('--sequence-gap <n>', describeWithDefault('added to OLD\'s last value when moving sequences on NEW', 'sequenceGap'), parseNonNegativeInt('--sequence-gap'))
-      .option('--fetch-size <rows>', describeWithDefault('postgres_fdw fetch_size', 'fetchSize'), parseIntInRange('--fetch-size', 100))
-      .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
-      .option('--ddl-retries <n>', describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'), parseNonNegativeInt('--ddl-retries'))
+    addSelectionOptions(program.command('init-new').description("set up NEW to serve OLD's rows through postgres_fdw"))
+      .option(
+        '--mapping-roles <roles...>',
+        describeWithDefault('extra NEW roles that read through NEW (get a user mapping)', 'mappingRoles'),
+      )
+      .option(
+        '--sequence-gap <n>',
+        describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
+        parseNonNegativeInt('--sequence-gap'),
+      )
+      .option(
+        '--fetch-size <rows>',
+        describeWithDefault('postgres_fdw fetch_size', 'fetchSize'),
+        parseIntInRange('--fetch-size', 100),
+      )
+      .option(
+        '--lock-timeout-ms <ms>',
+        describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'),
+        parsePositiveInt('--lock-timeout-ms'),
+      )
+      .option(
+        '--ddl-retries <n>',
+        describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'),
+        parseNonNegativeInt('--ddl-retries'),
+      )
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);
         const result = await runInitNew(config, cliDeps(ctx.io, config.json));
         if (config.json) {
-          ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'done', applied: result.applied, steps: result.plan.steps.map((s) => ({ id: s.id, description: s.description, sql: s.sql })), sequences: result.sequences }))}\n`);
+          ctx.io.stdout(
+            `${redactSecrets(JSON.stringify({ event: 'done', applied: result.applied, steps: result.plan.steps.map((s) => ({ id: s.id, description: s.description, sql: s.sql })), sequences: result.sequences }))}\n`,
+          );
           return;
         }
         if (config.dryRun) {
@@ -39,7 +60,9 @@ export const initNewCommand: CommandModule = {
           ctx.io.stdout('-- dry run: nothing was changed\n');
           return;
         }
-        ctx.io.stdout(`init-new: ${result.plan.steps.length} step(s) applied; ${result.tables.length} table(s) served through NEW\n`);
+        ctx.io.stdout(
+          `init-new: ${result.plan.steps.length} step(s) applied; ${result.tables.length} table(s) served through NEW\n`,
+        );
         ctx.io.stdout('next: point the application at NEW, then run fdwmig migrate\n');
       });
   },

@@ -24,7 +24,10 @@ export function formatBytes(n: number | null): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = n;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
@@ -33,10 +36,18 @@ export function renderStatus(s: ReplicationStatus): string {
   if (s.slot || s.subscription) {
     const time = s.lagSeconds === null ? '?' : `${Math.max(0, s.lagSeconds).toFixed(1)} s`;
     lines.push(`lag: ${formatBytes(s.lagBytes)} (${s.lagBytes ?? '?'} bytes), ${time}`);
-    if (s.slot) lines.push(`OLD: slot ${s.slot.active ? 'in use' : 'idle'}, at ${s.slot.currentLsn}, NEW confirmed ${s.slot.confirmedFlushLsn ?? '-'}`);
+    if (s.slot)
+      lines.push(
+        `OLD: slot ${s.slot.active ? 'in use' : 'idle'}, at ${s.slot.currentLsn}, NEW confirmed ${s.slot.confirmedFlushLsn ?? '-'}`,
+      );
     if (s.subscription) {
-      const age = s.subscription.lastMessageAgeS === null ? '' : `, last message from OLD ${Math.max(0, s.subscription.lastMessageAgeS).toFixed(1)} s ago`;
-      lines.push(`NEW: subscription ${s.subscription.enabled ? 'enabled' : 'disabled'}, apply worker ${s.subscription.workerRunning ? 'running' : 'not running'}${age}`);
+      const age =
+        s.subscription.lastMessageAgeS === null
+          ? ''
+          : `, last message from OLD ${Math.max(0, s.subscription.lastMessageAgeS).toFixed(1)} s ago`;
+      lines.push(
+        `NEW: subscription ${s.subscription.enabled ? 'enabled' : 'disabled'}, apply worker ${s.subscription.workerRunning ? 'running' : 'not running'}${age}`,
+      );
     }
   }
   for (const t of s.tables) lines.push(`  ${t.state.padEnd(8)} ${t.table}`);
@@ -46,9 +57,16 @@ export function renderStatus(s: ReplicationStatus): string {
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
 export function registerReplicateStatus(group: Command, ctx: CliContext): void {
-  const status = group.command('status').description('per table sync state and replication lag (live on a terminal)')
-    .option('--interval <s>', 'seconds between refreshes of the live view (default: 1)', parsePositiveInt('--interval'));
-  addNameOptions(status).addHelpText('after', HELP)
+  const status = group
+    .command('status')
+    .description('per table sync state and replication lag (live on a terminal)')
+    .option(
+      '--interval <s>',
+      'seconds between refreshes of the live view (default: 1)',
+      parsePositiveInt('--interval'),
+    );
+  addNameOptions(status)
+    .addHelpText('after', HELP)
     .action(async (opts: { interval?: number }, cmd: Command) => {
       const config = await ctx.loadConfig(cmd);
       const deps = cliDeps(ctx.io, config.json);
@@ -61,9 +79,17 @@ export function registerReplicateStatus(group: Command, ctx: CliContext): void {
       const onSigint = () => stop.abort();
       process.on('SIGINT', onSigint);
       try {
-        await watchReplicateStatus(config, { ...deps, sleep: realClock.sleep }, (s) => {
-          ctx.io.stdout(`${CLEAR_SCREEN}fdwmig replicate status (every ${opts.interval ?? 1} s, Ctrl-C to quit)\n\n${renderStatus(s)}`);
-        }, stop.signal, (opts.interval ?? 1) * 1000);
+        await watchReplicateStatus(
+          config,
+          { ...deps, sleep: realClock.sleep },
+          (s) => {
+            ctx.io.stdout(
+              `${CLEAR_SCREEN}fdwmig replicate status (every ${opts.interval ?? 1} s, Ctrl-C to quit)\n\n${renderStatus(s)}`,
+            );
+          },
+          stop.signal,
+          (opts.interval ?? 1) * 1000,
+        );
       } finally {
         process.removeListener('SIGINT', onSigint);
       }

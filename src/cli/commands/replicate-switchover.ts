@@ -28,30 +28,73 @@ Examples:
   $ fdwmig replicate switchover --rollback --app-roles shop_app
 `;
 
-interface SwitchoverFlags { maxLag?: number; timeout?: number; beforeSql?: string; rollbackSql?: string; rollback?: boolean }
+interface SwitchoverFlags {
+  maxLag?: number;
+  timeout?: number;
+  beforeSql?: string;
+  rollbackSql?: string;
+  rollback?: boolean;
+}
 
 export function renderSwitchover(r: SwitchoverResult): string {
-  if (!r.applied) return `-- on OLD, to refuse the application's writes:\n${r.planText}\n-- dry run: nothing was changed\n`;
-  const lines = ['switchover: NEW has every write OLD committed', ...r.timeline.map((t) => `  ${String(Math.round(t.ms)).padStart(6)} ms  ${t.step}`)];
-  lines.push(`writes on OLD were refused for ${Math.round(r.writesRefusedMs)} ms until NEW was ready (${r.sessionsEnded} application session(s) ended)`);
+  if (!r.applied)
+    return `-- on OLD, to refuse the application's writes:\n${r.planText}\n-- dry run: nothing was changed\n`;
+  const lines = [
+    'switchover: NEW has every write OLD committed',
+    ...r.timeline.map((t) => `  ${String(Math.round(t.ms)).padStart(6)} ms  ${t.step}`),
+  ];
+  lines.push(
+    `writes on OLD were refused for ${Math.round(r.writesRefusedMs)} ms until NEW was ready (${r.sessionsEnded} application session(s) ended)`,
+  );
   const moved = r.sequences.filter((s) => s.target !== null).length;
-  lines.push(`sequences: ${moved} of ${r.sequences.length} moved past OLD's; materialized views refreshed: ${r.refreshedViews.length}; slots dropped on OLD: ${r.droppedSlots.join(', ') || 'none'}`);
-  lines.push(r.verify === null ? 'verify: not run' : `verify: ${r.verify.ok ? 'OLD and NEW hold the same rows' : 'differences found'} (${(r.verifyMs / 1000).toFixed(1)} s)`);
+  lines.push(
+    `sequences: ${moved} of ${r.sequences.length} moved past OLD's; materialized views refreshed: ${r.refreshedViews.length}; slots dropped on OLD: ${r.droppedSlots.join(', ') || 'none'}`,
+  );
+  lines.push(
+    r.verify === null
+      ? 'verify: not run'
+      : `verify: ${r.verify.ok ? 'OLD and NEW hold the same rows' : 'differences found'} (${(r.verifyMs / 1000).toFixed(1)} s)`,
+  );
   lines.push('point the application at NEW; fdwmig replicate cleanup drops the publication on OLD');
   return `${redactSecrets(lines.join('\n'))}\n`;
 }
 
 export function registerReplicateSwitchover(group: Command, ctx: CliContext): void {
-  const cmd = group.command('switchover').description('refuse writes on OLD briefly, let NEW catch up, end replication')
-    .option('--app-roles <roles...>', 'OLD roles the application connects as: made read-only, sessions ended (default: none)')
-    .option('--before-sql <file>', 'SQL run on OLD to refuse writes (e.g. REVOKE ...), before the roles (default: none)')
+  const cmd = group
+    .command('switchover')
+    .description('refuse writes on OLD briefly, let NEW catch up, end replication')
+    .option(
+      '--app-roles <roles...>',
+      'OLD roles the application connects as: made read-only, sessions ended (default: none)',
+    )
+    .option(
+      '--before-sql <file>',
+      'SQL run on OLD to refuse writes (e.g. REVOKE ...), before the roles (default: none)',
+    )
     .option('--rollback-sql <file>', 'SQL run on OLD by --rollback to undo --before-sql (default: none)')
-    .option('--max-lag <bytes>', `refuse writes only once the lag is at most this (default: ${DEFAULT_MAX_LAG_BYTES})`, parseNonNegativeInt('--max-lag'))
-    .option('--timeout <s>', `bound on each wait for replication (default: ${DEFAULT_TIMEOUT_S})`, parsePositiveInt('--timeout'))
+    .option(
+      '--max-lag <bytes>',
+      `refuse writes only once the lag is at most this (default: ${DEFAULT_MAX_LAG_BYTES})`,
+      parseNonNegativeInt('--max-lag'),
+    )
+    .option(
+      '--timeout <s>',
+      `bound on each wait for replication (default: ${DEFAULT_TIMEOUT_S})`,
+      parsePositiveInt('--timeout'),
+    )
     .option('--rollback', 're-allow writes on OLD after a failed switchover')
-    .option('--sequence-gap <n>', describeWithDefault('added to OLD\'s last value when moving sequences on NEW', 'sequenceGap'), parseNonNegativeInt('--sequence-gap'))
-    .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for DDL', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'));
-  addNameOptions(cmd).addHelpText('after', HELP)
+    .option(
+      '--sequence-gap <n>',
+      describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
+      parseNonNegativeInt('--sequence-gap'),
+    )
+    .option(
+      '--lock-timeout-ms <ms>',
+      describeWithDefault('lock_timeout for DDL', 'lockTimeoutMs'),
+      parsePositiveInt('--lock-timeout-ms'),
+    );
+  addNameOptions(cmd)
+    .addHelpText('after', HELP)
     .action(async (flags: SwitchoverFlags, command: Command) => {
       const config = await ctx.loadConfig(command);
       const base = replicationDeps(ctx.io, config.json);
@@ -63,9 +106,18 @@ export function registerReplicateSwitchover(group: Command, ctx: CliContext): vo
         ctx.io.stdout(config.json ? `${JSON.stringify({ event: 'rollback', lines })}\n` : `${lines.join('\n')}\n`);
         return;
       }
-      const result = await runSwitchover(config, {
-        maxLagBytes: flags.maxLag ?? DEFAULT_MAX_LAG_BYTES, timeoutMs: (flags.timeout ?? DEFAULT_TIMEOUT_S) * 1000, beforeSql, rollbackSql,
-      }, deps);
-      ctx.io.stdout(config.json ? `${redactSecrets(JSON.stringify({ event: 'done', ...result }))}\n` : renderSwitchover(result));
+      const result = await runSwitchover(
+        config,
+        {
+          maxLagBytes: flags.maxLag ?? DEFAULT_MAX_LAG_BYTES,
+          timeoutMs: (flags.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+          beforeSql,
+          rollbackSql,
+        },
+        deps,
+      );
+      ctx.io.stdout(
+        config.json ? `${redactSecrets(JSON.stringify({ event: 'done', ...result }))}\n` : renderSwitchover(result),
+      );
     });
 }

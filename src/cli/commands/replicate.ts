@@ -42,22 +42,48 @@ function renderStart(r: StartResult): string {
   for (const c of r.copies) lines.push(`  ${c.table}: ${c.rows} rows copied in ${c.seconds.toFixed(1)} s`);
   const notes = r.findings.filter((f) => f.severity !== 'error');
   if (notes.length) lines.push(formatFindings(notes));
-  lines.push(r.mode === 'copy-data' ? 'NEW copies each table, then streams the changes: fdwmig replicate status shows progress' : `streaming every change since ${r.consistentPoint}: fdwmig replicate status shows the lag`);
+  lines.push(
+    r.mode === 'copy-data'
+      ? 'NEW copies each table, then streams the changes: fdwmig replicate status shows progress'
+      : `streaming every change since ${r.consistentPoint}: fdwmig replicate status shows the lag`,
+  );
   return `${redactSecrets(lines.join('\n'))}\n`;
 }
 
 function registerStart(group: Command, ctx: Parameters<CommandModule['register']>[1]): void {
-  const start = group.command('start').description('preflight, then publish on OLD and subscribe on NEW')
-    .option('--copy-data', 'NEW\'s subscription copies the rows (default)')
-    .option('--snapshot', 'copy the rows from the slot\'s exported snapshot in parallel, then subscribe without copying')
-    .option('--concurrency <n>', describeWithDefault('tables copied at once with --snapshot', 'concurrency'), parsePositiveInt('--concurrency', 64))
-    .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for CREATE PUBLICATION on the live OLD', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'))
-    .option('--ddl-retries <n>', describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'), parseNonNegativeInt('--ddl-retries'));
-  addNameOptions(addSelectionOptions(start)).addHelpText('after', START_HELP)
+  const start = group
+    .command('start')
+    .description('preflight, then publish on OLD and subscribe on NEW')
+    .option('--copy-data', "NEW's subscription copies the rows (default)")
+    .option('--snapshot', "copy the rows from the slot's exported snapshot in parallel, then subscribe without copying")
+    .option(
+      '--concurrency <n>',
+      describeWithDefault('tables copied at once with --snapshot', 'concurrency'),
+      parsePositiveInt('--concurrency', 64),
+    )
+    .option(
+      '--lock-timeout-ms <ms>',
+      describeWithDefault('lock_timeout for CREATE PUBLICATION on the live OLD', 'lockTimeoutMs'),
+      parsePositiveInt('--lock-timeout-ms'),
+    )
+    .option(
+      '--ddl-retries <n>',
+      describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'),
+      parseNonNegativeInt('--ddl-retries'),
+    );
+  addNameOptions(addSelectionOptions(start))
+    .addHelpText('after', START_HELP)
     .action(async (opts: { copyData?: boolean; snapshot?: boolean }, cmd: Command) => {
-      if (opts.copyData && opts.snapshot) throw new UsageError('--copy-data and --snapshot exclude each other', { hint: 'pick one way to copy the rows present now' });
+      if (opts.copyData && opts.snapshot)
+        throw new UsageError('--copy-data and --snapshot exclude each other', {
+          hint: 'pick one way to copy the rows present now',
+        });
       const config = await ctx.loadConfig(cmd);
-      const result = await runReplicateStart(config, opts.snapshot ? 'snapshot' : 'copy-data', replicationDeps(ctx.io, config.json));
+      const result = await runReplicateStart(
+        config,
+        opts.snapshot ? 'snapshot' : 'copy-data',
+        replicationDeps(ctx.io, config.json),
+      );
       if (config.json) ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'done', ...result }))}\n`);
       else if (config.dryRun) ctx.io.stdout(`${redactSecrets(result.planText)}-- dry run: nothing was changed\n`);
       else ctx.io.stdout(renderStart(result));
@@ -65,21 +91,37 @@ function registerStart(group: Command, ctx: Parameters<CommandModule['register']
 }
 
 function registerCleanup(group: Command, ctx: Parameters<CommandModule['register']>[1]): void {
-  const cleanup = group.command('cleanup').description('drop the subscription, its slots and the publication (idempotent)')
-    .option('--lock-timeout-ms <ms>', describeWithDefault('lock_timeout for the DDL', 'lockTimeoutMs'), parsePositiveInt('--lock-timeout-ms'));
-  addNameOptions(cleanup).addHelpText('after', '\nRows on NEW are left alone. A second run does nothing.\n\nExamples:\n  $ fdwmig replicate cleanup --dry-run\n')
+  const cleanup = group
+    .command('cleanup')
+    .description('drop the subscription, its slots and the publication (idempotent)')
+    .option(
+      '--lock-timeout-ms <ms>',
+      describeWithDefault('lock_timeout for the DDL', 'lockTimeoutMs'),
+      parsePositiveInt('--lock-timeout-ms'),
+    );
+  addNameOptions(cleanup)
+    .addHelpText(
+      'after',
+      '\nRows on NEW are left alone. A second run does nothing.\n\nExamples:\n  $ fdwmig replicate cleanup --dry-run\n',
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const config = await ctx.loadConfig(cmd);
       const r = await runReplicateCleanup(config, replicationDeps(ctx.io, config.json));
       if (config.json) ctx.io.stdout(`${JSON.stringify({ event: 'done', applied: r.applied, dropped: r.dropped })}\n`);
       else if (config.dryRun) ctx.io.stdout(`${redactSecrets(r.planText)}-- dry run: nothing was dropped\n`);
-      else ctx.io.stdout(r.dropped.length ? `replicate cleanup: dropped\n${r.dropped.map((d) => `  ${d}`).join('\n')}\n` : 'replicate cleanup: nothing left to drop\n');
+      else
+        ctx.io.stdout(
+          r.dropped.length
+            ? `replicate cleanup: dropped\n${r.dropped.map((d) => `  ${d}`).join('\n')}\n`
+            : 'replicate cleanup: nothing left to drop\n',
+        );
     });
 }
 
 export const replicateCommand: CommandModule = {
   register(program, ctx) {
-    const group = program.command('replicate')
+    const group = program
+      .command('replicate')
       .description('logical replication mode: NEW follows OLD until a short switchover')
       .addHelpText('after', GROUP_HELP);
     registerStart(group, ctx);

@@ -21,30 +21,47 @@ Examples:
 export function renderSequenceSync(lines: readonly SequenceSyncLine[], applied: boolean): string {
   const out = lines.map((l) => {
     const names = l.newName && l.newName !== l.oldName ? `${l.oldName} -> NEW ${l.newName}` : l.oldName;
-    const detail = l.effect === 'moved'
-      ? `OLD at ${l.oldLastValue}, NEW ${l.newLastValue ?? 'unused'} -> ${l.target}`
-      : l.effect === 'unchanged' ? `OLD at ${l.oldLastValue}, target ${l.target}: ${l.note}` : l.note;
+    const detail =
+      l.effect === 'moved'
+        ? `OLD at ${l.oldLastValue}, NEW ${l.newLastValue ?? 'unused'} -> ${l.target}`
+        : l.effect === 'unchanged'
+          ? `OLD at ${l.oldLastValue}, target ${l.target}: ${l.note}`
+          : l.note;
     return `${(applied || l.effect !== 'moved' ? l.effect : 'to move').padEnd(10)} ${names}: ${detail}`;
   });
   const moved = lines.filter((l) => l.effect === 'moved').length;
-  out.push('', applied ? `sequences sync: ${moved} of ${lines.length} sequence(s) moved` : `-- dry run: ${moved} of ${lines.length} sequence(s) would move; nothing was changed`);
+  out.push(
+    '',
+    applied
+      ? `sequences sync: ${moved} of ${lines.length} sequence(s) moved`
+      : `-- dry run: ${moved} of ${lines.length} sequence(s) would move; nothing was changed`,
+  );
   return redactSecrets(out.join('\n')) + '\n';
 }
 
 export const sequencesCommand: CommandModule = {
   register(program, ctx) {
-    const sequences = program.command('sequences').description('NEW\'s sequences relative to OLD\'s')
+    const sequences = program
+      .command('sequences')
+      .description("NEW's sequences relative to OLD's")
       .addHelpText('after', '\nExamples:\n  $ fdwmig sequences sync --dry-run\n');
-    sequences.command('sync')
-      .description('move NEW\'s sequences past OLD\'s last values plus a gap (never backwards)')
-      .option('--sequence-gap <n>', describeWithDefault('added to OLD\'s last value', 'sequenceGap'), parseNonNegativeInt('--sequence-gap'))
+    sequences
+      .command('sync')
+      .description("move NEW's sequences past OLD's last values plus a gap (never backwards)")
+      .option(
+        '--sequence-gap <n>',
+        describeWithDefault("added to OLD's last value", 'sequenceGap'),
+        parseNonNegativeInt('--sequence-gap'),
+      )
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);
         const result = await runSequenceSync(config, cliDeps(ctx.io, config.json));
-        ctx.io.stdout(config.json
-          ? `${redactSecrets(JSON.stringify({ event: 'done', applied: result.applied, sequences: result.lines }))}\n`
-          : renderSequenceSync(result.lines, result.applied));
+        ctx.io.stdout(
+          config.json
+            ? `${redactSecrets(JSON.stringify({ event: 'done', applied: result.applied, sequences: result.lines }))}\n`
+            : renderSequenceSync(result.lines, result.applied),
+        );
       });
   },
 };

@@ -17,11 +17,27 @@ Examples:
 export function renderStatus(r: StatusReport): string {
   const lines = [`phase: ${r.phaseText}`];
   if (r.oldDisplay) lines.push(`OLD: ${r.oldDisplay}`);
-  if (r.foreignKeys.total) lines.push(`FKs: ${r.foreignKeys.on ? 'on' : 'off'} (${r.foreignKeys.restored} of ${r.foreignKeys.total} restored)`);
+  if (r.foreignKeys.total)
+    lines.push(
+      `FKs: ${r.foreignKeys.on ? 'on' : 'off'} (${r.foreignKeys.restored} of ${r.foreignKeys.total} restored)`,
+    );
   if (r.tables.length) {
-    lines.push('', 'table'.padEnd(36) + 'state'.padEnd(9) + 'on OLD'.padStart(12) + 'moved'.padStart(12) + 'open batches'.padStart(14));
+    lines.push(
+      '',
+      'table'.padEnd(36) +
+        'state'.padEnd(9) +
+        'on OLD'.padStart(12) +
+        'moved'.padStart(12) +
+        'open batches'.padStart(14),
+    );
     for (const t of r.tables) {
-      lines.push(t.table.slice(0, 35).padEnd(36) + t.state.padEnd(9) + String(t.rowsOnOld).padStart(12) + String(t.rowsMoved).padStart(12) + String(t.openBatches).padStart(14));
+      lines.push(
+        t.table.slice(0, 35).padEnd(36) +
+          t.state.padEnd(9) +
+          String(t.rowsOnOld).padStart(12) +
+          String(t.rowsMoved).padStart(12) +
+          String(t.openBatches).padStart(14),
+      );
     }
   }
   return redactSecrets(lines.join('\n')) + '\n';
@@ -29,7 +45,8 @@ export function renderStatus(r: StatusReport): string {
 
 export const statusCommand: CommandModule = {
   register(program, ctx) {
-    program.command('status')
+    program
+      .command('status')
       .description('where the migration stands: rows left on OLD, moved, FKs (read-only)')
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {

@@ -36,24 +36,44 @@ export function renderVerify(r: VerifyReport): string {
     if (f.hint && f.severity !== 'info') lines.push(`            hint: ${f.hint}`);
   }
   const problems = r.findings.filter((f) => f.severity === 'problem').length;
-  lines.push('', problems ? `verify: ${problems} problem(s)` : `verify: consistent (${r.tables.length} table(s) checked)`);
+  lines.push(
+    '',
+    problems ? `verify: ${problems} problem(s)` : `verify: consistent (${r.tables.length} table(s) checked)`,
+  );
   return redactSecrets(lines.join('\n')) + '\n';
 }
 
 export const verifyCommand: CommandModule = {
   register(program, ctx) {
-    addSelectionOptions(program.command('verify').description('check that OLD and NEW are consistent, at any phase (read-only)'))
-      .option('--compare-content', 'compare OLD\'s and NEW\'s rows chunk by chunk (default: false)')
-      .option('--chunk-rows <n>', `keys per content chunk (default: ${DEFAULT_CHUNK_ROWS})`, parsePositiveInt('--chunk-rows', 1_000_000))
-      .option('--concurrency <n>', describeWithDefault('chunks compared at once (each holds a connection to both servers)', 'concurrency'), parsePositiveInt('--concurrency', 64))
+    addSelectionOptions(
+      program.command('verify').description('check that OLD and NEW are consistent, at any phase (read-only)'),
+    )
+      .option('--compare-content', "compare OLD's and NEW's rows chunk by chunk (default: false)")
+      .option(
+        '--chunk-rows <n>',
+        `keys per content chunk (default: ${DEFAULT_CHUNK_ROWS})`,
+        parsePositiveInt('--chunk-rows', 1_000_000),
+      )
+      .option(
+        '--concurrency <n>',
+        describeWithDefault('chunks compared at once (each holds a connection to both servers)', 'concurrency'),
+        parsePositiveInt('--concurrency', 64),
+      )
       .addHelpText('after', EXAMPLES)
       .action(async (opts: { compareContent?: boolean; chunkRows?: number }, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);
-        const report = await runVerify(config, cliDeps(ctx.io, config.json), { compareContent: opts.compareContent === true, chunkRows: opts.chunkRows ?? DEFAULT_CHUNK_ROWS });
+        const report = await runVerify(config, cliDeps(ctx.io, config.json), {
+          compareContent: opts.compareContent === true,
+          chunkRows: opts.chunkRows ?? DEFAULT_CHUNK_ROWS,
+        });
         ctx.io.stdout(config.json ? `${redactSecrets(JSON.stringify(report, null, 2))}\n` : renderVerify(report));
         if (!report.ok) {
           const n = report.findings.filter((f) => f.severity === 'problem').length;
-          throw new FdwmigError(`verify found ${n} problem(s)`, { code: 'INCONSISTENT', exitCode: 1, hint: 'each problem above names its table, key and what to do' });
+          throw new FdwmigError(`verify found ${n} problem(s)`, {
+            code: 'INCONSISTENT',
+            exitCode: 1,
+            hint: 'each problem above names its table, key and what to do',
+          });
         }
       });
   },

@@ -20,36 +20,75 @@ Examples:
   $ FDWMIG_NEW_URL=postgres://app@new-db/shop fdwmig workload --accounts 5000 --clients 4
 `;
 
-interface WorkloadOpts { url?: string; accounts?: number; clients?: number; seconds?: number; seed?: number }
+interface WorkloadOpts {
+  url?: string;
+  accounts?: number;
+  clients?: number;
+  seconds?: number;
+  seed?: number;
+}
 
 const counts = (s: WorkloadStats) =>
   `${s.transactions} transactions, ${s.retried} retried after a serialization failure, ${s.lostWrites} lost writes, ${s.otherErrors.length} other errors`;
 
 export const workloadCommand: CommandModule = {
   register(program, ctx) {
-    program.command('workload')
+    program
+      .command('workload')
       .description("run the demo's application workload against a database and check its invariant")
       .option('--url <url>', 'database the application uses (default: --new, env FDWMIG_NEW_URL)')
-      .option('--accounts <n>', `accounts the database holds (default: ${DEFAULTS.accounts})`, parsePositiveInt('--accounts'))
-      .option('--clients <n>', `concurrent connections (default: ${DEFAULTS.clients})`, parsePositiveInt('--clients', 64))
+      .option(
+        '--accounts <n>',
+        `accounts the database holds (default: ${DEFAULTS.accounts})`,
+        parsePositiveInt('--accounts'),
+      )
+      .option(
+        '--clients <n>',
+        `concurrent connections (default: ${DEFAULTS.clients})`,
+        parsePositiveInt('--clients', 64),
+      )
       .option('--seconds <s>', `how long to run (default: ${DEFAULTS.seconds})`, parsePositiveInt('--seconds', 86_400))
-      .option('--seed <n>', `seed of the accounts and amounts picked (default: ${DEFAULTS.seed})`, parseNonNegativeInt('--seed'))
+      .option(
+        '--seed <n>',
+        `seed of the accounts and amounts picked (default: ${DEFAULTS.seed})`,
+        parseNonNegativeInt('--seed'),
+      )
       .addHelpText('after', EXAMPLES)
       .action(async (opts: WorkloadOpts, cmd: Command) => {
         const url = opts.url ?? (cmd.optsWithGlobals() as { new?: string }).new ?? ctx.io.env.FDWMIG_NEW_URL;
-        if (!url) throw new UsageError('missing the database URL', { hint: 'pass --url URL (or --new URL, or set FDWMIG_NEW_URL)' });
+        if (!url)
+          throw new UsageError('missing the database URL', {
+            hint: 'pass --url URL (or --new URL, or set FDWMIG_NEW_URL)',
+          });
         for (const secret of findUrlPasswords(url)) registerSecret(secret);
-        const o = { accounts: opts.accounts ?? DEFAULTS.accounts, clients: opts.clients ?? DEFAULTS.clients, seconds: opts.seconds ?? DEFAULTS.seconds, seed: opts.seed ?? DEFAULTS.seed };
+        const o = {
+          accounts: opts.accounts ?? DEFAULTS.accounts,
+          clients: opts.clients ?? DEFAULTS.clients,
+          seconds: opts.seconds ?? DEFAULTS.seconds,
+          seed: opts.seed ?? DEFAULTS.seed,
+        };
         const { runWorkloadFor } = await import('../../dev/workload.js');
-        ctx.io.stdout(`workload: ${o.clients} clients making transfers through ${maskUrl(url)} over ${o.accounts} accounts for ${o.seconds} s\n`);
-        const run = await runWorkloadFor(url, { ...o, onProgress: (t, s) => ctx.io.stdout(`workload: ${t} s: ${counts(s)}\n`) });
+        ctx.io.stdout(
+          `workload: ${o.clients} clients making transfers through ${maskUrl(url)} over ${o.accounts} accounts for ${o.seconds} s\n`,
+        );
+        const run = await runWorkloadFor(url, {
+          ...o,
+          onProgress: (t, s) => ctx.io.stdout(`workload: ${t} s: ${counts(s)}\n`),
+        });
         for (const e of run.stats.otherErrors) ctx.io.stdout(`workload: error: ${e}\n`);
-        ctx.io.stdout([
-          `workload: ${counts(run.stats)}`,
-          `workload invariant: ${run.invariant.ok ? 'every balance equals its start plus its logged deltas' : `BROKEN: ${run.invariant.problems.join('; ')}`}`,
-          '',
-        ].join('\n'));
-        if (!run.ok) throw new FdwmigError('the workload saw lost writes or errors', { code: 'WORKLOAD', exitCode: 1, hint: 'the lines above name them' });
+        ctx.io.stdout(
+          [
+            `workload: ${counts(run.stats)}`,
+            `workload invariant: ${run.invariant.ok ? 'every balance equals its start plus its logged deltas' : `BROKEN: ${run.invariant.problems.join('; ')}`}`,
+            '',
+          ].join('\n'),
+        );
+        if (!run.ok)
+          throw new FdwmigError('the workload saw lost writes or errors', {
+            code: 'WORKLOAD',
+            exitCode: 1,
+            hint: 'the lines above name them',
+          });
       });
   },
 };

@@ -38,7 +38,10 @@ async function dropDatabase(c: pg.Client, name: string): Promise<void> {
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     return;
   }
-  await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+  await c.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [name],
+  );
   await c.query(`DROP DATABASE IF EXISTS "${name}"`);
 }
 

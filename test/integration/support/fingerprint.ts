@@ -37,7 +37,8 @@ const CATALOG_PARTS: Record<string, string> = {
 };
 
 const CATALOG_SQL = `SELECT ${Object.entries(CATALOG_PARTS)
-  .map(([name, sql]) => `(SELECT string_agg(x, ',' ORDER BY x COLLATE "C") FROM (${sql}) AS p (x)) AS "${name}"`).join(',\n  ')}`;
+  .map(([name, sql]) => `(SELECT string_agg(x, ',' ORDER BY x COLLATE "C") FROM (${sql}) AS p (x)) AS "${name}"`)
+  .join(',\n  ')}`;
 
 async function rowsDigest(db: pg.Client, stateSchema: string): Promise<Record<string, string>> {
   const tables = await db.query<{ schema: string; name: string }>(`SELECT n.nspname AS schema, c.relname AS name
@@ -47,11 +48,12 @@ async function rowsDigest(db: pg.Client, stateSchema: string): Promise<Record<st
   for (const t of tables.rows) {
     const q = `"${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`;
     const columns = t.schema === stateSchema ? STATE_TABLE_COLUMNS[t.name] : undefined;
-    const sql = columns === undefined
-      ? `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS d FROM ONLY ${q} x`
-      : t.name === 'moved_batches'
-        ? `SELECT 1 AS n, (SELECT ${columns} FROM ONLY ${q})::text AS d`
-        : `SELECT count(*) AS n, coalesce(string_agg(x::text, '|' ORDER BY x::text), '') AS d FROM (SELECT ${columns} FROM ONLY ${q}) x`;
+    const sql =
+      columns === undefined
+        ? `SELECT count(*) AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS d FROM ONLY ${q} x`
+        : t.name === 'moved_batches'
+          ? `SELECT 1 AS n, (SELECT ${columns} FROM ONLY ${q})::text AS d`
+          : `SELECT count(*) AS n, coalesce(string_agg(x::text, '|' ORDER BY x::text), '') AS d FROM (SELECT ${columns} FROM ONLY ${q}) x`;
     const r = (await db.query<{ n: string; d: string }>(sql)).rows[0]!;
     out[`${t.schema}.${t.name}`] = `${r.n}:${r.d}`;
   }
@@ -63,7 +65,10 @@ async function rowsDigest(db: pg.Client, stateSchema: string): Promise<Record<st
  * without timestamps; the database's name and the servers' ports are replaced by placeholders,
  * so fingerprints of two databases set up alike compare equal.
  */
-export async function databaseFingerprint(db: pg.Client, { stateSchema = 'fdwmig', ports = [] as number[] } = {}): Promise<string> {
+export async function databaseFingerprint(
+  db: pg.Client,
+  { stateSchema = 'fdwmig', ports = [] as number[] } = {},
+): Promise<string> {
   await db.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET DateStyle = 'ISO, YMD'`);
   const catalog = (await db.query(CATALOG_SQL)).rows[0] as Record<string, unknown>;
   const name = (await db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;

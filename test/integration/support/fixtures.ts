@@ -12,7 +12,10 @@ export async function applyFixture(db: pg.Client, name: string): Promise<void> {
 }
 
 /** A validated config for a DB pair, as the CLI would build it. */
-export function configFor(urls: { oldUrl: string; newUrl: string }, flags: Record<string, unknown> = {}): Promise<Config> {
+export function configFor(
+  urls: { oldUrl: string; newUrl: string },
+  flags: Record<string, unknown> = {},
+): Promise<Config> {
   return loadConfig({ flags: { old: urls.oldUrl, new: urls.newUrl, ...flags }, env: {}, readFile: async () => '{}' });
 }
 
@@ -34,8 +37,14 @@ export async function catalogFingerprint(db: pg.Client): Promise<string> {
 }
 
 /** A digest of a table's rows in key order, comparable across majors (ONLY: no children). */
-export async function tableDigest(db: pg.Client, table: string, orderBy: string): Promise<{ n: number; digest: string }> {
+export async function tableDigest(
+  db: pg.Client,
+  table: string,
+  orderBy: string,
+): Promise<{ n: number; digest: string }> {
   await db.query(`SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET DateStyle = 'ISO, YMD'`);
-  const r = await db.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${orderBy}), '')) AS digest FROM ONLY ${table} t`);
+  const r = await db.query(
+    `SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY ${orderBy}), '')) AS digest FROM ONLY ${table} t`,
+  );
   return r.rows[0];
 }

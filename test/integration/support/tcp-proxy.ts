@@ -29,7 +29,10 @@ export interface TcpProxy {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Starts a proxy to `target` (a loopback host and port). */
-export async function startTcpProxy(target: { host: string; port: number }, { maxConnections = 64 } = {}): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  { maxConnections = 64 } = {},
+): Promise<TcpProxy> {
   if (!LOOPBACK.has(target.host)) throw new Error(`tcp-proxy relays to loopback only, not ${target.host}`);
   const pairs = new Set<[Socket, Socket]>();
   let accepted = 0;

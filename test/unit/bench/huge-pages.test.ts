@@ -53,8 +53,15 @@ describe('huge pages for the benchmark servers', () => {
   });
 
   it('says what to do when the pages cannot be had, and leaves the setting as it was', () => {
-    const denied = { read: () => meminfo(0, 0), write: () => { throw new Error('EACCES: permission denied'); } };
-    expect(() => reserveHugePages(() => 320, denied)).toThrow(/need 320.*as root: echo 320 > \/proc\/sys\/vm\/nr_hugepages/);
+    const denied = {
+      read: () => meminfo(0, 0),
+      write: () => {
+        throw new Error('EACCES: permission denied');
+      },
+    };
+    expect(() => reserveHugePages(() => 320, denied)).toThrow(
+      /need 320.*as root: echo 320 > \/proc\/sys\/vm\/nr_hugepages/,
+    );
     const p = fakeProc(0, 0, 100);
     expect(() => reserveHugePages(() => 320, p.io)).toThrow(/found only 100 free huge pages of the 320/);
     expect(p.writes.at(-1)).toBe('/proc/sys/vm/nr_hugepages=0');

@@ -18,11 +18,9 @@ vi.mock('../../../src/cli/commands/index.js', async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'x')");
     },
   };
-  const failing = Object.entries(failures).map(
-    ([name, fail]): CommandModule => ({
-      register: (program) => void program.command(name).action(fail),
-    }),
-  );
+  const failing = Object.entries(failures).map(([name, fail]): CommandModule => ({
+    register: (program) => void program.command(name).action(fail),
+  }));
   const loadThenFail: CommandModule = {
     register: (program, ctx) =>
       void program.command('load-then-bug').action(async (_opts: unknown, cmd: Command) => {
@@ -36,7 +34,11 @@ vi.mock('../../../src/cli/commands/index.js', async () => {
 describe('main: runtime failures exit 1, printed once', () => {
   it('an FdwmigError: message and hint, no stack', async () => {
     const r = await runMain(['preflight']);
-    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: wal_level is replica\n  hint: set wal_level = logical on OLD and restart it\n' });
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: wal_level is replica\n  hint: set wal_level = logical on OLD and restart it\n',
+    });
   });
 
   it('a PostgreSQL error: shown whole, secrets in the SQL masked', async () => {
@@ -56,7 +58,11 @@ describe('main: runtime failures exit 1, printed once', () => {
 
   it('an unexpected error: one line without --debug, the stack with it', async () => {
     const plain = await runMain(['bug']);
-    expect(plain).toEqual({ code: 1, stdout: '', stderr: "error: Cannot read properties of undefined (reading 'x')\n" });
+    expect(plain).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: Cannot read properties of undefined (reading 'x')\n",
+    });
     const debug = await runMain(['--debug', 'bug']);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^error: Cannot read .*\nTypeError: Cannot read .*\n {4}at /);

@@ -4,7 +4,12 @@ import { givenFlags } from '../../../src/cli/given-flags.js';
 
 function parsed(args: string[], before: string[] = []): Command {
   const program = new Command('fdwmig').option('--json').exitOverride();
-  const sub = program.command('migrate').option('--no-finalize').option('--no-yield-to-app').option('--batch <rows>').action(() => undefined);
+  const sub = program
+    .command('migrate')
+    .option('--no-finalize')
+    .option('--no-yield-to-app')
+    .option('--batch <rows>')
+    .action(() => undefined);
   program.parse(['node', 'fdwmig', ...before, 'migrate', ...args]);
   return sub;
 }

@@ -60,7 +60,9 @@ describe('main: help and version exit 0', () => {
   });
 
   it('--version prints the package version', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const r = await runMain(['--version']);
     expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
@@ -68,21 +70,29 @@ describe('main: help and version exit 0', () => {
   it('every command help, subcommands too, shows defaults where it has them, and examples', async () => {
     const program = new Command();
     const io = { stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {}, readFile: async () => '' };
-    for (const command of commands) command.register(program, { io, loadConfig: async () => Promise.reject(new Error('unused')) });
+    for (const command of commands)
+      command.register(program, { io, loadConfig: async () => Promise.reject(new Error('unused')) });
     expect(program.commands.length).toBe(commands.length);
     const all = (parent: Command, path: string[]): [string[], Command][] =>
       parent.commands.flatMap((c) => [[[...path, c.name()], c] as [string[], Command], ...all(c, [...path, c.name()])]);
     const checked = all(program, []);
-    expect(checked.map(([path]) => path.join(' '))).toEqual(expect.arrayContaining(['sequences sync', 'demo', 'workload']));
+    expect(checked.map(([path]) => path.join(' '))).toEqual(
+      expect.arrayContaining(['sequences sync', 'demo', 'workload']),
+    );
     for (const [path, command] of checked) {
       const r = await runMain([...path, '--help']);
       expect.soft(r.code, path.join(' ')).toBe(0);
       expect.soft(r.stdout, path.join(' ')).toContain('Examples:');
-      for (const example of (r.stdout.split('Examples:')[1] ?? '').split('\n').filter((l) => l.trim().startsWith('$ '))) {
+      for (const example of (r.stdout.split('Examples:')[1] ?? '')
+        .split('\n')
+        .filter((l) => l.trim().startsWith('$ '))) {
         expect.soft(example, `${path.join(' ')}: an example of itself`).toContain(`fdwmig ${path.join(' ')}`);
       }
       const withValues = command.options.filter((o) => o.required && o.long !== '--help');
-      for (const option of withValues) expect.soft(option.description, `${path.join(' ')} ${option.long}`).toMatch(/\(default: .+\)|env FDWMIG_|\(required\)/);
+      for (const option of withValues)
+        expect
+          .soft(option.description, `${path.join(' ')} ${option.long}`)
+          .toMatch(/\(default: .+\)|env FDWMIG_|\(required\)/);
     }
   });
 });

@@ -23,7 +23,8 @@ export async function runMain(args: string[], { env = {}, files = {} }: RunOptio
     env,
     readFile: async (path) => {
       const text = files[path];
-      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+      if (text === undefined)
+        throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
       return text;
     },
   };

@@ -14,7 +14,8 @@ function load(flags: LoadConfigInput['flags'], env: LoadConfigInput['env'] = {},
     env,
     readFile: async (path) => {
       const text = files[path];
-      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+      if (text === undefined)
+        throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
       return text;
     },
   });
@@ -40,7 +41,11 @@ describe('loadConfig precedence: flags > env > file > defaults', () => {
   });
 
   it('env > defaults and env > file', async () => {
-    const env = { FDWMIG_OLD_URL: 'postgres://env-old/db', FDWMIG_NEW_URL: 'postgres://env-new/db', FDWMIG_CONFIG: 'fdwmig.json' };
+    const env = {
+      FDWMIG_OLD_URL: 'postgres://env-old/db',
+      FDWMIG_NEW_URL: 'postgres://env-new/db',
+      FDWMIG_CONFIG: 'fdwmig.json',
+    };
     const config = await load({}, env, fileWith({ oldUrl: OLD, newUrl: NEW }));
     expect(config.oldUrl).toBe('postgres://env-old/db');
     expect(config.newUrl).toBe('postgres://env-new/db');
@@ -52,7 +57,13 @@ describe('loadConfig precedence: flags > env > file > defaults', () => {
       {},
       fileWith({ oldUrl: OLD, newUrl: NEW, batchSize: 7, json: false }),
     );
-    expect(config).toMatchObject({ oldUrl: 'postgres://flag-old/db', newUrl: NEW, batchSize: 9, concurrency: 3, json: true });
+    expect(config).toMatchObject({
+      oldUrl: 'postgres://flag-old/db',
+      newUrl: NEW,
+      batchSize: 9,
+      concurrency: 3,
+      json: true,
+    });
   });
 
   it('flags > env', async () => {
@@ -67,13 +78,20 @@ describe('loadConfig precedence: flags > env > file > defaults', () => {
       'flag.pw': 'from-flag\n',
       'env.pw': 'from-env\n',
     };
-    const config = await load({ config: 'flag.json', oldPasswordFile: 'flag.pw' }, { FDWMIG_CONFIG: 'env.json', FDWMIG_OLD_PASSWORD_FILE: 'env.pw' }, files);
+    const config = await load(
+      { config: 'flag.json', oldPasswordFile: 'flag.pw' },
+      { FDWMIG_CONFIG: 'env.json', FDWMIG_OLD_PASSWORD_FILE: 'env.pw' },
+      files,
+    );
     expect(config.batchSize).toBe(1);
     expect(parsePgUrl(config.oldUrl).password).toBe('from-flag');
   });
 
   it('treats undefined flags and empty env variables as not given', async () => {
-    const config = await load({ old: undefined, new: NEW, batch: undefined }, { FDWMIG_OLD_URL: OLD, FDWMIG_NEW_URL: '' });
+    const config = await load(
+      { old: undefined, new: NEW, batch: undefined },
+      { FDWMIG_OLD_URL: OLD, FDWMIG_NEW_URL: '' },
+    );
     expect(config).toMatchObject({ oldUrl: OLD, newUrl: NEW });
     expect(config.batchSize).toBeUndefined();
   });
@@ -86,10 +104,14 @@ describe('loadConfig precedence: flags > env > file > defaults', () => {
 
 describe('loadConfig password files', () => {
   it('injects the trimmed file content as the password and registers it as a secret', async () => {
-    const config = await load({ old: 'postgres://app:inline@old-db/shop?password=q', new: NEW }, { FDWMIG_OLD_PASSWORD_FILE: 'old.pw', FDWMIG_NEW_PASSWORD_FILE: 'new.pw' }, {
-      'old.pw': '  s3cr@t/old \n',
-      'new.pw': 'new-pw\n',
-    });
+    const config = await load(
+      { old: 'postgres://app:inline@old-db/shop?password=q', new: NEW },
+      { FDWMIG_OLD_PASSWORD_FILE: 'old.pw', FDWMIG_NEW_PASSWORD_FILE: 'new.pw' },
+      {
+        'old.pw': '  s3cr@t/old \n',
+        'new.pw': 'new-pw\n',
+      },
+    );
     expect(parsePgUrl(config.oldUrl)).toMatchObject({ user: 'app', password: 's3cr@t/old', params: {} });
     expect(parsePgUrl(config.newUrl).password).toBe('new-pw');
     expect(listRegisteredSecrets()).toEqual(expect.arrayContaining(['s3cr@t/old', 'new-pw', 'inline', 'q']));
@@ -126,7 +148,11 @@ describe('loadConfig errors', () => {
   });
 
   it('lists every problem of the file as a bullet with its path', async () => {
-    const err = await loadError({ config: 'fdwmig.json' }, {}, fileWith({ oldUrl: OLD, newUrl: NEW, batchSize: 'lots', concurrency: 0, colour: 'red' }));
+    const err = await loadError(
+      { config: 'fdwmig.json' },
+      {},
+      fileWith({ oldUrl: OLD, newUrl: NEW, batchSize: 'lots', concurrency: 0, colour: 'red' }),
+    );
     expect(err.message).toBe(
       [
         'invalid config file fdwmig.json:',

@@ -46,7 +46,8 @@ describe('redactSecrets', () => {
   });
 
   it('masks passwords written as SQL literals, with doubled quotes inside', () => {
-    const sql = "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'it''s'); ALTER ROLE r PASSWORD 'x'";
+    const sql =
+      "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'it''s'); ALTER ROLE r PASSWORD 'x'";
     expect(redactSecrets(sql, [])).toBe(
       "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '****'); ALTER ROLE r PASSWORD '****'",
     );
@@ -67,11 +68,15 @@ describe('redactSecrets', () => {
 describe('redactSecrets with short or common passwords', () => {
   it("masks 'postgres' where it stands alone, never the URL scheme or inside other words", () => {
     const text = 'cannot connect to postgres://postgres:postgres@h/postgres as postgres (postgresql, my_postgres_db)';
-    expect(redactSecrets(text, ['postgres'])).toBe('cannot connect to postgres://****:****@h/**** as **** (postgresql, my_postgres_db)');
+    expect(redactSecrets(text, ['postgres'])).toBe(
+      'cannot connect to postgres://****:****@h/**** as **** (postgresql, my_postgres_db)',
+    );
   });
 
   it('leaves words alone that merely contain a one-letter password', () => {
-    expect(redactSecrets('{"newUrl": "postgres://app:e@h/shop", "sequenceGap": 1}', ['e'])).toBe('{"newUrl": "postgres://app:****@h/shop", "sequenceGap": 1}');
+    expect(redactSecrets('{"newUrl": "postgres://app:e@h/shop", "sequenceGap": 1}', ['e'])).toBe(
+      '{"newUrl": "postgres://app:****@h/shop", "sequenceGap": 1}',
+    );
   });
 
   it('still masks a password made of punctuation, or ending in it, wherever it is', () => {

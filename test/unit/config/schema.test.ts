@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../../../src/config/format-issues.js';
-import { AUTO_BATCH, CONFIG_DEFAULTS, CONFIG_KEYS, ConfigFileSchema, ConfigSchema } from '../../../src/config/schema.js';
+import {
+  AUTO_BATCH,
+  CONFIG_DEFAULTS,
+  CONFIG_KEYS,
+  ConfigFileSchema,
+  ConfigSchema,
+} from '../../../src/config/schema.js';
 
 const URLS = { oldUrl: 'postgres://old/db', newUrl: 'postgres://new/db' };
 
@@ -54,7 +60,10 @@ describe('ConfigSchema', () => {
     [{ tables: ['public.t', 'orders'] }, "- tables[1]: expected a qualified name 'schema.table'"],
     [{ copySchema: 'yes' }, '- copySchema: expected boolean, received string'],
     [{ oldUrl: '' }, '- oldUrl: expected a non-empty string'],
-    [{ slotName: 'Fdwmig-Slot' }, "- slotName: expected 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)"],
+    [
+      { slotName: 'Fdwmig-Slot' },
+      "- slotName: expected 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)",
+    ],
     [{ publicationName: '' }, '- publicationName: expected a non-empty string'],
     [{ appRoles: 'app' }, '- appRoles: expected array, received string'],
   ])('rejects %j', (input, bullet) => {
@@ -62,7 +71,16 @@ describe('ConfigSchema', () => {
   });
 
   it('accepts the edges of each range', () => {
-    expect(() => ConfigSchema.parse({ ...URLS, batchSize: 1_000_000, concurrency: 64, sequenceGap: 0, fetchSize: 100, ddlRetries: 0 })).not.toThrow();
+    expect(() =>
+      ConfigSchema.parse({
+        ...URLS,
+        batchSize: 1_000_000,
+        concurrency: 64,
+        sequenceGap: 0,
+        fetchSize: 100,
+        ddlRetries: 0,
+      }),
+    ).not.toThrow();
   });
 });
 
@@ -88,10 +106,15 @@ describe('ConfigFileSchema', () => {
 describe('qualified table names', () => {
   it('are taken as written: quotes, spaces, Unicode and dots inside the names', () => {
     const tables = ['we"ird sch.Order Items', 'Ünï Cödé.日本の表', 'public.v1.2 (old)'];
-    expect(ConfigSchema.parse({ ...URLS, tables, excludeTables: tables })).toMatchObject({ tables, excludeTables: tables });
+    expect(ConfigSchema.parse({ ...URLS, tables, excludeTables: tables })).toMatchObject({
+      tables,
+      excludeTables: tables,
+    });
   });
 
   it('need a schema and a table around a dot', () => {
-    expect(problems(ConfigSchema, { ...URLS, tables: ['.t', 't.', 'nodot'] })).toEqual([0, 1, 2].map((i) => `- tables[${i}]: expected a qualified name 'schema.table'`));
+    expect(problems(ConfigSchema, { ...URLS, tables: ['.t', 't.', 'nodot'] })).toEqual(
+      [0, 1, 2].map((i) => `- tables[${i}]: expected a qualified name 'schema.table'`),
+    );
   });
 });

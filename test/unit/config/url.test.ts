@@ -4,7 +4,9 @@ import { ConfigError } from '../../../src/errors.js';
 
 describe('parsePgUrl', () => {
   it('reads every part and decodes them', () => {
-    expect(parsePgUrl('postgresql://app%20user:p%40ss@db.example:5433/sh%C3%B6p?sslmode=require&application_name=x')).toEqual({
+    expect(
+      parsePgUrl('postgresql://app%20user:p%40ss@db.example:5433/sh%C3%B6p?sslmode=require&application_name=x'),
+    ).toEqual({
       host: 'db.example',
       port: 5433,
       database: 'shöp',
@@ -26,8 +28,17 @@ describe('parsePgUrl', () => {
   });
 
   it('lets query parameters override the URI parts, as libpq does', () => {
-    const url = parsePgUrl('postgres://u:pw@h:1/db?host=/var/run/postgresql&port=6432&dbname=other&user=v&password=pw2');
-    expect(url).toMatchObject({ host: '/var/run/postgresql', port: 6432, database: 'other', user: 'v', password: 'pw2', params: {} });
+    const url = parsePgUrl(
+      'postgres://u:pw@h:1/db?host=/var/run/postgresql&port=6432&dbname=other&user=v&password=pw2',
+    );
+    expect(url).toMatchObject({
+      host: '/var/run/postgresql',
+      port: 6432,
+      database: 'other',
+      user: 'v',
+      password: 'pw2',
+      params: {},
+    });
   });
 
   it('reads IPv6 hosts and percent-encoded socket directories', () => {

@@ -14,11 +14,15 @@ describe('tableState', () => {
 
 describe('renderStatus', () => {
   it('prints phase, FKs and one line per table', () => {
-    expect(renderStatus({
-      phase: 'moving', phaseText: 'moving: 3 row(s) still on OLD (run fdwmig migrate)', oldDisplay: 'old:5432/shop',
-      foreignKeys: { total: 2, restored: 0, on: false },
-      tables: [{ table: 'Sales Dept.Order "X"', state: 'moving', rowsOnOld: 3, rowsMoved: 97, openBatches: 1 }],
-    })).toMatchInlineSnapshot(`
+    expect(
+      renderStatus({
+        phase: 'moving',
+        phaseText: 'moving: 3 row(s) still on OLD (run fdwmig migrate)',
+        oldDisplay: 'old:5432/shop',
+        foreignKeys: { total: 2, restored: 0, on: false },
+        tables: [{ table: 'Sales Dept.Order "X"', state: 'moving', rowsOnOld: 3, rowsMoved: 97, openBatches: 1 }],
+      }),
+    ).toMatchInlineSnapshot(`
       "phase: moving: 3 row(s) still on OLD (run fdwmig migrate)
       OLD: old:5432/shop
       FKs: off (0 of 2 restored)

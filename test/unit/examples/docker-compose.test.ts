@@ -37,15 +37,20 @@ describe('docker-compose.yml', () => {
         const [source, target] = volume.split(':') as [string, string];
         expect(existsSync(`${ROOT}${source}`), volume).toBe(true);
         if (target.startsWith('/docker-entrypoint-initdb.d/')) accessSync(`${ROOT}${source}`, constants.X_OK);
-        if (source === './sql/demo') expect(read(`examples/docker/init-${s}.sh`)).toContain(`FDWMIG_SQL_DIR:-${target}}`);
+        if (source === './sql/demo')
+          expect(read(`examples/docker/init-${s}.sh`)).toContain(`FDWMIG_SQL_DIR:-${target}}`);
       }
     }
-    for (const file of ['shop.sql', 'shop-data.sql', 'bank.sql', 'bank-data.sql']) expect(existsSync(`${ROOT}sql/demo/${file}`), file).toBe(true);
+    for (const file of ['shop.sql', 'shop-data.sql', 'bank.sql', 'bank-data.sql'])
+      expect(existsSync(`${ROOT}sql/demo/${file}`), file).toBe(true);
   });
 
   it("gives fdwmig URLs naming the services, their database and their password (NEW's postgres_fdw reaches OLD by name)", () => {
     for (const s of ['fdwmig-prepare', 'fdwmig-migrate']) {
-      for (const [key, server] of [['FDWMIG_OLD_URL', 'old'], ['FDWMIG_NEW_URL', 'new']] as const) {
+      for (const [key, server] of [
+        ['FDWMIG_OLD_URL', 'old'],
+        ['FDWMIG_NEW_URL', 'new'],
+      ] as const) {
         const url = new URL(String(env(s)[key]));
         expect(url.hostname, `${s} ${key}`).toBe(server);
         expect(url.port).toBe('5432');
@@ -57,10 +62,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the steps in the migration order: prepare, then the workload (the switch), then migrate', () => {
-    const dependsOn = (s: string) => Object.fromEntries(Object.entries(services[s]!.depends_on as Map).map(([k, v]) => [k, (v as Map).condition]));
+    const dependsOn = (s: string) =>
+      Object.fromEntries(Object.entries(services[s]!.depends_on as Map).map(([k, v]) => [k, (v as Map).condition]));
     expect(dependsOn('fdwmig-prepare')).toEqual({ old: 'service_healthy', new: 'service_healthy' });
     expect(dependsOn('workload')).toEqual({ 'fdwmig-prepare': 'service_completed_successfully' });
-    expect(dependsOn('fdwmig-migrate')).toEqual({ 'fdwmig-prepare': 'service_completed_successfully', workload: 'service_started' });
+    expect(dependsOn('fdwmig-migrate')).toEqual({
+      'fdwmig-prepare': 'service_completed_successfully',
+      workload: 'service_started',
+    });
     const script = read('examples/docker/fdwmig.sh');
     for (const s of ['fdwmig-prepare', 'fdwmig-migrate']) {
       expect(services[s]!.entrypoint).toEqual(['/bin/sh', '/app/examples/docker/fdwmig.sh']);
@@ -76,7 +85,11 @@ describe('docker-compose.yml', () => {
     const workload = program.commands.find((c) => c.name() === args[0])!;
     expect(workload, args[0]).toBeDefined();
     const flags = args.filter((a) => a.startsWith('--'));
-    for (const flag of flags) expect(workload.options.map((o) => o.long), flag).toContain(flag);
+    for (const flag of flags)
+      expect(
+        workload.options.map((o) => o.long),
+        flag,
+      ).toContain(flag);
     expect(args[args.indexOf('--accounts') + 1]).toBe(env('old').WORKLOAD_ACCOUNTS);
   });
 
@@ -85,7 +98,10 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
     expect(dockerfile).toMatch(/^COPY examples\/docker examples\/docker$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/fdwmig.js"\]$/m);
-    const allowed = read('.dockerignore').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1));
+    const allowed = read('.dockerignore')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     for (const path of copied) expect(allowed, path).toContain(path);
   });

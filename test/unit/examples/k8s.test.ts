@@ -10,12 +10,19 @@ import { parseYaml, type YamlValue } from './yaml-subset.js';
 
 const DIR = new URL('../../../examples/k8s/', import.meta.url).pathname;
 type Map = { [key: string]: YamlValue };
-const manifests = Object.fromEntries(readdirSync(DIR).filter((f) => f.endsWith('.yaml')).map((f) => [f, parseYaml(readFileSync(`${DIR}${f}`, 'utf8')) as Map]));
+const manifests = Object.fromEntries(
+  readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => [f, parseYaml(readFileSync(`${DIR}${f}`, 'utf8')) as Map]),
+);
 const jobs = Object.entries(manifests).filter(([, m]) => m.kind === 'Job');
 const secret = manifests['secret.yaml']!;
 const configMap = manifests['configmap.yaml']!;
 const podSpec = (job: Map) => ((job.spec as Map).template as Map).spec as Map;
-const containersOf = (job: Map) => [...((podSpec(job).initContainers ?? []) as Map[]), ...(podSpec(job).containers as Map[])];
+const containersOf = (job: Map) => [
+  ...((podSpec(job).initContainers ?? []) as Map[]),
+  ...(podSpec(job).containers as Map[]),
+];
 
 describe('examples/k8s', () => {
   it('has the Secret, the ConfigMap and a Job per step', () => {
@@ -49,7 +56,7 @@ describe('examples/k8s', () => {
     }
   });
 
-  it("the migrate Job retries (it resumes) and fails at once on bad usage (exit 2)", () => {
+  it('the migrate Job retries (it resumes) and fails at once on bad usage (exit 2)', () => {
     const [, migrate] = jobs.find(([, job]) => containersOf(job)[0]!.args!.toString() === 'migrate')!;
     const spec = migrate.spec as Map;
     expect(spec.backoffLimit).toBeGreaterThan(0);
@@ -61,7 +68,10 @@ describe('examples/k8s', () => {
     const json = (configMap.data as Map)['fdwmig.json'] as string;
     const r = await runMain(['config', '--config', 'fdwmig.json'], {
       files: { 'fdwmig.json': json },
-      env: { FDWMIG_OLD_URL: (secret.stringData as Map).FDWMIG_OLD_URL as string, FDWMIG_NEW_URL: (secret.stringData as Map).FDWMIG_NEW_URL as string },
+      env: {
+        FDWMIG_OLD_URL: (secret.stringData as Map).FDWMIG_OLD_URL as string,
+        FDWMIG_NEW_URL: (secret.stringData as Map).FDWMIG_NEW_URL as string,
+      },
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -9,7 +9,12 @@
  */
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
-interface Line { indent: number; text: string; no: number; block?: string }
+interface Line {
+  indent: number;
+  text: string;
+  no: number;
+  block?: string;
+}
 
 const KEY = /^("[^"]*"|[A-Za-z0-9_./-]+):(?: +(.*))?$/;
 
@@ -30,7 +35,11 @@ export function parseYamlDocuments(source: string): YamlValue[] {
     if (literal) {
       // The block: the following lines indented deeper (or blank), less their common indentation.
       const body: string[] = [];
-      while (i + 1 < raw.length && (raw[i + 1]!.trim() === '' || raw[i + 1]!.length - raw[i + 1]!.trimStart().length > line.indent)) body.push(raw[++i]!);
+      while (
+        i + 1 < raw.length &&
+        (raw[i + 1]!.trim() === '' || raw[i + 1]!.length - raw[i + 1]!.trimStart().length > line.indent)
+      )
+        body.push(raw[++i]!);
       while (body.length > 0 && body.at(-1)!.trim() === '') body.pop();
       const cut = Math.min(...body.filter((b) => b.trim() !== '').map((b) => b.length - b.trimStart().length));
       line.text = `${literal[1]!}|`;
@@ -38,12 +47,14 @@ export function parseYamlDocuments(source: string): YamlValue[] {
     }
     docs.at(-1)!.push(line);
   }
-  return docs.filter((d) => d.length > 0).map((lines) => {
-    const at = { i: 0 };
-    const value = parseBlock(lines, at, lines[0]!.indent);
-    if (at.i < lines.length) throw new Error(`line ${lines[at.i]!.no}: unexpected indentation`);
-    return value;
-  });
+  return docs
+    .filter((d) => d.length > 0)
+    .map((lines) => {
+      const at = { i: 0 };
+      const value = parseBlock(lines, at, lines[0]!.indent);
+      if (at.i < lines.length) throw new Error(`line ${lines[at.i]!.no}: unexpected indentation`);
+      return value;
+    });
 }
 
 /** The one document in `source`. */
@@ -54,7 +65,9 @@ export function parseYaml(source: string): YamlValue {
 }
 
 function parseBlock(lines: Line[], at: { i: number }, indent: number): YamlValue {
-  return lines[at.i]!.text.startsWith('- ') || lines[at.i]!.text === '-' ? parseSequence(lines, at, indent) : parseMapping(lines, at, indent);
+  return lines[at.i]!.text.startsWith('- ') || lines[at.i]!.text === '-'
+    ? parseSequence(lines, at, indent)
+    : parseMapping(lines, at, indent);
 }
 
 function parseMapping(lines: Line[], at: { i: number }, indent: number): YamlValue {
@@ -66,7 +79,12 @@ function parseMapping(lines: Line[], at: { i: number }, indent: number): YamlVal
     const key = m[1]!.startsWith('"') ? m[1]!.slice(1, -1) : m[1]!;
     if (key in out) throw new Error(`line ${line.no}: duplicate key ${key}`);
     at.i++;
-    out[key] = line.block !== undefined ? line.block : m[2] !== undefined ? scalar(m[2], line.no) : nested(lines, at, indent, line.no);
+    out[key] =
+      line.block !== undefined
+        ? line.block
+        : m[2] !== undefined
+          ? scalar(m[2], line.no)
+          : nested(lines, at, indent, line.no);
   }
   return out;
 }
@@ -94,7 +112,8 @@ function parseSequence(lines: Line[], at: { i: number }, indent: number): YamlVa
 function nested(lines: Line[], at: { i: number }, indent: number, no: number): YamlValue {
   const next = lines[at.i];
   // A sequence may sit at its key's own indentation (`key:` then `- item`).
-  if (next && (next.indent > indent || (next.indent === indent && next.text.startsWith('- ')))) return parseBlock(lines, at, next.indent);
+  if (next && (next.indent > indent || (next.indent === indent && next.text.startsWith('- '))))
+    return parseBlock(lines, at, next.indent);
   throw new Error(`line ${no}: a key without a value`);
 }
 

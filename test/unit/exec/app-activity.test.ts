@@ -12,7 +12,11 @@ function world(initialBusy: number) {
   const db: Queryable = {
     query: async <R>() => {
       state.samples++;
-      const rows = Array.from({ length: state.busySessions }, (_, i) => ({ pid: 1000 + i, app: 'app', state: 'active' }));
+      const rows = Array.from({ length: state.busySessions }, (_, i) => ({
+        pid: 1000 + i,
+        app: 'app',
+        state: 'active',
+      }));
       return { rows: rows as R[], rowCount: rows.length };
     },
   };
@@ -26,7 +30,9 @@ function world(initialBusy: number) {
     },
     onChange: (b) => state.changes.push(b),
   });
-  const advance = (ms: number) => { t += ms; };
+  const advance = (ms: number) => {
+    t += ms;
+  };
   /** Two turns of `me`, one sample apart: with activity in both, the application counts as busy. */
   const twoSamples = async (me: symbol, lastBatchMs: number) => {
     await y.turn(me, db, lastBatchMs);
@@ -65,7 +71,9 @@ describe('AppYield', () => {
     expect(state.slept).toEqual([40]);
     expect(state.changes).toEqual([true]);
     let bGot = false;
-    const bTurn = y.turn(b, db, 40).then(() => { bGot = true; });
+    const bTurn = y.turn(b, db, 40).then(() => {
+      bGot = true;
+    });
     for (let i = 0; i < 20; i++) await Promise.resolve();
     expect(bGot).toBe(false);
     y.done(a);
@@ -104,7 +112,9 @@ describe('AppYield', () => {
     const [a, b] = [Symbol('a'), Symbol('b')];
     let bStarted = false;
     await y.turn(a, db, 0);
-    const bTurn = y.turn(b, db, 0).then(() => { bStarted = true; });
+    const bTurn = y.turn(b, db, 0).then(() => {
+      bStarted = true;
+    });
     await Promise.resolve();
     expect(y.busy()).toBe(true);
     expect(state.changes).toEqual([true]);
@@ -129,10 +139,17 @@ describe('AppYield', () => {
 
 describe('AppYield names whom it yields to', () => {
   it('passes the busy sessions of the sample that found them to onChange', async () => {
-    const rows = [{ pid: 7, app: 'psql', state: 'idle in transaction' }, { pid: 9, app: '', state: 'active' }];
+    const rows = [
+      { pid: 7, app: 'psql', state: 'idle in transaction' },
+      { pid: 9, app: '', state: 'active' },
+    ];
     const db: Queryable = { query: async <R>() => ({ rows: rows as R[], rowCount: rows.length }) };
     const changes: [boolean, readonly string[]][] = [];
-    const y = new AppYield({ ownPids: () => [], sleep: async () => undefined, onChange: (b, seen) => changes.push([b, seen]) });
+    const y = new AppYield({
+      ownPids: () => [],
+      sleep: async () => undefined,
+      onChange: (b, seen) => changes.push([b, seen]),
+    });
     y.prime(db);
     await y.turn(Symbol('p'), db, 0);
     expect(changes[0]).toEqual([true, ['pid 7 (psql, idle in transaction)', 'pid 9 (no application_name, active)']]);
@@ -143,7 +160,18 @@ describe('sampleBusy', () => {
   it("leaves out a session of fdwmig's own that opened while the query ran", async () => {
     const own = new Set<number>([1]);
     // The server saw pid 2 busy; by the time its answer arrived, pid 2 was known as fdwmig's own.
-    const db: Queryable = { query: async <R>() => { own.add(2); return { rows: [{ pid: 2, app: 'fdwmig', state: 'active' }, { pid: 3, app: 'psql', state: 'active' }] as R[], rowCount: 2 }; } };
+    const db: Queryable = {
+      query: async <R>() => {
+        own.add(2);
+        return {
+          rows: [
+            { pid: 2, app: 'fdwmig', state: 'active' },
+            { pid: 3, app: 'psql', state: 'active' },
+          ] as R[],
+          rowCount: 2,
+        };
+      },
+    };
     expect(await sampleBusy(db, () => [...own])).toEqual({ n: 1, examples: ['pid 3 (psql, active)'] });
   });
 });

@@ -12,9 +12,15 @@ function msg(type: string, body: Buffer | string): Buffer {
 const rows = ['1\tone\n', '2\ttwo\n', '', '3\t' + 'x'.repeat(300) + '\n'].map((r) => msg('d', r));
 const stream = Buffer.concat([
   msg('H', Buffer.from([0, 0, 2, 0, 0, 0, 0])), // CopyOutResponse
-  rows[0]!, msg('N', 'SNOTICE\0\0'), rows[1]!, msg('S', 'a\0b\0'), rows[2]!, rows[3]!,
+  rows[0]!,
+  msg('N', 'SNOTICE\0\0'),
+  rows[1]!,
+  msg('S', 'a\0b\0'),
+  rows[2]!,
+  rows[3]!,
   msg('c', ''), // CopyDone
-  msg('C', 'COPY 4\0'), msg('Z', 'I'),
+  msg('C', 'COPY 4\0'),
+  msg('Z', 'I'),
 ]);
 const copyDoneEnd = stream.indexOf(msg('C', 'COPY 4\0'));
 

@@ -12,7 +12,9 @@ function assessOne(oldT: ReturnType<typeof table>, newTables: ReturnType<typeof 
 
 describe('assessTables', () => {
   it('accepts a table NEW has identically, with no refusals or warnings', () => {
-    const t = table('Sales Dept', 'Order "X"', { columns: [column('id', 'bigint', { notNull: true }), column('user', 'text')] });
+    const t = table('Sales Dept', 'Order "X"', {
+      columns: [column('id', 'bigint', { notNull: true }), column('user', 'text')],
+    });
     const n = copyTable(t, { oid: 1 });
     const a = assessOne(t, [n]);
     expect(a).toEqual({ table: t, newTable: n, remoteName: 'Order "X"_remote', refusals: [], warnings: [] });
@@ -21,7 +23,9 @@ describe('assessTables', () => {
   it('refuses a schema difference, prefixed so it reads as one', () => {
     const t = table('public', 'user');
     const n = copyTable(t, { columns: [column('id', 'integer', { notNull: true })] });
-    expect(assessOne(t, [n]).refusals).toEqual(['schema differs: public.user.id: type is bigint on OLD but integer on NEW']);
+    expect(assessOne(t, [n]).refusals).toEqual([
+      'schema differs: public.user.id: type is bigint on OLD but integer on NEW',
+    ]);
   });
 
   it('refuses a partitioned table', () => {
@@ -80,7 +84,9 @@ describe('assessTables', () => {
     const a = assessOne(t, [copyTable(t)]);
     expect(a.refusals).toEqual([]);
     expect(a.warnings).toHaveLength(1);
-    expect(a.warnings[0]).toMatch(/^no primary key or unique key over NOT NULL columns: .*migrate cannot move its rows/);
+    expect(a.warnings[0]).toMatch(
+      /^no primary key or unique key over NOT NULL columns: .*migrate cannot move its rows/,
+    );
   });
 
   it('keys a table without a primary key by a unique constraint over NOT NULL columns', () => {
@@ -134,7 +140,12 @@ describe('assessTables', () => {
     const a = table('public', 'a');
     const b = table('public', 'b');
     const c = table('app', 'c');
-    const result = assessTables(database([a, b, c]), database([a, b, c].map((t) => copyTable(t))), { excludeTables: ['public.b'] }, { copySchema: false });
+    const result = assessTables(
+      database([a, b, c]),
+      database([a, b, c].map((t) => copyTable(t))),
+      { excludeTables: ['public.b'] },
+      { copySchema: false },
+    );
     expect(result.map((r) => r.table)).toEqual([a, c]);
   });
 });
@@ -146,7 +157,8 @@ describe('selectTables', () => {
     table('Sales Dept', 'Order "X"'),
     table('日本', 'café'),
   ];
-  const names = (sel: Parameters<typeof selectTables>[1]) => selectTables(tables, sel).map((t) => `${t.schema}.${t.name}`);
+  const names = (sel: Parameters<typeof selectTables>[1]) =>
+    selectTables(tables, sel).map((t) => `${t.schema}.${t.name}`);
 
   it('selects every table by default, and for empty lists', () => {
     expect(names({})).toEqual(['public.orders', 'public.user', 'Sales Dept.Order "X"', '日本.café']);
@@ -158,7 +170,10 @@ describe('selectTables', () => {
   });
 
   it('keeps only the given qualified tables, matched exactly (case and quotes included)', () => {
-    expect(names({ tables: ['public.user', 'Sales Dept.Order "X"', 'public.Orders'] })).toEqual(['public.user', 'Sales Dept.Order "X"']);
+    expect(names({ tables: ['public.user', 'Sales Dept.Order "X"', 'public.Orders'] })).toEqual([
+      'public.user',
+      'Sales Dept.Order "X"',
+    ]);
   });
 
   it('leaves out excluded tables', () => {
@@ -166,6 +181,12 @@ describe('selectTables', () => {
   });
 
   it('combines schemas, tables and exclusions', () => {
-    expect(names({ schemas: ['public'], tables: ['public.orders', 'public.user', '日本.café'], excludeTables: ['public.user'] })).toEqual(['public.orders']);
+    expect(
+      names({
+        schemas: ['public'],
+        tables: ['public.orders', 'public.user', '日本.café'],
+        excludeTables: ['public.user'],
+      }),
+    ).toEqual(['public.orders']);
   });
 });

@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { compareTable } from '../../../src/plan/compare-schemas.js';
 import { column, copyTable, table } from '../support/models.js';
 
-const oldOrder = () => table('Sales Dept', 'Order "X"', {
-  columns: [
-    column('id', 'bigint', { notNull: true, identity: 'a' }),
-    column('user', 'text'),
-    column('Qty', 'integer', { notNull: true }),
-    column('total', 'numeric(12,2)', { generated: 's', defaultExpr: '("Qty" * 2)' }),
-  ],
-  primaryKey: ['id'],
-});
+const oldOrder = () =>
+  table('Sales Dept', 'Order "X"', {
+    columns: [
+      column('id', 'bigint', { notNull: true, identity: 'a' }),
+      column('user', 'text'),
+      column('Qty', 'integer', { notNull: true }),
+      column('total', 'numeric(12,2)', { generated: 's', defaultExpr: '("Qty" * 2)' }),
+    ],
+    primaryKey: ['id'],
+  });
 
 describe('compareTable', () => {
   it('finds nothing when the tables are identical', () => {

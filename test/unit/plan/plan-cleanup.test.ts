@@ -10,7 +10,10 @@ function full(over: Partial<CleanupModel> = {}): CleanupModel {
     serverName: 'old "srv"',
     serverExists: true,
     mappedRoles: ['Migrator', 'public', 'app user'],
-    foreignTables: [{ schema: 'Sales Dept', name: 'Order "X"_remote' }, { schema: 'public', name: 'select_remote' }],
+    foreignTables: [
+      { schema: 'Sales Dept', name: 'Order "X"_remote' },
+      { schema: 'public', name: 'select_remote' },
+    ],
     extensionCreatedByFdwmig: true,
     otherFdwServers: [],
     oldMarker: { schemaExists: true, tableExists: true },
@@ -19,15 +22,31 @@ function full(over: Partial<CleanupModel> = {}): CleanupModel {
 }
 
 const nothing: CleanupModel = full({
-  stateSchemaExists: false, stateTables: [], serverExists: false, mappedRoles: [], foreignTables: [],
-  extensionCreatedByFdwmig: false, oldMarker: { schemaExists: false, tableExists: false },
+  stateSchemaExists: false,
+  stateTables: [],
+  serverExists: false,
+  mappedRoles: [],
+  foreignTables: [],
+  extensionCreatedByFdwmig: false,
+  oldMarker: { schemaExists: false, tableExists: false },
 });
 
 describe('planCleanup', () => {
   it('drops NEW FDW objects, then OLD marker, then NEW state, each name quoted', () => {
     const p = planCleanup(full());
     expect(p.segments.map((s) => [s.side, s.plan.steps.map((x) => x.id)])).toEqual([
-      ['NEW', ['foreign-table:Sales Dept.Order "X"_remote', 'foreign-table:public.select_remote', 'user-mapping:Migrator', 'user-mapping:public', 'user-mapping:app user', 'server', 'extension']],
+      [
+        'NEW',
+        [
+          'foreign-table:Sales Dept.Order "X"_remote',
+          'foreign-table:public.select_remote',
+          'user-mapping:Migrator',
+          'user-mapping:public',
+          'user-mapping:app user',
+          'server',
+          'extension',
+        ],
+      ],
       ['OLD', ['old-marker']],
       ['NEW', ['state-schema']],
     ]);
@@ -40,13 +59,20 @@ describe('planCleanup', () => {
       [['DROP SERVER IF EXISTS "old ""srv"""'], false],
       [['DROP EXTENSION IF EXISTS postgres_fdw'], false],
       [['DROP TABLE IF EXISTS "fdwmig ""state"""."moved_batches"', 'DROP SCHEMA IF EXISTS "fdwmig ""state"""'], false],
-      [['DROP TABLE IF EXISTS "fdwmig ""state"""."batches", "fdwmig ""state"""."foreign_keys", "fdwmig ""state"""."tables", "fdwmig ""state"""."migration"',
-        'DROP SCHEMA IF EXISTS "fdwmig ""state"""'], false],
+      [
+        [
+          'DROP TABLE IF EXISTS "fdwmig ""state"""."batches", "fdwmig ""state"""."foreign_keys", "fdwmig ""state"""."tables", "fdwmig ""state"""."migration"',
+          'DROP SCHEMA IF EXISTS "fdwmig ""state"""',
+        ],
+        false,
+      ],
     ]);
   });
 
   it('never uses CASCADE: anything else in the schemas or on the server stops the drop', () => {
-    const sql = planCleanup(full()).segments.flatMap((s) => s.plan.steps.flatMap((x) => x.sql)).join('\n');
+    const sql = planCleanup(full())
+      .segments.flatMap((s) => s.plan.steps.flatMap((x) => x.sql))
+      .join('\n');
     expect(sql).not.toMatch(/CASCADE/i);
   });
 
@@ -57,15 +83,28 @@ describe('planCleanup', () => {
   });
 
   it('plans only what an interrupted run left behind', () => {
-    const p = planCleanup({ ...nothing, stateSchemaExists: true, stateTables: ['migration', 'tables'], oldMarker: { schemaExists: true, tableExists: false } });
+    const p = planCleanup({
+      ...nothing,
+      stateSchemaExists: true,
+      stateTables: ['migration', 'tables'],
+      oldMarker: { schemaExists: true, tableExists: false },
+    });
     expect(p.segments.map((s) => [s.side, s.plan.steps.flatMap((x) => x.sql)])).toEqual([
       ['OLD', ['DROP SCHEMA IF EXISTS "fdwmig ""state"""']],
-      ['NEW', ['DROP TABLE IF EXISTS "fdwmig ""state"""."tables", "fdwmig ""state"""."migration"', 'DROP SCHEMA IF EXISTS "fdwmig ""state"""']],
+      [
+        'NEW',
+        [
+          'DROP TABLE IF EXISTS "fdwmig ""state"""."tables", "fdwmig ""state"""."migration"',
+          'DROP SCHEMA IF EXISTS "fdwmig ""state"""',
+        ],
+      ],
     ]);
   });
 
   it('keeps postgres_fdw when fdwmig did not install it', () => {
-    const ids = planCleanup(full({ extensionCreatedByFdwmig: false })).segments.flatMap((s) => s.plan.steps.map((x) => x.id));
+    const ids = planCleanup(full({ extensionCreatedByFdwmig: false })).segments.flatMap((s) =>
+      s.plan.steps.map((x) => x.id),
+    );
     expect(ids).not.toContain('extension');
   });
 

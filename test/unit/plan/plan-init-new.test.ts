@@ -3,7 +3,12 @@ import type { DatabaseModel, TableModel } from '../../../src/introspect/model.js
 import { assessTables } from '../../../src/plan/assess-tables.js';
 import { stateSchemaDdl } from '../../../src/plan/state-schema.js';
 import {
-  foreignTableDdl, planInitNew, type InitNewInput, type InitNewSettings, type NewState, type OldEndpoint,
+  foreignTableDdl,
+  planInitNew,
+  type InitNewInput,
+  type InitNewSettings,
+  type NewState,
+  type OldEndpoint,
 } from '../../../src/plan/plan-init-new.js';
 import { check, column, copyTable, database, foreignKey, sequence, server, table } from '../support/models.js';
 
@@ -30,16 +35,27 @@ function orderTable(): TableModel {
 
 function endpoint(over: Partial<OldEndpoint> = {}): OldEndpoint {
   return {
-    host: 'old.example', port: 5433, dbname: "shop's", user: 'app user', password: PASSWORD,
-    libpqOptions: { sslmode: 'require' }, ...over,
+    host: 'old.example',
+    port: 5433,
+    dbname: "shop's",
+    user: 'app user',
+    password: PASSWORD,
+    libpqOptions: { sslmode: 'require' },
+    ...over,
   };
 }
 
 function settings(over: Partial<InitNewSettings> = {}): InitNewSettings {
   return {
-    stateSchema: 'fdwmig state', serverName: 'old "srv"', fetchSize: 10_000, sequenceGap: 1000,
-    truncatableOption: true, mappingRoles: ['Migrator', 'public'],
-    oldIdentity: { id: 'sysid=1 db=shop', display: 'old.example:5433/shop' }, fdwmigVersion: '0.1.0', ...over,
+    stateSchema: 'fdwmig state',
+    serverName: 'old "srv"',
+    fetchSize: 10_000,
+    sequenceGap: 1000,
+    truncatableOption: true,
+    mappingRoles: ['Migrator', 'public'],
+    oldIdentity: { id: 'sysid=1 db=shop', display: 'old.example:5433/shop' },
+    fdwmigVersion: '0.1.0',
+    ...over,
   };
 }
 
@@ -60,8 +76,12 @@ function input(s: Scenario = {}): InitNewInput {
   const oldDb = s.oldDb ?? database([t], { server: server({ versionNum: 130_000 }) });
   const newDb = s.newDb ?? database([copyTable(t)]);
   return {
-    oldDb, newDb, tables: assessTables(oldDb, newDb, {}, { copySchema: true }),
-    state: freshState(s.state), old: endpoint(s.old), settings: settings(s.settings),
+    oldDb,
+    newDb,
+    tables: assessTables(oldDb, newDb, {}, { copySchema: true }),
+    state: freshState(s.state),
+    old: endpoint(s.old),
+    settings: settings(s.settings),
   };
 }
 
@@ -94,20 +114,34 @@ describe('foreignTableDdl', () => {
 describe('planInitNew on a fresh NEW', () => {
   it('plans state, extension, server, mappings, foreign tables and completion, in that order', () => {
     expect(ids({ newDb: database([copyTable(orderTable())], { server: server({ fdwInstalled: null }) }) })).toEqual([
-      'state-schema', 'state-record', 'extension', 'server', 'user-mapping:Migrator', 'user-mapping:public',
-      'foreign-table:Sales Dept.Order "X"', 'state-done',
+      'state-schema',
+      'state-record',
+      'extension',
+      'server',
+      'user-mapping:Migrator',
+      'user-mapping:public',
+      'foreign-table:Sales Dept.Order "X"',
+      'state-done',
     ]);
   });
 
   it('renders every step exactly', () => {
-    const p = planInitNew(input({ newDb: database([copyTable(orderTable())], { server: server({ fdwInstalled: null }) }) })).plan;
+    const p = planInitNew(
+      input({ newDb: database([copyTable(orderTable())], { server: server({ fdwInstalled: null }) }) }),
+    ).plan;
     expect(p.title).toBe('fdwmig init-new');
     expect(p.steps[0]).toEqual({
-      id: 'state-schema', description: 'state schema fdwmig state on NEW', sql: stateSchemaDdl('fdwmig state'), takesLocks: false,
+      id: 'state-schema',
+      description: 'state schema fdwmig state on NEW',
+      sql: stateSchemaDdl('fdwmig state'),
+      takesLocks: false,
     });
     expect(p.steps[0]!.sql[0]).toBe('CREATE SCHEMA IF NOT EXISTS "fdwmig state"');
-    expect(p.steps.slice(1).map((s) => ({ id: s.id, description: s.description, sql: s.sql, params: s.params, takesLocks: s.takesLocks })))
-      .toMatchInlineSnapshot(`
+    expect(
+      p.steps
+        .slice(1)
+        .map((s) => ({ id: s.id, description: s.description, sql: s.sql, params: s.params, takesLocks: s.takesLocks })),
+    ).toMatchInlineSnapshot(`
         [
           {
             "description": "record OLD (old.example:5433/shop) as this NEW's source",
@@ -222,7 +256,9 @@ describe('planInitNew user mappings', () => {
       `DROP USER MAPPING IF EXISTS FOR "Migrator" SERVER "old ""srv"""`,
       `CREATE USER MAPPING FOR "Migrator" SERVER "old ""srv""" OPTIONS (user 'app user', password '****')`,
     ]);
-    expect(stepOf({ state: { mappedRoles: ['Migrator'] } }, 'user-mapping:public').sql[0]).toMatch(/^CREATE USER MAPPING FOR PUBLIC /);
+    expect(stepOf({ state: { mappedRoles: ['Migrator'] } }, 'user-mapping:public').sql[0]).toMatch(
+      /^CREATE USER MAPPING FOR PUBLIC /,
+    );
   });
 
   it('leaves the password option out when OLD has no password', () => {
@@ -234,7 +270,8 @@ describe('planInitNew user mappings', () => {
   it('plans one mapping per configured role, quoting hostile role names', () => {
     const p = plan({ settings: { mappingRoles: ['user', 'a"b'] } });
     expect(p.steps.filter((s) => s.id.startsWith('user-mapping:')).map((s) => s.sql[0]!.split(' SERVER ')[0])).toEqual([
-      'CREATE USER MAPPING FOR "user"', 'CREATE USER MAPPING FOR "a""b"',
+      'CREATE USER MAPPING FOR "user"',
+      'CREATE USER MAPPING FOR "a""b"',
     ]);
   });
 });
@@ -249,12 +286,24 @@ describe('planInitNew server and extension', () => {
 
   it('skips the extension when postgres_fdw is installed, and records that it did not create it', () => {
     expect(ids()).not.toContain('extension');
-    expect(stepOf({}, 'state-record').params).toEqual(['sysid=1 db=shop', 'old.example:5433/shop', 'old "srv"', false, '0.1.0']);
+    expect(stepOf({}, 'state-record').params).toEqual([
+      'sysid=1 db=shop',
+      'old.example:5433/shop',
+      'old "srv"',
+      false,
+      '0.1.0',
+    ]);
   });
 
   it('skips the server when it exists, and the record when the migration is recorded', () => {
-    expect(ids({ state: { serverExists: true, migrationRecorded: true, mappedRoles: ['Migrator', 'public'] } })).toEqual([
-      'state-schema', 'user-mapping:Migrator', 'user-mapping:public', 'foreign-table:Sales Dept.Order "X"', 'state-done',
+    expect(
+      ids({ state: { serverExists: true, migrationRecorded: true, mappedRoles: ['Migrator', 'public'] } }),
+    ).toEqual([
+      'state-schema',
+      'user-mapping:Migrator',
+      'user-mapping:public',
+      'foreign-table:Sales Dept.Order "X"',
+      'state-done',
     ]);
   });
 });
@@ -278,7 +327,9 @@ describe('planInitNew foreign tables', () => {
 
   it('does not mistake a foreign table of another schema for its own', () => {
     const foreignTables = new Map([['public.Order "X"_remote', 'public.Order "X"']]);
-    expect(stepOf({ state: { foreignTables } }, 'foreign-table:Sales Dept.Order "X"').sql[0]).toMatch(/^CREATE FOREIGN TABLE /);
+    expect(stepOf({ state: { foreignTables } }, 'foreign-table:Sales Dept.Order "X"').sql[0]).toMatch(
+      /^CREATE FOREIGN TABLE /,
+    );
   });
 
   it('plans no foreign table for a table NEW does not have yet (copy-schema)', () => {
@@ -288,7 +339,10 @@ describe('planInitNew foreign tables', () => {
 
   it('uses the shortened remote name for a long table name', () => {
     const t = table('public', 'l'.repeat(60));
-    const s = stepOf({ oldDb: database([t]), newDb: database([copyTable(t)]) }, `foreign-table:public.${'l'.repeat(60)}`);
+    const s = stepOf(
+      { oldDb: database([t]), newDb: database([copyTable(t)]) },
+      `foreign-table:public.${'l'.repeat(60)}`,
+    );
     expect(s.sql[0]).toMatch(/^CREATE FOREIGN TABLE "public"."l{47}_[0-9a-f]{8}_remote" \(/);
   });
 });
@@ -341,9 +395,15 @@ describe('planInitNew sequences', () => {
     const { plan: p, sequences } = planInitNew(input({ oldDb, newDb }));
     expect(p.steps.map((s) => s.id).slice(-2)).toEqual(['sequence:Sales Dept.Order "X"_id_seq', 'state-done']);
     expect(p.steps.at(-2)!.params).toEqual(['1041', 'Sales Dept', 'Order "X"_id_seq']);
-    expect(sequences).toEqual([{
-      oldName: 'Sales Dept.Order "X"_id_seq', newName: 'Sales Dept.Order "X"_id_seq', oldLastValue: '41', target: '1041', note: 'synced',
-    }]);
+    expect(sequences).toEqual([
+      {
+        oldName: 'Sales Dept.Order "X"_id_seq',
+        newName: 'Sales Dept.Order "X"_id_seq',
+        oldLastValue: '41',
+        target: '1041',
+        note: 'synced',
+      },
+    ]);
   });
 });
 
@@ -356,8 +416,12 @@ describe('planInitNew output is frozen', () => {
       expect(Object.isFrozen(s.sql)).toBe(true);
     }
     const first = p.steps[0]!;
-    expect(() => { (first as { id: string }).id = 'x'; }).toThrow(TypeError);
-    expect(() => { (first.sql as string[]).push('DROP TABLE x'); }).toThrow(TypeError);
+    expect(() => {
+      (first as { id: string }).id = 'x';
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.sql as string[]).push('DROP TABLE x');
+    }).toThrow(TypeError);
   });
 
   // What the executor runs cannot be changed after --dry-run printed it.

@@ -10,14 +10,26 @@ describe('referencedTableOutcome: does a table move once the tables referencing 
   });
 
   it('in replica mode on OLD, a skipped referencing table stays on OLD and holds nothing back', () => {
-    expect(referencedTableOutcome([r('a', 'moved'), r('notes', 'skipped')], true)).toEqual({ moves: true, staying: [r('notes', 'skipped')] });
+    expect(referencedTableOutcome([r('a', 'moved'), r('notes', 'skipped')], true)).toEqual({
+      moves: true,
+      staying: [r('notes', 'skipped')],
+    });
   });
 
   it('without replica mode, a skipped referencing table makes it wait', () => {
-    expect(referencedTableOutcome([r('a', 'moved'), r('notes', 'skipped')], false)).toEqual({ moves: false, blockedBy: r('notes', 'skipped') });
+    expect(referencedTableOutcome([r('a', 'moved'), r('notes', 'skipped')], false)).toEqual({
+      moves: false,
+      blockedBy: r('notes', 'skipped'),
+    });
   });
 
-  it.each(['failed', 'not-run', 'stopped'] as const)('a referencing table %s makes it wait, in replica mode too', (status) => {
-    expect(referencedTableOutcome([r('notes', 'skipped'), r('lines', status)], true)).toEqual({ moves: false, blockedBy: r('lines', status) });
-  });
+  it.each(['failed', 'not-run', 'stopped'] as const)(
+    'a referencing table %s makes it wait, in replica mode too',
+    (status) => {
+      expect(referencedTableOutcome([r('notes', 'skipped'), r('lines', status)], true)).toEqual({
+        moves: false,
+        blockedBy: r('lines', status),
+      });
+    },
+  );
 });

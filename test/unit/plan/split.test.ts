@@ -28,7 +28,17 @@ describe('planRows', () => {
   });
 
   it('gives 0 for anything else, so that nothing is split on a shape it does not know', () => {
-    for (const x of [null, undefined, 'x', [], [{}], [{ Plan: {} }], [{ Plan: { 'Plan Rows': '12' } }], [{ Plan: { 'Plan Rows': -3 } }], [{ Plan: { 'Plan Rows': Number.NaN } }]]) {
+    for (const x of [
+      null,
+      undefined,
+      'x',
+      [],
+      [{}],
+      [{ Plan: {} }],
+      [{ Plan: { 'Plan Rows': '12' } }],
+      [{ Plan: { 'Plan Rows': -3 } }],
+      [{ Plan: { 'Plan Rows': Number.NaN } }],
+    ]) {
       expect(planRows(x)).toBe(0);
     }
   });

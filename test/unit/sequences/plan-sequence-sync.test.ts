@@ -49,7 +49,9 @@ describe('targetValue', () => {
 
   it('uses only the sign of the increment, not its size', () => {
     expect(targetValue('100', 10, sequence('public', 's', { increment: 50 }))).toBe('110');
-    expect(targetValue('-100', 10, sequence('public', 's', { increment: -50, minValue: MIN_INT8, maxValue: '-1' }))).toBe('-110');
+    expect(
+      targetValue('-100', 10, sequence('public', 's', { increment: -50, minValue: MIN_INT8, maxValue: '-1' })),
+    ).toBe('-110');
   });
 
   it('clamps an ascending target to the maximum', () => {
@@ -83,15 +85,24 @@ describe('planSequenceSync', () => {
     expect(steps).toHaveLength(1);
     expect(steps[0]).toEqual({
       id: 'sequence:Sales Dept.Order "X"_id_seq',
-      description: 'move Sales Dept.Order "X"_id_seq to 1041 (OLD Sales Dept.Order "X"_id_seq is at 41, gap 1000); never backwards',
-      sql: [`SELECT setval('"Sales Dept"."Order ""X""_id_seq"'::regclass, GREATEST($1::int8, COALESCE(s.last_value, s.start_value)), true)
-  FROM pg_catalog.pg_sequences s WHERE s.schemaname = $2 AND s.sequencename = $3`],
+      description:
+        'move Sales Dept.Order "X"_id_seq to 1041 (OLD Sales Dept.Order "X"_id_seq is at 41, gap 1000); never backwards',
+      sql: [
+        `SELECT setval('"Sales Dept"."Order ""X""_id_seq"'::regclass, GREATEST($1::int8, COALESCE(s.last_value, s.start_value)), true)
+  FROM pg_catalog.pg_sequences s WHERE s.schemaname = $2 AND s.sequencename = $3`,
+      ],
       params: ['1041', 'Sales Dept', 'Order "X"_id_seq'],
       takesLocks: false,
     });
-    expect(changes).toEqual([{
-      oldName: 'Sales Dept.Order "X"_id_seq', newName: 'Sales Dept.Order "X"_id_seq', oldLastValue: '41', target: '1041', note: 'synced',
-    }]);
+    expect(changes).toEqual([
+      {
+        oldName: 'Sales Dept.Order "X"_id_seq',
+        newName: 'Sales Dept.Order "X"_id_seq',
+        oldLastValue: '41',
+        target: '1041',
+        note: 'synced',
+      },
+    ]);
   });
 
   it('plans a descending setval with LEAST, moving down', () => {
@@ -110,10 +121,14 @@ describe('planSequenceSync', () => {
     const { steps, changes } = planSequenceSync([old], [neu], 1000);
     expect(steps[0]!.sql[0]).toContain(`setval('"public"."user_id_seq1"'::regclass`);
     expect(steps[0]!.params).toEqual(['2147483647', 'public', 'user_id_seq1']);
-    expect(changes[0]).toMatchObject({ oldName: 'public.user_id_seq', newName: 'public.user_id_seq1', target: '2147483647' });
+    expect(changes[0]).toMatchObject({
+      oldName: 'public.user_id_seq',
+      newName: 'public.user_id_seq1',
+      target: '2147483647',
+    });
   });
 
-  it("quotes a backslash and a single quote in the regclass literal", () => {
+  it('quotes a backslash and a single quote in the regclass literal', () => {
     const old = sequence('public', "it's\\seq", { lastValue: '1' });
     const [s] = planSequenceSync([old], [sequence('public', "it's\\seq")], 1).steps;
     expect(s!.sql[0]).toMatch(/^SELECT setval\(E'"public"\."it''s\\\\seq"'::regclass, /);
@@ -123,19 +138,35 @@ describe('planSequenceSync', () => {
   it('plans nothing for a sequence never used on OLD, and says so', () => {
     const { steps, changes } = planSequenceSync([sequence('public', 's')], [sequence('public', 's')], 1000);
     expect(steps).toEqual([]);
-    expect(changes).toEqual([{
-      oldName: 'public.s', newName: 'public.s', oldLastValue: null, target: null, note: 'never used on OLD (or not readable): left as is',
-    }]);
+    expect(changes).toEqual([
+      {
+        oldName: 'public.s',
+        newName: 'public.s',
+        oldLastValue: null,
+        target: null,
+        note: 'never used on OLD (or not readable): left as is',
+      },
+    ]);
   });
 
   it('reports a sequence missing on NEW without planning it', () => {
-    const { steps, changes } = planSequenceSync([sequence('public', 'gone', { lastValue: '9' })], [sequence('public', 'other')], 1000);
+    const { steps, changes } = planSequenceSync(
+      [sequence('public', 'gone', { lastValue: '9' })],
+      [sequence('public', 'other')],
+      1000,
+    );
     expect(steps).toEqual([]);
-    expect(changes).toEqual([{ oldName: 'public.gone', newName: null, oldLastValue: '9', target: null, note: 'missing on NEW: not synced' }]);
+    expect(changes).toEqual([
+      { oldName: 'public.gone', newName: null, oldLastValue: '9', target: null, note: 'missing on NEW: not synced' },
+    ]);
   });
 
   it('reports every OLD sequence in OLD order and ignores NEW-only ones', () => {
-    const olds = [sequence('a', 'one', { lastValue: '1' }), sequence('a', 'two'), sequence('a', 'three', { lastValue: '3' })];
+    const olds = [
+      sequence('a', 'one', { lastValue: '1' }),
+      sequence('a', 'two'),
+      sequence('a', 'three', { lastValue: '3' }),
+    ];
     const news = [sequence('a', 'three'), sequence('a', 'one'), sequence('a', 'two'), sequence('a', 'extra')];
     const { steps, changes } = planSequenceSync(olds, news, 10);
     expect(changes.map((c) => c.note)).toEqual(['synced', 'never used on OLD (or not readable): left as is', 'synced']);

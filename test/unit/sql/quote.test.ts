@@ -52,7 +52,7 @@ describe('literal', () => {
     ["''", "''''''"],
     ['café 日本', "'café 日本'"],
     ['', "''"],
-    ['"quoted"', "'\"quoted\"'"],
+    ['"quoted"', '\'"quoted"\''],
   ])('quotes %j as %s', (value, quoted) => {
     expect(literal(value)).toBe(quoted);
   });

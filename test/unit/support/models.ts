@@ -1,6 +1,12 @@
 /** Hand-built models for planner tests: defaults for everything, overrides for what a test is about. */
 import type {
-  CheckModel, ColumnModel, DatabaseModel, ForeignKeyModel, SequenceModel, ServerInfo, TableModel,
+  CheckModel,
+  ColumnModel,
+  DatabaseModel,
+  ForeignKeyModel,
+  SequenceModel,
+  ServerInfo,
+  TableModel,
 } from '../../../src/introspect/model.js';
 
 export function column(name: string, type = 'integer', over: Partial<ColumnModel> = {}): ColumnModel {
