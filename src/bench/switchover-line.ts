@@ -6,7 +6,7 @@
  * that no committed write was lost (every balance on NEW equals its start plus its ledger).
  */
 import { loadConfig } from '../config/load.js';
-import type { CoreDeps } from '../core/context.js';
+import type { Deps } from '../exec/connections.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../dev/workload.js';
 import { connect } from '../exec/connect.js';
 import { dumpSchema } from '../exec/pg-dump.js';
@@ -61,7 +61,7 @@ export async function runSwitchoverLine(
   const password = `bench-app-${n}`;
   const accounts = switchoverAccounts(scale);
   const { old: oldC, new: newC } = servers;
-  const base: CoreDeps = { connect, dumpSchema, log: () => undefined };
+  const base: Deps = { connect, dumpSchema, log: () => undefined };
   const deps: ReplicationDeps = { ...base, ...realClock, verify: verifyAfterSwitch(base) };
   let config: Awaited<ReturnType<typeof loadConfig>> | undefined;
   try {

@@ -1,12 +1,12 @@
-/** Builds the injected dependencies of core functions for a CLI run. */
+/** Builds the injected dependencies of the commands' functions for a CLI run. */
 import { redactSecrets } from '../config/url.js';
-import type { CoreDeps } from '../core/context.js';
+import type { Deps } from '../exec/connections.js';
 import { connect } from '../exec/connect.js';
 import { dumpSchema } from '../exec/pg-dump.js';
 import type { CliIo } from './context.js';
 
 /** Progress goes to stderr as text, or to stdout as JSON lines with --json. */
-export function cliDeps(io: CliIo, json: boolean): CoreDeps {
+export function cliDeps(io: CliIo, json: boolean): Deps {
   return {
     connect,
     dumpSchema,

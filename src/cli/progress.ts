@@ -3,7 +3,7 @@
  * line per event otherwise, JSON lines with --json.
  */
 import cliProgress from 'cli-progress';
-import type { MigrateEvent } from '../core/migrate.js';
+import type { MigrateEvent } from '../fdw/migrate.js';
 import type { CliIo } from './context.js';
 
 export interface ProgressView {

@@ -6,7 +6,7 @@
  * is about to start a batch, on its own NEW connection (between transactions); it counts once
  * two samples in a row find it.
  */
-import type { Queryable } from './queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 /**
  * Other client sessions on this database doing something now (in a statement or transaction),

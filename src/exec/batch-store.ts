@@ -2,7 +2,7 @@
 import type { Key } from '../plan/move-sql.js';
 import { BATCH_KEYS_JSON, keysFromStored } from '../plan/state-schema.js';
 import { ident } from '../sql/quote.js';
-import type { Queryable } from './queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 /** A copied batch: the keys in (after, last] that OLD's snapshot `snapshot` held. */
 export interface BatchRecord {

@@ -3,7 +3,7 @@
  * it outside one): its settings once, then one count per table. In the tables' order.
  */
 import { COUNT_SETTINGS, countRowsSql } from '../plan/count-rows.js';
-import type { Queryable } from './queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 export async function countRows(db: Queryable, tables: readonly { schema: string; name: string }[]): Promise<number[]> {
   await db.query('BEGIN READ ONLY');

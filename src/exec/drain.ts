@@ -8,7 +8,7 @@
  * snapshot taken before the copy committed has an xmin at or before the copy's own id. (More
  * cautious than xact_start: an old transaction elsewhere holds every xmin back.)
  */
-import type { Queryable } from './queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 export interface Holdout {
   pid: number;

@@ -6,7 +6,7 @@
 import { PgError, isDatabaseError } from '../errors.js';
 import type { Plan, Step } from '../plan/step.js';
 import { crashPoint } from './crash-points.js';
-import type { Queryable } from './queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { runSecretDdl } from './secret-ddl.js';
 
 const LOCK_NOT_AVAILABLE = '55P03';

@@ -5,7 +5,7 @@
  * DDL: the logged statement is `SELECT pg_temp.fdwmig_secret_ddl($1)`, and where the role may,
  * bind parameters are kept out of the log too. Must run inside a transaction.
  */
-import type { Queryable } from './queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 const RUNNER = `CREATE OR REPLACE FUNCTION pg_temp.fdwmig_secret_ddl(ddl text) RETURNS void
 LANGUAGE plpgsql AS $fdwmig$ BEGIN EXECUTE ddl; END $fdwmig$`;

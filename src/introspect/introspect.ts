@@ -1,7 +1,7 @@
 /**
  * Reads one database's catalog into a DatabaseModel: static SQL from sql/, then the pure reducer.
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { loadSql } from './load-sql.js';
 import type { DatabaseModel } from './model.js';
 import { rowsToModel, type CatalogRows } from './reduce.js';

@@ -1,5 +1,5 @@
 /** Reads what fdwmig already created on NEW, so planners plan only what is missing. */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { ident } from '../sql/quote.js';
 import type { NewState } from '../plan/plan-init-new.js';
 import { loadSql } from './load-sql.js';

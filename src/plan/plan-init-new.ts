@@ -5,7 +5,7 @@
  */
 import type { ColumnModel, DatabaseModel, TableModel } from '../introspect/model.js';
 import { qualifiedName } from '../introspect/model.js';
-import { planSequenceSync, type SequenceChange } from '../sequences/plan-sequence-sync.js';
+import { planSequenceSync, type SequenceChange } from './plan-sequence-sync.js';
 import { ident, literal, optionList, qualified } from '../sql/quote.js';
 import type { TableAssessment } from './assess-tables.js';
 import { stateSchemaDdl } from './state-schema.js';

@@ -3,7 +3,7 @@
  * only if it exists, so a second run does nothing. Leaves the rows on NEW alone.
  */
 import type { Config } from '../config/schema.js';
-import { withBoth } from '../core/context.js';
+import { withBoth } from '../exec/connections.js';
 import { renderPlan } from '../plan/step.js';
 import { literal } from '../sql/quote.js';
 import type { ReplicationDeps } from './deps.js';

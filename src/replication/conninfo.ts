@@ -3,7 +3,7 @@
  * OLD's password, so it comes in two forms: one to print (password masked) and one to run.
  */
 import { MASK } from '../config/redact.js';
-import { oldEndpointFromUrl } from '../core/old-endpoint.js';
+import { oldEndpointFromUrl } from '../config/old-endpoint.js';
 
 export interface SubscriptionConninfo {
   /** For plans and messages: `password=****`. */

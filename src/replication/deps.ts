@@ -1,6 +1,6 @@
-/** What the replication mode's core functions get from outside: CoreDeps plus a clock and verify. */
+/** What the replication mode's functions get from outside: Deps plus a clock and verify. */
 import type { Config } from '../config/schema.js';
-import type { CoreDeps } from '../core/context.js';
+import type { Deps } from '../exec/connections.js';
 
 /** The outcome of `fdwmig verify` with content comparison, as switchover needs it. */
 export interface VerifyOutcome {
@@ -9,7 +9,7 @@ export interface VerifyOutcome {
   lines: string[];
 }
 
-export interface ReplicationDeps extends CoreDeps {
+export interface ReplicationDeps extends Deps {
   /** Milliseconds from a monotonic clock (performance.now()). */
   now(): number;
   sleep(ms: number): Promise<void>;

@@ -5,8 +5,8 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import type { Finding } from '../core/check.js';
-import { withBoth } from '../core/context.js';
+import type { Finding } from '../fdw/check.js';
+import { withBoth } from '../exec/connections.js';
 import { FdwmigError, PreflightError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import { withBoth, type CoreDeps } from '../core/context.js';
+import { withBoth, type Deps } from '../exec/connections.js';
 import { loadSql } from '../introspect/load-sql.js';
 import { replicationNames, type ReplicationNames } from './plan-replication.js';
 
@@ -129,14 +129,14 @@ export async function readReplicationStatus(
 }
 
 /** `replicate status`: opens both servers, reads once. The CLI calls it again for a live view. */
-export async function runReplicateStatus(config: Config, deps: CoreDeps): Promise<ReplicationStatus> {
+export async function runReplicateStatus(config: Config, deps: Deps): Promise<ReplicationStatus> {
   return withBoth(deps, config, (oldDb, newDb) => readReplicationStatus(oldDb, newDb, replicationNames(config)));
 }
 
 /** Reads again every intervalMs on the same connections until signal aborts: the live view. */
 export async function watchReplicateStatus(
   config: Config,
-  deps: CoreDeps & { sleep(ms: number): Promise<void> },
+  deps: Deps & { sleep(ms: number): Promise<void> },
   onStatus: (s: ReplicationStatus) => void,
   signal: AbortSignal,
   intervalMs: number,

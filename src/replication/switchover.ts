@@ -9,8 +9,8 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import { withBoth } from '../core/context.js';
-import { syncSequences, type SequenceSyncLine } from '../core/sequences.js';
+import { withBoth } from '../exec/connections.js';
+import { syncSequences, type SequenceSyncLine } from '../sequences/sync-sequences.js';
 import { FdwmigError, PreflightError, UsageError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
 import { loadSql } from '../introspect/load-sql.js';

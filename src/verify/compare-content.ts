@@ -5,7 +5,7 @@
  * a chunk of rows in it, then narrowed to its rows, and a row that differs to its columns.
  * Memory stays at a chunk of keys and hashes per task, whatever the table's size.
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { keyOfRow, nthKeyQuery, type KeyRange, type KeyText } from './key-sql.js';
 import { rangeFingerprintQuery, rangeRowsQuery, rowByKeyQuery, type ComparedTable } from './content-sql.js';
 import { formatKey } from './orphans.js';

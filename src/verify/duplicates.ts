@@ -4,7 +4,7 @@
  * read a page at a time in key order and looked up in NEW's table by equality (its primary key
  * index), so neither table is read into memory and the two servers need not sort alike.
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { keyOfRow, keyPageQuery, keysPresentQuery, type KeyText, type KeyedTable } from './key-sql.js';
 
 /** Keys checked per round trip. */

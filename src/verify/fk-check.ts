@@ -3,7 +3,7 @@
  * rows (parents queried with their children, the foreign tables on OLD); once restored, present
  * and validated.
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { ident, qualified } from '../sql/quote.js';
 import { findOrphans, formatKey } from './orphans.js';
 import type { RecordedFk } from './recorded-state.js';

@@ -1,5 +1,5 @@
 /** Finds an FK's orphans on NEW and describes them for a person. */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { parseFkDefinition } from './fk-definition.js';
 import { buildOrphanQuery, orphanColumns } from './orphan-sql.js';
 import type { RecordedFk } from './recorded-state.js';

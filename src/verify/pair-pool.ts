@@ -4,7 +4,7 @@
  * of different tasks interleaved. A task must not call run() itself.
  */
 import pLimit from 'p-limit';
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 export interface Pair {
   old: Queryable;

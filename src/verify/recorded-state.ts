@@ -4,7 +4,7 @@
  * including after an interrupted init-new or cleanup.
  */
 import { StateError } from '../errors.js';
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { countRows } from '../exec/count-rows.js';
 import { readIdentity } from '../introspect/read-new-state.js';
 import { ident, qualified } from '../sql/quote.js';

@@ -2,10 +2,10 @@
  * Sequences on NEW must hand out values no row holds: past the largest key of the column that owns
  * them (NEW's rows and OLD's) and past OLD's last value, in the sequence's direction.
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { loadSql } from '../introspect/load-sql.js';
 import type { DatabaseModel, SequenceModel } from '../introspect/model.js';
-import { matchSequence } from '../sequences/plan-sequence-sync.js';
+import { matchSequence } from '../plan/plan-sequence-sync.js';
 import { ident, literal, qualified } from '../sql/quote.js';
 import type { Finding } from './report.js';
 

@@ -3,7 +3,7 @@
  * of a key or a row is comparable across majors (the settings of src/exec/mover-session.ts,
  * under which migrate records keys; without session_replication_role, which verify never needs).
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 
 const VERIFY_SETTINGS = [
   'SET default_transaction_read_only = on',

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 import { databaseFingerprint, firstDifference } from './support/fingerprint.js';

@@ -4,9 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCleanup } from '../../src/core/cleanup.js';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runMigrate } from '../../src/core/migrate.js';
+import { runCleanup } from '../../src/fdw/cleanup.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runMigrate } from '../../src/fdw/migrate.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, catalogFingerprint, configFor, tableDigest, testDeps } from './support/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { checkPgDump } from '../../src/exec/pg-dump.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, catalogFingerprint, configFor, testDeps } from './support/fixtures.js';

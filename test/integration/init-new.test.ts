@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCheck } from '../../src/core/check.js';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runCheck } from '../../src/fdw/check.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, catalogFingerprint, configFor, testDeps } from './support/fixtures.js';
 

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 

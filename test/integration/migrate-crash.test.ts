@@ -4,8 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runVerify } from '../../src/core/verify.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runVerify } from '../../src/verify/run-verify.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, tableDigest, testDeps } from './support/fixtures.js';
 

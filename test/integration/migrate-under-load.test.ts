@@ -3,8 +3,8 @@
  * whole move; every balance must equal its start plus its logged deltas at the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runMigrate } from '../../src/core/migrate.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runMigrate } from '../../src/fdw/migrate.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../../src/dev/workload.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/core/check.js';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runMigrate } from '../../src/core/migrate.js';
+import { runCheck } from '../../src/fdw/check.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runMigrate } from '../../src/fdw/migrate.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, tableDigest, testDeps } from './support/fixtures.js';
 

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCheck, type Finding } from '../../src/core/check.js';
-import { runCleanup } from '../../src/core/cleanup.js';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runCheck, type Finding } from '../../src/fdw/check.js';
+import { runCleanup } from '../../src/fdw/cleanup.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair, runSql } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 import { until } from './support/until.js';

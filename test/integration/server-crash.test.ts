@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type Cluster } from '../../src/dev/cluster-provider.js';
 import { BANK_SCHEMA, bankData } from '../../src/dev/workload.js';
-import { runInitNew } from '../../src/core/init-new.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
 import { inject } from 'vitest';
 import { runSql } from './support/databases.js';
 import { configFor, tableDigest, testDeps } from './support/fixtures.js';

@@ -1,9 +1,9 @@
 /** status through a migration: rows left, rows moved, open batches, phase and FKs. */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runMigrate } from '../../src/core/migrate.js';
-import { runStatus } from '../../src/core/status.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runMigrate } from '../../src/fdw/migrate.js';
+import { runStatus } from '../../src/fdw/status.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 

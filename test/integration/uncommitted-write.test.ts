@@ -9,8 +9,8 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runMigrate } from '../../src/core/migrate.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runMigrate } from '../../src/fdw/migrate.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';
 import { until } from './support/until.js';

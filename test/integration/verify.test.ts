@@ -4,9 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInitNew } from '../../src/core/init-new.js';
-import { runMigrate } from '../../src/core/migrate.js';
-import { runVerify, type VerifyReport } from '../../src/core/verify.js';
+import { runInitNew } from '../../src/fdw/init-new.js';
+import { runMigrate } from '../../src/fdw/migrate.js';
+import { runVerify, type VerifyReport } from '../../src/verify/run-verify.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 

@@ -1,6 +1,6 @@
 /** `fdwmig check`: read-only preflight of OLD, NEW and every table. */
 import type { Command } from 'commander';
-import { runCheck, type CheckReport } from '../../core/check.js';
+import { runCheck, type CheckReport } from '../../fdw/check.js';
 import { redactSecrets } from '../../config/url.js';
 import { PreflightError } from '../../errors.js';
 import type { CommandModule } from '../context.js';

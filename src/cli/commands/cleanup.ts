@@ -1,7 +1,7 @@
 /** `fdwmig cleanup`: drop every object fdwmig created on NEW and OLD, and nothing else. */
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
-import { runCleanup } from '../../core/cleanup.js';
+import { runCleanup } from '../../fdw/cleanup.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
 import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';

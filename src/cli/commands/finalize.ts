@@ -1,7 +1,7 @@
 /** `fdwmig finalize`: FKs back on NEW, validated, and sequences synced, once every row moved. */
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
-import { runFinalizeCommand } from '../../core/finalize.js';
+import { runFinalizeCommand } from '../../fdw/finalize.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
 import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';

@@ -1,6 +1,6 @@
 /** `fdwmig init-new`: make every OLD row visible and writable through NEW's tables. */
 import type { Command } from 'commander';
-import { runInitNew } from '../../core/init-new.js';
+import { runInitNew } from '../../fdw/init-new.js';
 import { redactSecrets } from '../../config/url.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
 import { AUTO_BATCH } from '../../config/schema.js';
-import { runMigrate, type MigrateResult } from '../../core/migrate.js';
+import { runMigrate, type MigrateResult } from '../../fdw/migrate.js';
 import { FdwmigError } from '../../errors.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';

@@ -1,7 +1,7 @@
 /** `fdwmig sequences sync`: move NEW's sequences past OLD's, never backwards. */
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
-import { runSequenceSync, type SequenceSyncLine } from '../../core/sequences.js';
+import { runSequenceSync, type SequenceSyncLine } from '../../sequences/sync-sequences.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
 import { describeWithDefault, parseNonNegativeInt } from '../options.js';

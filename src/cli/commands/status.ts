@@ -1,7 +1,7 @@
 /** `fdwmig status`: where the migration stands, per table. */
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
-import { runStatus, type StatusReport } from '../../core/status.js';
+import { runStatus, type StatusReport } from '../../fdw/status.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
 

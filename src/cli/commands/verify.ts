@@ -1,7 +1,7 @@
 /** `fdwmig verify`: read-only consistency checks at any phase of a migration. */
 import type { Command } from 'commander';
 import { redactSecrets } from '../../config/url.js';
-import { runVerify, type VerifyReport } from '../../core/verify.js';
+import { runVerify, type VerifyReport } from '../../verify/run-verify.js';
 import { FdwmigError } from '../../errors.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
-import type { CoreDeps } from '../../../src/core/context.js';
+import type { Deps } from '../../../src/exec/connections.js';
 import { connect } from '../../../src/exec/connect.js';
 import { dumpSchema } from '../../../src/exec/pg-dump.js';
 
@@ -20,7 +20,7 @@ export function configFor(
 }
 
 /** Real connections, log lines collected for assertions. */
-export function testDeps(): CoreDeps & { lines: string[] } {
+export function testDeps(): Deps & { lines: string[] } {
   const lines: string[] = [];
   return { connect, dumpSchema, log: (e) => lines.push(`${e.level}: ${e.message}`), lines };
 }

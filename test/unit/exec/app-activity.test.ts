@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AppYield, sampleBusy } from '../../../src/exec/app-activity.js';
-import type { Queryable } from '../../../src/exec/queryable.js';
+import type { Queryable } from '../../../src/sql/queryable.js';
 
 function world(initialBusy: number) {
   let t = 0;

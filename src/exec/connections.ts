@@ -1,9 +1,9 @@
-/** What core functions get from the outside world: injected, so commands stay thin. */
+/** What the commands' functions get from the outside world: injected, so commands stay thin. */
 import type pg from 'pg';
 import type { ServerSide } from '../errors.js';
-import type { DumpOptions } from '../exec/pg-dump.js';
+import type { DumpOptions } from './pg-dump.js';
 
-export interface CoreDeps {
+export interface Deps {
   connect(url: string, which: ServerSide): Promise<pg.Client>;
   /** OLD's schema as SQL for NEW (pg_dump --schema-only); used by init-new --copy-schema. */
   dumpSchema(o: DumpOptions): Promise<string>;
@@ -13,7 +13,7 @@ export interface CoreDeps {
 
 /** Opens OLD and NEW, runs fn, and always closes both. */
 export async function withBoth<T>(
-  deps: CoreDeps,
+  deps: Deps,
   urls: { oldUrl: string; newUrl: string },
   fn: (oldDb: pg.Client, newDb: pg.Client) => Promise<T>,
 ): Promise<T> {
@@ -30,7 +30,7 @@ export async function withBoth<T>(
  * thrown (OLD's, when both fail, as when OLD was connected first).
  */
 export async function connectBoth(
-  deps: CoreDeps,
+  deps: Deps,
   urls: { oldUrl: string; newUrl: string },
 ): Promise<[pg.Client, pg.Client]> {
   const [o, n] = await Promise.allSettled([deps.connect(urls.oldUrl, 'OLD'), deps.connect(urls.newUrl, 'NEW')]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus } from '../../../src/cli/commands/status.js';
-import { tableState } from '../../../src/core/status.js';
+import { tableState } from '../../../src/fdw/status.js';
 
 describe('tableState', () => {
   it('waiting, moving or moved', () => {

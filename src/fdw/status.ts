@@ -3,12 +3,12 @@
  * not finished) and overall (phase, FKs on or off). Read-only.
  */
 import type { Config } from '../config/schema.js';
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { ident } from '../sql/quote.js';
 import { countRowsOnOld, readRecordedState, requireRecordedOld } from '../verify/recorded-state.js';
 import { describePhase, detectPhase, type Phase } from '../verify/report.js';
 import { prepareVerifySession } from '../verify/session.js';
-import { withBoth, type CoreDeps } from './context.js';
+import { withBoth, type Deps } from '../exec/connections.js';
 
 /** waiting: nothing moved yet; moving: some moved, some left; moved: none left on OLD. */
 export type TableState = 'waiting' | 'moving' | 'moved';
@@ -58,7 +58,7 @@ export function tableState(rowsOnOld: number, rowsMoved: number, openBatches: nu
   return rowsMoved > 0 || openBatches > 0 ? 'moving' : 'waiting';
 }
 
-export async function runStatus(config: Config, deps: CoreDeps): Promise<StatusReport> {
+export async function runStatus(config: Config, deps: Deps): Promise<StatusReport> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     await prepareVerifySession(oldDb);
     await prepareVerifySession(newDb);

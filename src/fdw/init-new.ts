@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
 import { ConfigError, PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { runPlan } from '../exec/run-plan.js';
 import { introspectDatabase } from '../introspect/introspect.js';
@@ -13,11 +13,11 @@ import { readIdentity, readNewState } from '../introspect/read-new-state.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
 import { planInitNew } from '../plan/plan-init-new.js';
 import { renderPlan, type Plan } from '../plan/step.js';
-import type { SequenceChange } from '../sequences/plan-sequence-sync.js';
+import type { SequenceChange } from '../plan/plan-sequence-sync.js';
 import { qualified } from '../sql/quote.js';
 import { FDWMIG_VERSION } from '../version.js';
-import { withBoth, type CoreDeps } from './context.js';
-import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
+import { withBoth, type Deps } from '../exec/connections.js';
+import { describeEndpoint, oldEndpointFromUrl } from '../config/old-endpoint.js';
 
 export interface InitNewResult {
   plan: Plan;
@@ -83,7 +83,7 @@ export function missingRolesError(missing: readonly string[]): PreflightError | 
  */
 async function copySchemaIfMissing(
   config: Config,
-  deps: CoreDeps,
+  deps: Deps,
   oldModel: DatabaseModel,
   newModel: DatabaseModel,
 ): Promise<string | null> {
@@ -165,7 +165,7 @@ export async function findNonEmptyTables(
 }
 
 /** Every check of the input before the first change: a mistake must not leave NEW half set up. */
-async function refuseBadInput(config: Config, deps: CoreDeps, f: InitNewFacts): Promise<void> {
+async function refuseBadInput(config: Config, deps: Deps, f: InitNewFacts): Promise<void> {
   const same = sameDatabaseError(f.identity.id, await readIdentity(f.newDb));
   if (same) throw same;
   const recorded = f.state.recorded;
@@ -201,7 +201,7 @@ export function nonEmptyError(tables: readonly string[]): PreflightError {
   );
 }
 
-export async function runInitNew(config: Config, deps: CoreDeps): Promise<InitNewResult> {
+export async function runInitNew(config: Config, deps: Deps): Promise<InitNewResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     const skip = { skipSchemas: [config.stateSchema] };
     // Reads only, each connection's in turn, the two connections side by side.

@@ -9,8 +9,8 @@ import { runPlan } from '../exec/run-plan.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import type { SequenceModel } from '../introspect/model.js';
 import type { Plan } from '../plan/step.js';
-import { matchSequence, planSequenceSync, type SequenceChange } from '../sequences/plan-sequence-sync.js';
-import { withBoth, type CoreDeps } from './context.js';
+import { matchSequence, planSequenceSync, type SequenceChange } from '../plan/plan-sequence-sync.js';
+import { withBoth, type Deps } from '../exec/connections.js';
 
 /** One sequence's outcome: moved to the target, already past it, or skipped (note says why). */
 export interface SequenceSyncLine extends SequenceChange {
@@ -67,6 +67,6 @@ export async function syncSequences(config: Config, oldDb: pg.Client, newDb: pg.
 }
 
 /** `fdwmig sequences sync`: works at any phase, with or without init-new. */
-export async function runSequenceSync(config: Config, deps: CoreDeps): Promise<SequenceSyncResult> {
+export async function runSequenceSync(config: Config, deps: Deps): Promise<SequenceSyncResult> {
   return withBoth(deps, config, (oldDb, newDb) => syncSequences(config, oldDb, newDb));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchSequence, planSequenceSync, targetValue } from '../../../src/sequences/plan-sequence-sync.js';
+import { matchSequence, planSequenceSync, targetValue } from '../../../src/plan/plan-sequence-sync.js';
 import { sequence } from '../support/models.js';
 
 const MAX_INT8 = '9223372036854775807';

@@ -16,13 +16,13 @@ import { countRows } from '../exec/count-rows.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName } from '../introspect/model.js';
 import { renderPlan, step, type Plan } from '../plan/step.js';
-import type { SequenceChange } from '../sequences/plan-sequence-sync.js';
+import type { SequenceChange } from '../plan/plan-sequence-sync.js';
 import { ident, literal, qualified } from '../sql/quote.js';
 import { describeOrphans, findOrphans, type Orphans } from '../verify/orphans.js';
 import { readRecordedState, type RecordedFk } from '../verify/recorded-state.js';
-import { withBoth, type CoreDeps } from './context.js';
+import { withBoth, type Deps } from '../exec/connections.js';
 import { requireInitialized, type ServedTable } from './migration-state.js';
-import { syncSequences } from './sequences.js';
+import { syncSequences } from '../sequences/sync-sequences.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 
 export interface FinalizeResult {
@@ -152,12 +152,12 @@ export async function runFinalize(
 }
 
 /**
- * The advisory lock migrate holds on NEW for its whole run (the same key as in src/core/migrate.ts):
+ * The advisory lock migrate holds on NEW for its whole run (the same key as in src/fdw/migrate.ts):
  * finalize and cleanup take it too, so neither runs beside a migrate.
  */
 
 /** `fdwmig finalize` on its own: after `migrate --no-finalize`, or again after fixing orphans. */
-export async function runFinalizeCommand(config: Config, deps: CoreDeps): Promise<FinalizeResult> {
+export async function runFinalizeCommand(config: Config, deps: Deps): Promise<FinalizeResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     if (!(await newDb.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
       throw new StateError('fdwmig migrate is running against this NEW database', {

@@ -4,25 +4,25 @@
  */
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { selectTables } from '../plan/assess-tables.js';
 import { BATCH_KEYS_JSON, keysFromStored } from '../plan/state-schema.js';
 import { ident } from '../sql/quote.js';
-import { compareTableContent, type ContentResult } from '../verify/compare-content.js';
-import type { ComparedTable } from '../verify/content-sql.js';
-import { findDuplicates } from '../verify/duplicates.js';
-import { checkFkOrphans, checkRestoredFk } from '../verify/fk-check.js';
-import type { KeyedTable } from '../verify/key-sql.js';
-import { formatKey } from '../verify/orphans.js';
-import { pairPool, type Pair } from '../verify/pair-pool.js';
-import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedState } from '../verify/recorded-state.js';
-import { describePhase, detectPhase, type Finding, type Phase } from '../verify/report.js';
-import { checkSequence, readSequenceFacts } from '../verify/sequence-check.js';
-import { prepareVerifySession } from '../verify/session.js';
-import { checkTriggers } from '../verify/trigger-check.js';
-import type { CoreDeps } from './context.js';
+import { compareTableContent, type ContentResult } from './compare-content.js';
+import type { ComparedTable } from './content-sql.js';
+import { findDuplicates } from './duplicates.js';
+import { checkFkOrphans, checkRestoredFk } from './fk-check.js';
+import type { KeyedTable } from './key-sql.js';
+import { formatKey } from './orphans.js';
+import { pairPool, type Pair } from './pair-pool.js';
+import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedState } from './recorded-state.js';
+import { describePhase, detectPhase, type Finding, type Phase } from './report.js';
+import { checkSequence, readSequenceFacts } from './sequence-check.js';
+import { prepareVerifySession } from './session.js';
+import { checkTriggers } from './trigger-check.js';
+import type { Deps } from '../exec/connections.js';
 
 export interface VerifyOptions {
   /** Compare OLD's and NEW's rows chunk by chunk (tables both hold in full). */
@@ -223,7 +223,7 @@ function comparedTable(p: { old: TableModel; new: TableModel }): { t: ComparedTa
 
 async function compareContent(
   config: Config,
-  deps: CoreDeps,
+  deps: Deps,
   pairs: { old: TableModel; new: TableModel }[],
   opts: VerifyOptions,
 ): Promise<ContentResult[]> {
@@ -252,7 +252,7 @@ async function compareContent(
   }
 }
 
-export async function runVerify(config: Config, deps: CoreDeps, opts: VerifyOptions): Promise<VerifyReport> {
+export async function runVerify(config: Config, deps: Deps, opts: VerifyOptions): Promise<VerifyReport> {
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
   const newDb = await deps.connect(config.newUrl, 'NEW').catch(async (e: unknown) => {
     await oldDb.end();

@@ -2,7 +2,7 @@
  * Can NEW reach OLD the way postgres_fdw will? Creates a throwaway server, user mapping and
  * foreign table inside a transaction that is always rolled back, so nothing stays behind.
  */
-import type { Queryable } from '../exec/queryable.js';
+import type { Queryable } from '../sql/queryable.js';
 import { isDatabaseError } from '../errors.js';
 import { ident, literal, optionList } from '../sql/quote.js';
 import type { OldEndpoint } from '../plan/plan-init-new.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSequenceSync } from '../../../src/cli/commands/sequences.js';
-import { describeSequenceSync } from '../../../src/core/sequences.js';
-import { planSequenceSync } from '../../../src/sequences/plan-sequence-sync.js';
+import { describeSequenceSync } from '../../../src/sequences/sync-sequences.js';
+import { planSequenceSync } from '../../../src/plan/plan-sequence-sync.js';
 import { sequence } from '../support/models.js';
 
 describe('describeSequenceSync', () => {

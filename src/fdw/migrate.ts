@@ -22,7 +22,7 @@ import { planMoveOrder } from '../plan/move-order.js';
 import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl, stateUpgradeDdl } from '../plan/state-schema.js';
-import { connectBoth, type CoreDeps } from './context.js';
+import { connectBoth, type Deps } from '../exec/connections.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 import { requireInitialized } from './migration-state.js';
@@ -45,7 +45,7 @@ export interface MigrateEvent {
   order?: readonly string[];
 }
 
-export interface MigrateDeps extends CoreDeps {
+export interface MigrateDeps extends Deps {
   onEvent?: (e: MigrateEvent) => void;
   signal?: AbortSignal;
 }
@@ -74,7 +74,7 @@ class LostServer extends Error {
   }
 }
 
-async function openMover(deps: CoreDeps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<Mover> {
+async function openMover(deps: Deps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<Mover> {
   const pidOf = (c: pg.Client) => (c as unknown as { processID: number }).processID;
   const [oldDb, newDb] = await connectBoth(deps, config);
   // NEW's is known as fdwmig's own from its first statement on: never a holdout, never the application.

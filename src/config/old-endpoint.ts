@@ -1,4 +1,4 @@
-import { parsePgUrl } from '../config/url.js';
+import { parsePgUrl } from './url.js';
 import type { OldEndpoint } from '../plan/plan-init-new.js';
 
 /** libpq options worth passing to the FDW server (TLS and the like), never the password. */

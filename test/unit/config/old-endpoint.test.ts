@@ -1,6 +1,6 @@
 /** OLD's URL -> NEW's foreign server: TLS and connection options pass through, secrets never. */
 import { describe, expect, it } from 'vitest';
-import { describeEndpoint, oldEndpointFromUrl } from '../../../src/core/old-endpoint.js';
+import { describeEndpoint, oldEndpointFromUrl } from '../../../src/config/old-endpoint.js';
 import { assessTables } from '../../../src/plan/assess-tables.js';
 import { planInitNew } from '../../../src/plan/plan-init-new.js';
 import { renderPlan } from '../../../src/plan/step.js';

@@ -3,7 +3,7 @@
  * last value plus a safety gap (in the sequence's direction), and never backwards.
  */
 import type { SequenceModel } from '../introspect/model.js';
-import { step, type Step } from '../plan/step.js';
+import { step, type Step } from './step.js';
 import { literal, qualified } from '../sql/quote.js';
 
 export interface SequenceChange {

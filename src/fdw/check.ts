@@ -11,9 +11,9 @@ import { loadSql } from '../introspect/load-sql.js';
 import { readIdentity, readNewState } from '../introspect/read-new-state.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
-import type { CoreDeps } from './context.js';
+import type { Deps } from '../exec/connections.js';
 import { findMissingRoles, findNonEmptyTables, nonEmptyError, sameDatabaseError } from './init-new.js';
-import { describeEndpoint, oldEndpointFromUrl } from './old-endpoint.js';
+import { describeEndpoint, oldEndpointFromUrl } from '../config/old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
 import { moveKey } from '../plan/move-key.js';
@@ -413,7 +413,7 @@ function probeHint(failure: string, newRole: string): string {
 }
 
 async function connectOrFinding(
-  deps: CoreDeps,
+  deps: Deps,
   url: string,
   side: 'OLD' | 'NEW',
   findings: Finding[],
@@ -427,7 +427,7 @@ async function connectOrFinding(
   }
 }
 
-export async function runCheck(config: Config, deps: CoreDeps): Promise<CheckReport> {
+export async function runCheck(config: Config, deps: Deps): Promise<CheckReport> {
   const findings: Finding[] = [];
   const oldDb = await connectOrFinding(deps, config.oldUrl, 'OLD', findings);
   const newDb = await connectOrFinding(deps, config.newUrl, 'NEW', findings);

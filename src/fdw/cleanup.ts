@@ -17,7 +17,7 @@ import {
   type RecordedState,
 } from '../verify/recorded-state.js';
 import { ident, qualified } from '../sql/quote.js';
-import { withBoth, type CoreDeps } from './context.js';
+import { withBoth, type Deps } from '../exec/connections.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 
 export interface CleanupOptions {
@@ -86,7 +86,7 @@ async function readModel(
   };
 }
 
-export async function runCleanup(config: Config, deps: CoreDeps, opts: CleanupOptions): Promise<CleanupResult> {
+export async function runCleanup(config: Config, deps: Deps, opts: CleanupOptions): Promise<CleanupResult> {
   return withBoth(deps, config, async (oldDb, newDb) => {
     if (!(await newDb.query<{ ok: boolean }>(MIGRATE_LOCK_SQL)).rows[0]!.ok) {
       throw new StateError('fdwmig migrate is running against this NEW database', {
