@@ -1,7 +1,6 @@
--- fdwmig's objects already on NEW. $1: state schema, $2: foreign server name.
-SELECT to_regclass(quote_ident($1) || '.migration') IS NOT NULL AS has_state,
-       EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = $2) AS server_exists,
-       ARRAY(SELECT um.usename::text FROM pg_user_mappings um WHERE um.srvname = $2) AS mapped_roles,
+-- fdwmig's foreign server, its user mappings and foreign tables on NEW. $1: the server's name.
+SELECT EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = $1) AS server_exists,
+       ARRAY(SELECT um.usename::text FROM pg_user_mappings um WHERE um.srvname = $1) AS mapped_roles,
        ARRAY(SELECT json_build_object(
                       'name', n.nspname || '.' || c.relname,
                       'parent', (SELECT pn.nspname || '.' || p.relname
@@ -12,4 +11,4 @@ SELECT to_regclass(quote_ident($1) || '.migration') IS NOT NULL AS has_state,
                JOIN pg_class c ON c.oid = ft.ftrelid
                JOIN pg_namespace n ON n.oid = c.relnamespace
                JOIN pg_foreign_server s ON s.oid = ft.ftserver
-              WHERE s.srvname = $2) AS foreign_tables;
+              WHERE s.srvname = $1) AS foreign_tables;

@@ -3,6 +3,7 @@
  * it outside one): its settings once, then one count per table. In the tables' order.
  */
 import { COUNT_SETTINGS, countRowsSql } from '../plan/count-rows.js';
+import { qualified } from '../sql/quote.js';
 import type { Queryable } from '../sql/queryable.js';
 
 export async function countRows(db: Queryable, tables: readonly { schema: string; name: string }[]): Promise<number[]> {
@@ -18,4 +19,22 @@ export async function countRows(db: Queryable, tables: readonly { schema: string
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/** Rows per table on OLD, counted ONLY (never an OLD child's); a table gone from OLD counts 0. */
+export async function countRowsOnOld(
+  oldDb: Queryable,
+  tables: readonly { schema: string; name: string }[],
+): Promise<Map<string, number>> {
+  const exists = (
+    await oldDb.query<{ ok: boolean }>(
+      'SELECT pg_catalog.to_regclass(x) IS NOT NULL AS ok FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i',
+      [tables.map((t) => qualified(t.schema, t.name))],
+    )
+  ).rows.map((r) => r.ok);
+  const present = tables.filter((_, i) => exists[i]);
+  const n = await countRows(oldDb, present);
+  const counts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, 0]));
+  present.forEach((t, i) => counts.set(`${t.schema}.${t.name}`, n[i]!));
+  return counts;
 }

@@ -3,7 +3,7 @@
  * cut for its first pass, from OLD's planner estimate, by value or every n-th key, and how a
  * range's own pipe hands the upper half of what it has left to an idle one.
  */
-import type { Key } from '../plan/move-sql.js';
+import type { Key } from '../state/batches.js';
 import { planRows } from '../plan/split.js';
 import { keyAfter, type MoveContext } from './move-batch.js';
 

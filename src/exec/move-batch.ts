@@ -4,10 +4,11 @@
  */
 import type pg from 'pg';
 import { StateError, isDatabaseError } from '../errors.js';
-import type { Key, MoveSql } from '../plan/move-sql.js';
+import type { MoveSql } from '../plan/move-sql.js';
+import type { Key } from '../state/batches.js';
 import { snapshotAges } from '../plan/snapshot-ages.js';
 import { ident } from '../sql/quote.js';
-import type { BatchRecord, BatchStore } from './batch-store.js';
+import type { BatchRecord, BatchStore } from '../state/batches.js';
 import { pipeCopy } from './copy-pipe.js';
 import { crashPoint } from './crash-points.js';
 import { waitForDrain, type DrainPoint, type Holdout } from './drain.js';

@@ -5,7 +5,7 @@
  */
 import { isDatabaseError } from '../errors.js';
 import { splitCount } from '../plan/split.js';
-import type { BatchRecord } from './batch-store.js';
+import type { BatchRecord } from '../state/batches.js';
 import type { AppYield } from './app-activity.js';
 import type { DrainPoint } from './drain.js';
 import { answerSplit, estimateOld, segmentsAt, splitPoints, valueSplit, type Segment } from './key-ranges.js';

@@ -9,13 +9,10 @@ import { StateError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
 import { loadSql } from '../introspect/load-sql.js';
 import { planCleanup, renderCleanupPlan, type CleanupModel, type CleanupPlan } from '../plan/plan-cleanup.js';
-import {
-  countRowsOnOld,
-  readRecordedState,
-  requireRecordedOld,
-  type RecordedFk,
-  type RecordedState,
-} from '../verify/recorded-state.js';
+import { countRowsOnOld } from '../exec/count-rows.js';
+import { readOldMarker } from '../state/batches.js';
+import { readRecordedState, type RecordedFk, type RecordedState } from '../state/records.js';
+import { requireRecordedOld } from '../verify/recorded-old.js';
 import { ident, qualified } from '../sql/quote.js';
 import { withBoth, type Deps } from '../exec/connections.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
@@ -63,9 +60,7 @@ async function readModel(
       other_servers: string[];
     }>(loadSql('cleanup-new'), [config.stateSchema, serverName, remotes])
   ).rows[0]!;
-  const o = (
-    await oldDb.query<{ schema_exists: boolean; table_exists: boolean }>(loadSql('cleanup-old'), [config.stateSchema])
-  ).rows[0]!;
+  const o = await readOldMarker(oldDb, config.stateSchema);
   return {
     stateSchema: config.stateSchema,
     stateSchemaExists: n.schema_exists,
@@ -80,9 +75,7 @@ async function readModel(
     extensionCreatedByFdwmig: state.record?.createdExtension === true && n.extension_installed,
     otherFdwServers: n.other_servers,
     // OLD's marker belongs to a migration NEW records; with no state on NEW it is not known to be ours.
-    oldMarker: state.stateSchemaExists
-      ? { schemaExists: o.schema_exists, tableExists: o.table_exists }
-      : { schemaExists: false, tableExists: false },
+    oldMarker: state.stateSchemaExists ? o : { schemaExists: false, tableExists: false },
   };
 }
 

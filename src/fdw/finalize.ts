@@ -19,7 +19,7 @@ import { renderPlan, step, type Plan } from '../plan/step.js';
 import type { SequenceChange } from '../plan/plan-sequence-sync.js';
 import { ident, literal, qualified } from '../sql/quote.js';
 import { describeOrphans, findOrphans, type Orphans } from '../verify/orphans.js';
-import { readRecordedState, type RecordedFk } from '../verify/recorded-state.js';
+import { markFkRestoredSql, readRecordedState, type RecordedFk } from '../state/records.js';
 import { withBoth, type Deps } from '../exec/connections.js';
 import { requireInitialized, type ServedTable } from './migration-state.js';
 import { syncSequences } from '../sequences/sync-sequences.js';
@@ -77,7 +77,7 @@ export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]):
         description: `validate FK ${f.constraint} on ${f.schema}.${f.table}`,
         sql: [
           ...(f.validated ? [] : [`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(f.constraint)}`]),
-          `UPDATE ${ident(stateSchema)}.foreign_keys SET restored_at = now() WHERE schema_name = ${literal(f.schema)} AND table_name = ${literal(f.table)} AND constraint_name = ${literal(f.constraint)}`,
+          markFkRestoredSql(stateSchema, f),
         ],
         takesLocks: true,
       }),

@@ -5,34 +5,20 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { StateError } from '../errors.js';
-import { readIdentity, readNewState } from '../introspect/read-new-state.js';
-import { ident } from '../sql/quote.js';
+import { readMigrationRecord, readTables, type RecordedTable } from '../state/records.js';
+import { requireRecordedOld } from '../verify/recorded-old.js';
 
-export interface ServedTable {
-  schema: string;
-  name: string;
-  remoteName: string;
-}
+/** A table init-new serves: its foreign table on NEW is `remoteName`. */
+export type ServedTable = RecordedTable;
 
 /** Refuses unless init-new completed on NEW for this OLD; returns the tables it set up. */
 export async function requireInitialized(config: Config, oldDb: pg.Client, newDb: pg.Client): Promise<ServedTable[]> {
-  const state = await readNewState(newDb, config.stateSchema, config.serverName);
-  if (!state.recorded || !state.recorded.initCompletedAt) {
+  const recorded = await readMigrationRecord(newDb, config.stateSchema);
+  if (!recorded || !recorded.initCompletedAt) {
     throw new StateError('NEW has not been set up by init-new yet', {
       hint: 'run fdwmig init-new first (fdwmig check tells whether it can)',
     });
   }
-  const identity = await readIdentity(oldDb);
-  if (state.recorded.oldIdentity !== identity) {
-    throw new StateError(
-      `NEW was set up for another OLD (${state.recorded.oldDisplay}, ${state.recorded.oldIdentity}), not this one (${identity})`,
-      {
-        hint: 'check --old: it must name the server init-new was run against',
-      },
-    );
-  }
-  const r = await newDb.query<{ schema_name: string; table_name: string; remote_name: string }>(
-    `SELECT schema_name, table_name, remote_name FROM ${ident(config.stateSchema)}.tables ORDER BY 1, 2`,
-  );
-  return r.rows.map((x) => ({ schema: x.schema_name, name: x.table_name, remoteName: x.remote_name }));
+  await requireRecordedOld(oldDb, recorded);
+  return readTables(newDb, config.stateSchema);
 }

@@ -5,7 +5,10 @@
 import type { Config } from '../config/schema.js';
 import type { Queryable } from '../sql/queryable.js';
 import { ident } from '../sql/quote.js';
-import { countRowsOnOld, readRecordedState, requireRecordedOld } from '../verify/recorded-state.js';
+import { countRowsOnOld } from '../exec/count-rows.js';
+import { batchTotals } from '../state/batches.js';
+import { readRecordedState } from '../state/records.js';
+import { requireRecordedOld } from '../verify/recorded-old.js';
 import { describePhase, detectPhase, type Phase } from '../verify/report.js';
 import { prepareVerifySession } from '../verify/session.js';
 import { withBoth, type Deps } from '../exec/connections.js';
@@ -28,28 +31,6 @@ export interface StatusReport {
   oldDisplay: string | null;
   foreignKeys: { total: number; restored: number; on: boolean };
   tables: TableStatus[];
-}
-
-interface BatchTotals {
-  moved: number;
-  open: number;
-}
-
-async function batchTotals(db: Queryable, stateSchema: string): Promise<Map<string, BatchTotals>> {
-  const exists = (
-    await db.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [
-      `${ident(stateSchema)}.batches`,
-    ])
-  ).rows[0]!.ok;
-  if (!exists) return new Map();
-  const r = await db.query<{ schema_name: string; table_name: string; moved: string; open: string }>(
-    `SELECT schema_name, table_name, coalesce(sum(row_count) FILTER (WHERE state = 'moved'), 0)::text AS moved,
-            count(*) FILTER (WHERE state = 'copied')::text AS open
-       FROM ${ident(stateSchema)}.batches GROUP BY 1, 2`,
-  );
-  return new Map(
-    r.rows.map((x) => [`${x.schema_name}.${x.table_name}`, { moved: Number(x.moved), open: Number(x.open) }]),
-  );
 }
 
 /** Pure: a table's state from its numbers. */

@@ -1,50 +1,34 @@
 /** Reads what fdwmig already created on NEW, so planners plan only what is missing. */
 import type { Queryable } from '../sql/queryable.js';
-import { ident } from '../sql/quote.js';
-import type { NewState } from '../plan/plan-init-new.js';
+import { readMigrationRecord, type MigrationRecord } from '../state/records.js';
 import { loadSql } from './load-sql.js';
 
-export interface RecordedMigration {
-  oldIdentity: string;
-  oldDisplay: string;
-  initCompletedAt: Date | null;
-  createdExtension: boolean;
+/** What init-new finds of its own objects on NEW, for its planner. */
+export interface NewState {
+  migrationRecorded: boolean;
+  serverExists: boolean;
+  /** Roles (or 'public') with a user mapping for the server. */
+  mappedRoles: readonly string[];
+  /** Qualified foreign table name -> qualified parent it inherits from (null if none). */
+  foreignTables: ReadonlyMap<string, string | null>;
 }
 
 export interface NewStateRead extends NewState {
-  recorded: RecordedMigration | null;
+  recorded: MigrationRecord | null;
 }
 
 export async function readNewState(db: Queryable, stateSchema: string, serverName: string): Promise<NewStateRead> {
   const row = (
-    await db.query<{ has_state: boolean; server_exists: boolean; mapped_roles: string[]; foreign_tables: string[] }>(
-      loadSql('new-state'),
-      [stateSchema, serverName],
-    )
+    await db.query<{ server_exists: boolean; mapped_roles: string[]; foreign_tables: string[] }>(loadSql('new-state'), [
+      serverName,
+    ])
   ).rows[0]!;
   const foreignTables = new Map<string, string | null>();
   for (const json of row.foreign_tables) {
     const ft = JSON.parse(json) as { name: string; parent: string | null };
     foreignTables.set(ft.name, ft.parent);
   }
-  let recorded: RecordedMigration | null = null;
-  if (row.has_state) {
-    const r = (
-      await db.query<{
-        old_identity: string;
-        old_display: string;
-        init_completed_at: Date | null;
-        created_extension: boolean;
-      }>(`SELECT old_identity, old_display, init_completed_at, created_extension FROM ${ident(stateSchema)}.migration`)
-    ).rows[0];
-    if (r)
-      recorded = {
-        oldIdentity: r.old_identity,
-        oldDisplay: r.old_display,
-        initCompletedAt: r.init_completed_at,
-        createdExtension: r.created_extension,
-      };
-  }
+  const recorded = await readMigrationRecord(db, stateSchema);
   return {
     migrationRecorded: recorded !== null,
     serverExists: row.server_exists,

@@ -7,10 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { TableModel } from '../introspect/model.js';
 import { ident, identList, literal, qualified } from '../sql/quote.js';
+import { markDeletedOnOldSql, recordBatchHead, type Key } from '../state/batches.js';
 import { moveKey } from './move-key.js';
-
-/** A key's values as text, in key column order. */
-export type Key = readonly string[];
 
 export interface MoveSql {
   readonly keyColumns: readonly string[];
@@ -164,7 +162,7 @@ export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveS
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
     recordBatch: (stateSchema, b) => {
-      const head = `INSERT INTO ${ident(stateSchema)}.batches (schema_name, table_name, after_key, last_key, snapshot, keys, key_list, key_span, row_count, state)
+      const head = `${recordBatchHead(stateSchema)}
 SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
        '[]', `;
       const mine = `FROM ONLY ${table}
@@ -192,7 +190,7 @@ ${tail}`;
     FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')}),
 verdict AS (SELECT n = $5::int AND changed = 0 AS ok FROM counted),
 deleted AS (DELETE FROM ONLY ${table} WHERE ${range('$1::jsonb', '$2::jsonb')} AND (SELECT ok FROM verdict)),
-marked AS (INSERT INTO ${ident(stateSchema)}.moved_batches (batch_id) SELECT $6::int8 WHERE (SELECT ok FROM verdict))
+marked AS (${markDeletedOnOldSql(stateSchema, '$6::int8', '(SELECT ok FROM verdict)')})
 SELECT n, changed FROM counted`,
     lockKeys: (
       nowait,

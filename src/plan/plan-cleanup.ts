@@ -7,22 +7,14 @@
  */
 import type { ServerSide } from '../errors.js';
 import { ident, qualified } from '../sql/quote.js';
+import { dropOldMarkerSql, dropStateSchemaSql } from '../state/schema.js';
 import { renderPlan, step, type Plan, type Step } from './step.js';
-
-/**
- * The tables stateSchemaDdl() and the migrate code create in the state schema. Dropped by name,
- * then the schema without CASCADE: anything else someone put there stops the cleanup instead of
- * vanishing with it.
- */
-export const STATE_TABLES = ['batches', 'foreign_keys', 'tables', 'migration'] as const;
-/** OLD's marker table (oldMarkerDdl()). */
-export const OLD_MARKER_TABLE = 'moved_batches';
 
 /** What exists now of fdwmig's objects, read from both servers before planning. */
 export interface CleanupModel {
   stateSchema: string;
   stateSchemaExists: boolean;
-  /** Which of {@link STATE_TABLES} exist in the state schema on NEW. */
+  /** Which tables exist in the state schema on NEW (the state's own are dropped by name). */
   stateTables: readonly string[];
   /** The foreign server init-new created (the name recorded in the state). */
   serverName: string;
@@ -105,15 +97,11 @@ function planFdwObjects(m: CleanupModel): { steps: Step[]; notes: string[] } {
 
 function planOldMarker(m: CleanupModel): Step[] {
   if (!m.oldMarker.schemaExists) return [];
-  const s = ident(m.stateSchema);
   return [
     step({
       id: 'old-marker',
       description: `drop OLD's marker schema ${m.stateSchema} (moved-batch markers)`,
-      sql: [
-        ...(m.oldMarker.tableExists ? [`DROP TABLE IF EXISTS ${s}.${ident(OLD_MARKER_TABLE)}`] : []),
-        `DROP SCHEMA IF EXISTS ${s}`,
-      ],
+      sql: dropOldMarkerSql(m.stateSchema, m.oldMarker.tableExists),
       takesLocks: false,
     }),
   ];
@@ -121,16 +109,11 @@ function planOldMarker(m: CleanupModel): Step[] {
 
 function planStateSchema(m: CleanupModel): Step[] {
   if (!m.stateSchemaExists) return [];
-  const s = ident(m.stateSchema);
-  const tables = STATE_TABLES.filter((t) => m.stateTables.includes(t));
   return [
     step({
       id: 'state-schema',
       description: `drop the state schema ${m.stateSchema} on NEW`,
-      sql: [
-        ...(tables.length ? [`DROP TABLE IF EXISTS ${tables.map((t) => `${s}.${ident(t)}`).join(', ')}`] : []),
-        `DROP SCHEMA IF EXISTS ${s}`,
-      ],
+      sql: dropStateSchemaSql(m.stateSchema, m.stateTables),
       takesLocks: false,
     }),
   ];

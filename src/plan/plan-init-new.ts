@@ -8,7 +8,9 @@ import { qualifiedName } from '../introspect/model.js';
 import { planSequenceSync, type SequenceChange } from './plan-sequence-sync.js';
 import { ident, literal, optionList, qualified } from '../sql/quote.js';
 import type { TableAssessment } from './assess-tables.js';
-import { stateSchemaDdl } from './state-schema.js';
+import type { NewState } from '../introspect/read-new-state.js';
+import { markInitCompletedSql, recordDroppedFkSql, recordMigrationSql, recordTableSql } from '../state/records.js';
+import { stateSchemaDdl } from '../state/schema.js';
 import { step, type Plan, type Step } from './step.js';
 
 /** Where and how NEW's postgres_fdw reaches OLD. */
@@ -23,15 +25,6 @@ export interface OldEndpoint {
 }
 
 /** What NEW already has of fdwmig's objects (read before planning). */
-export interface NewState {
-  migrationRecorded: boolean;
-  serverExists: boolean;
-  /** Roles (or 'public') with a user mapping for the server. */
-  mappedRoles: readonly string[];
-  /** Qualified foreign table name -> qualified parent it inherits from (null if none). */
-  foreignTables: ReadonlyMap<string, string | null>;
-}
-
 export interface InitNewSettings {
   stateSchema: string;
   serverName: string;
@@ -91,10 +84,7 @@ function planState(input: InitNewInput): Step[] {
       step({
         id: 'state-record',
         description: `record OLD (${s.oldIdentity.display}) as this NEW's source`,
-        sql: [
-          `INSERT INTO ${ident(s.stateSchema)}.migration (old_identity, old_display, server_name, created_extension, fdwmig_version)
-  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        ],
+        sql: [recordMigrationSql(s.stateSchema)],
         params: [
           s.oldIdentity.id,
           s.oldIdentity.display,
@@ -185,9 +175,7 @@ function planForeignTables(input: InitNewInput): Step[] {
     sql.push(
       `ALTER FOREIGN TABLE ${qualified(newT.schema, a.remoteName)} INHERIT ${qualified(newT.schema, newT.name)}`,
     );
-    sql.push(
-      `INSERT INTO ${ident(s.stateSchema)}.tables (schema_name, table_name, remote_name) VALUES (${literal(newT.schema)}, ${literal(newT.name)}, ${literal(a.remoteName)}) ON CONFLICT DO NOTHING`,
-    );
+    sql.push(recordTableSql(s.stateSchema, newT.schema, newT.name, a.remoteName));
     steps.push(
       step({
         id: `foreign-table:${parent}`,
@@ -218,7 +206,14 @@ function planForeignKeys(input: InitNewInput): Step[] {
           id: `drop-fk:${qualifiedName(t)}.${fk.name}`,
           description: `FK ${fk.name} on ${qualifiedName(t)} off while rows live in two places (definition kept in ${s.stateSchema}.foreign_keys)`,
           sql: [
-            `INSERT INTO ${ident(s.stateSchema)}.foreign_keys (schema_name, table_name, constraint_name, definition, ref_schema, ref_table) VALUES (${literal(t.schema)}, ${literal(t.name)}, ${literal(fk.name)}, ${literal(fk.definition)}, ${literal(fk.refSchema)}, ${literal(fk.refName)}) ON CONFLICT DO NOTHING`,
+            recordDroppedFkSql(s.stateSchema, {
+              schema: t.schema,
+              table: t.name,
+              name: fk.name,
+              definition: fk.definition,
+              refSchema: fk.refSchema,
+              refTable: fk.refName,
+            }),
             `ALTER TABLE ${qualified(t.schema, t.name)} DROP CONSTRAINT ${ident(fk.name)}`,
           ],
           takesLocks: true,
@@ -241,9 +236,7 @@ export function planInitNew(input: InitNewInput): { plan: Plan; sequences: Seque
     step({
       id: 'state-done',
       description: 'mark init-new complete',
-      sql: [
-        `UPDATE ${ident(input.settings.stateSchema)}.migration SET init_completed_at = COALESCE(init_completed_at, now())`,
-      ],
+      sql: [markInitCompletedSql(input.settings.stateSchema)],
       takesLocks: false,
     }),
   ];

@@ -6,7 +6,7 @@
 import type { Queryable } from '../sql/queryable.js';
 import { ident, qualified } from '../sql/quote.js';
 import { findOrphans, formatKey } from './orphans.js';
-import type { RecordedFk } from './recorded-state.js';
+import type { RecordedFk } from '../state/records.js';
 import type { Finding } from './report.js';
 
 function restoreHint(f: RecordedFk): string {

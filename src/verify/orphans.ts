@@ -2,7 +2,7 @@
 import type { Queryable } from '../sql/queryable.js';
 import { parseFkDefinition } from './fk-definition.js';
 import { buildOrphanQuery, orphanColumns } from './orphan-sql.js';
-import type { RecordedFk } from './recorded-state.js';
+import type { RecordedFk } from '../state/records.js';
 
 export interface Orphans {
   fk: RecordedFk;

@@ -8,7 +8,7 @@ import type { Queryable } from '../sql/queryable.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { selectTables } from '../plan/assess-tables.js';
-import { BATCH_KEYS_JSON, keysFromStored } from '../plan/state-schema.js';
+import { copiedBatchKeys, openBatchCount } from '../state/batches.js';
 import { ident } from '../sql/quote.js';
 import { compareTableContent, type ContentResult } from './compare-content.js';
 import type { ComparedTable } from './content-sql.js';
@@ -17,7 +17,9 @@ import { checkFkOrphans, checkRestoredFk } from './fk-check.js';
 import type { KeyedTable } from './key-sql.js';
 import { formatKey } from './orphans.js';
 import { pairPool, type Pair } from './pair-pool.js';
-import { countRowsOnOld, readRecordedState, requireRecordedOld, type RecordedState } from './recorded-state.js';
+import { countRowsOnOld } from '../exec/count-rows.js';
+import { readRecordedState, type RecordedState } from '../state/records.js';
+import { requireRecordedOld } from './recorded-old.js';
 import { describePhase, detectPhase, type Finding, type Phase } from './report.js';
 import { checkSequence, readSequenceFacts } from './sequence-check.js';
 import { prepareVerifySession } from './session.js';
@@ -78,30 +80,6 @@ function selectPairs(
     .map((t) => ({ old: onOld.get(qualifiedName(t))!, new: t }));
 }
 
-async function inFlightKeys(newDb: Queryable, stateSchema: string, t: TableModel): Promise<Set<string>> {
-  const r = await newDb.query<{ keys: (string[] | string)[] }>(
-    `SELECT ${BATCH_KEYS_JSON} AS keys FROM ${ident(stateSchema)}.batches b WHERE state = 'copied' AND schema_name = $1 AND table_name = $2`,
-    [t.schema, t.name],
-  );
-  return new Set(r.rows.flatMap((b) => keysFromStored(b.keys).map((k) => JSON.stringify(k))));
-}
-
-async function openBatchCount(newDb: Queryable, stateSchema: string): Promise<number> {
-  const exists = (
-    await newDb.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [
-      `${ident(stateSchema)}.batches`,
-    ])
-  ).rows[0]!.ok;
-  if (!exists) return 0;
-  return Number(
-    (
-      await newDb.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${ident(stateSchema)}.batches WHERE state = 'copied'`,
-      )
-    ).rows[0]!.n,
-  );
-}
-
 async function duplicateFindings(
   oldDb: Queryable,
   newDb: Queryable,
@@ -119,7 +97,12 @@ async function duplicateFindings(
         message: 'no primary key: rows on both sides cannot be matched by key, duplicates not checked',
       },
     ];
-  const d = await findDuplicates(oldDb, newDb, k, () => inFlightKeys(newDb, stateSchema, t));
+  const d = await findDuplicates(
+    oldDb,
+    newDb,
+    k,
+    async () => new Set((await copiedBatchKeys(newDb, stateSchema, t)).map((k) => JSON.stringify(k))),
+  );
   const hint = `keep one copy: the application inserted a key whose row was still on OLD (a unique index does not span the two). Delete NEW's with DELETE FROM ONLY ${subject} WHERE ..., or OLD's on OLD`;
   const out: Finding[] = d.keys.slice(0, DUPLICATES_LISTED).map((key) => ({
     severity: 'problem' as const,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchStore } from '../../src/exec/batch-store.js';
-import { BATCH_KEYS_JSON, stateSchemaDdl, stateUpgradeDdl } from '../../src/plan/state-schema.js';
+import { batchStore } from '../../src/state/batches.js';
+import { BATCH_KEYS_JSON, stateSchemaDdl, stateUpgradeDdl } from '../../src/state/schema.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 // A state schema made by the previous fdwmig held batch keys as jsonb only; batches it recorded

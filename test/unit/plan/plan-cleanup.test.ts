@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planCleanup, renderCleanupPlan, STATE_TABLES, type CleanupModel } from '../../../src/plan/plan-cleanup.js';
+import { planCleanup, renderCleanupPlan, type CleanupModel } from '../../../src/plan/plan-cleanup.js';
+import { STATE_TABLES } from '../../../src/state/schema.js';
 
 /** Everything init-new and migrate create, with hostile names. */
 function full(over: Partial<CleanupModel> = {}): CleanupModel {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseModel, TableModel } from '../../../src/introspect/model.js';
 import { assessTables } from '../../../src/plan/assess-tables.js';
-import { stateSchemaDdl } from '../../../src/plan/state-schema.js';
+import { stateSchemaDdl } from '../../../src/state/schema.js';
 import {
   foreignTableDdl,
   planInitNew,

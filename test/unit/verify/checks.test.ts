@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRestoredFk } from '../../../src/verify/fk-check.js';
 import { pairPool } from '../../../src/verify/pair-pool.js';
-import type { RecordedFk } from '../../../src/verify/recorded-state.js';
+import type { RecordedFk } from '../../../src/state/records.js';
 import { describePhase, detectPhase, type PhaseFacts } from '../../../src/verify/report.js';
 import { checkSequence } from '../../../src/verify/sequence-check.js';
 import { checkTriggers } from '../../../src/verify/trigger-check.js';

@@ -1,6 +1,8 @@
 /**
  * fdwmig's state on NEW: one small schema that records what was done, so every command is
  * idempotent, a re-run continues, and `status` can report. It never holds a password.
+ * Its DDL; src/state/records.ts and src/state/batches.ts read and write its rows. Nothing
+ * outside src/state/ names a state table (a lint rule, eslint.config.js).
  */
 import { ident } from '../sql/quote.js';
 
@@ -103,5 +105,33 @@ export function oldMarkerDdl(schema: string): string[] {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${s}`,
     `CREATE TABLE IF NOT EXISTS ${s}.moved_batches (batch_id bigint PRIMARY KEY, moved_at timestamptz NOT NULL DEFAULT now())`,
+  ];
+}
+
+/**
+ * The tables stateSchemaDdl() and the migrate code create in the state schema. Dropped by name,
+ * then the schema without CASCADE: anything else someone put there stops the cleanup instead of
+ * vanishing with it.
+ */
+export const STATE_TABLES = ['batches', 'foreign_keys', 'tables', 'migration'] as const;
+/** OLD's marker table (oldMarkerDdl()). */
+export const OLD_MARKER_TABLE = 'moved_batches';
+
+/** Drops those of STATE_TABLES that exist (`present`), then the state schema. */
+export function dropStateSchemaSql(schema: string, present: readonly string[]): string[] {
+  const s = ident(schema);
+  const tables = STATE_TABLES.filter((t) => present.includes(t));
+  return [
+    ...(tables.length ? [`DROP TABLE IF EXISTS ${tables.map((t) => `${s}.${ident(t)}`).join(', ')}`] : []),
+    `DROP SCHEMA IF EXISTS ${s}`,
+  ];
+}
+
+/** Drops OLD's marker table (if `tableExists`) and its schema. */
+export function dropOldMarkerSql(schema: string, tableExists: boolean): string[] {
+  const s = ident(schema);
+  return [
+    ...(tableExists ? [`DROP TABLE IF EXISTS ${s}.${ident(OLD_MARKER_TABLE)}`] : []),
+    `DROP SCHEMA IF EXISTS ${s}`,
   ];
 }
