@@ -8,7 +8,7 @@
 import { loadConfig } from '../config/load.js';
 import type { Deps } from '../exec/connections.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../dev/workload.js';
-import { connect } from '../exec/connect.js';
+import { connect } from '../exec/connections.js';
 import { dumpSchema } from '../exec/pg-dump.js';
 import { runReplicateCleanup } from '../replication/cleanup.js';
 import { realClock, type ReplicationDeps } from '../replication/deps.js';

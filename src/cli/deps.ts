@@ -1,7 +1,7 @@
 /** Builds the injected dependencies of the commands' functions for a CLI run. */
 import { redactSecrets } from '../config/url.js';
 import type { Deps } from '../exec/connections.js';
-import { connect } from '../exec/connect.js';
+import { connect } from '../exec/connections.js';
 import { dumpSchema } from '../exec/pg-dump.js';
 import type { CliIo } from './context.js';
 

@@ -1,7 +1,7 @@
 /** Streams COPY ... TO STDOUT on one server into COPY ... FROM STDIN on another: flat memory. */
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { cutConnection } from './connect.js';
+import { cutConnection } from './connections.js';
 import { RawCopyIn, RawCopyOut } from './raw-copy.js';
 
 /**

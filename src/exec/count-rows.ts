@@ -4,21 +4,20 @@
  */
 import { COUNT_SETTINGS, countRowsSql } from '../plan/count-rows.js';
 import { qualified } from '../sql/quote.js';
-import type { Queryable } from '../sql/queryable.js';
+import { withTransaction, type Queryable } from '../sql/queryable.js';
 
 export async function countRows(db: Queryable, tables: readonly { schema: string; name: string }[]): Promise<number[]> {
-  await db.query('BEGIN READ ONLY');
-  try {
-    await db.query(COUNT_SETTINGS);
-    const counts: number[] = [];
-    for (const t of tables)
-      counts.push(Number((await db.query<{ n: string }>(countRowsSql(t.schema, t.name))).rows[0]!.n));
-    await db.query('COMMIT');
-    return counts;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  return withTransaction(
+    db,
+    async () => {
+      await db.query(COUNT_SETTINGS);
+      const counts: number[] = [];
+      for (const t of tables)
+        counts.push(Number((await db.query<{ n: string }>(countRowsSql(t.schema, t.name))).rows[0]!.n));
+      return counts;
+    },
+    'BEGIN READ ONLY',
+  );
 }
 
 /** Rows per table on OLD, counted ONLY (never an OLD child's); a table gone from OLD counts 0. */

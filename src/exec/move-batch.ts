@@ -3,6 +3,7 @@
  * and delete (steps 3-4). Every step that must happen before another is awaited in that order.
  */
 import type pg from 'pg';
+import { withTransaction } from '../sql/queryable.js';
 import { StateError, isDatabaseError } from '../errors.js';
 import type { MoveSql } from '../plan/move-sql.js';
 import type { Key } from '../state/batches.js';
@@ -46,18 +47,6 @@ type KeyRow = Record<string, string>;
 
 function keyOf(row: KeyRow, n: number): Key {
   return Array.from({ length: n }, (_, i) => row[`k${i}`]!);
-}
-
-async function inTransaction<T>(db: pg.Client, begin: string, fn: () => Promise<T>): Promise<T> {
-  await db.query(begin);
-  try {
-    const r = await fn();
-    await db.query('COMMIT');
-    return r;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
 }
 
 const json = (k: Key | null) => (k ? JSON.stringify(k) : null);
@@ -295,7 +284,7 @@ async function reconcileOnce(ctx: MoveContext, b: BatchRecord, keys: readonly Ke
     newOpen = true;
     await newDb.query(timeout);
     await newDb.query(ctx.sql.lockNewKeys(nowait), params);
-    await inTransaction(oldDb, 'BEGIN', async () => {
+    await withTransaction(oldDb, async () => {
       // A snapshot too old for 32-bit ages: every row counts as changed (one extra copy each).
       const ages = snapshotAges(b.snapshot, await withOwnId(oldDb, timeout)) ?? { maxAge: 2 ** 31 - 1, xipAges: [] };
       const rows = (

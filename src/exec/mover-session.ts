@@ -4,14 +4,22 @@
 import type pg from 'pg';
 import { isDatabaseError } from '../errors.js';
 
-/** Text COPY between different majors is exact only when both sides print values alike. */
-const SESSION_SETTINGS = [
-  'SET synchronous_commit = on',
+/**
+ * How a session prints values: the same on OLD and NEW, whatever their majors and defaults, so
+ * that text COPY between them is exact and a key or row read on one compares as text with the
+ * other's (migrate records keys under these; verify compares under them).
+ */
+export const VALUE_FORMAT_SETTINGS: readonly string[] = [
   "SET DateStyle = 'ISO, YMD'",
   "SET IntervalStyle = 'postgres'",
   'SET extra_float_digits = 3',
   "SET TimeZone = 'UTC'",
   "SET bytea_output = 'hex'",
+];
+
+const SESSION_SETTINGS = [
+  'SET synchronous_commit = on',
+  ...VALUE_FORMAT_SETTINGS,
   'SET search_path = pg_catalog',
   'SET statement_timeout = 0',
   'SET idle_in_transaction_session_timeout = 0',

@@ -6,7 +6,7 @@
 import { PgError, isDatabaseError } from '../errors.js';
 import type { Plan, Step } from '../plan/step.js';
 import { crashPoint } from './crash-points.js';
-import type { Queryable } from '../sql/queryable.js';
+import { withTransaction, type Queryable } from '../sql/queryable.js';
 import { runSecretDdl } from './secret-ddl.js';
 
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -29,8 +29,7 @@ export function setLockTimeout(ms: number): string {
 
 async function runStepOnce(db: Queryable, s: Step, lockTimeoutMs: number): Promise<void> {
   const statements = s.secretSql ?? s.sql;
-  await db.query('BEGIN');
-  try {
+  await withTransaction(db, async () => {
     if (s.takesLocks) await db.query(setLockTimeout(lockTimeoutMs));
     for (const [i, stmt] of statements.entries()) {
       const last = i === statements.length - 1;
@@ -38,11 +37,7 @@ async function runStepOnce(db: Queryable, s: Step, lockTimeoutMs: number): Promi
       if (s.secretSql && stmt !== s.sql[i]) await runSecretDdl(db, stmt);
       else await db.query(stmt, last && s.params ? [...s.params] : undefined);
     }
-    await db.query('COMMIT');
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  });
 }
 
 /** Runs every step in order; stops at the first failure with the step and its printable SQL. */

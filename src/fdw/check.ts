@@ -11,7 +11,7 @@ import { loadSql } from '../introspect/load-sql.js';
 import { readIdentity, readNewState } from '../introspect/read-new-state.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { assessTables, selectTables, type TableAssessment } from '../plan/assess-tables.js';
-import type { Deps } from '../exec/connections.js';
+import { closeClients, type Deps } from '../exec/connections.js';
 import { findMissingRoles, findNonEmptyTables, nonEmptyError, sameDatabaseError } from './init-new.js';
 import { describeEndpoint, oldEndpointFromUrl } from '../config/old-endpoint.js';
 import { probeFdwReach } from './probe-fdw.js';
@@ -509,7 +509,6 @@ export async function runCheck(config: Config, deps: Deps): Promise<CheckReport>
       })),
     };
   } finally {
-    await oldDb?.end().catch(() => undefined);
-    await newDb?.end().catch(() => undefined);
+    await closeClients(oldDb, newDb);
   }
 }

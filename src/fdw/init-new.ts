@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
 import { ConfigError, PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
-import type { Queryable } from '../sql/queryable.js';
+import { withTransaction, type Queryable } from '../sql/queryable.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
 import { runPlan } from '../exec/run-plan.js';
 import { introspectDatabase } from '../introspect/introspect.js';
@@ -108,14 +108,11 @@ async function copySchemaIfMissing(
 }
 
 async function applySchema(newDb: Queryable, sql: string): Promise<void> {
-  await newDb.query('BEGIN');
   try {
-    await newDb.query(sql);
-    await newDb.query('COMMIT');
+    await withTransaction(newDb, () => newDb.query(sql));
     // pg_dump's output empties search_path for the session; the plan that follows needs it back.
     await newDb.query('RESET search_path');
   } catch (err) {
-    await newDb.query('ROLLBACK').catch(() => undefined);
     throw err instanceof Error && isDatabaseError(err)
       ? new PgError(err, { step: 'copy-schema', sql: '(pg_dump --schema-only output)' })
       : err;

@@ -9,9 +9,8 @@ import { AUTO_BATCH, type Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
 import { ConfigError, FdwmigError, StateError } from '../errors.js';
 import { batchStore } from '../state/batches.js';
-import { closeClient } from '../exec/connect.js';
 import { AppYield } from '../exec/app-activity.js';
-import { canUseReplicaRole, prepareMoverSession } from '../exec/mover-session.js';
+import { canUseReplicaRole } from '../exec/mover-session.js';
 import { moveTable, type RunPipe } from '../exec/move-table.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';
@@ -22,7 +21,8 @@ import { planMoveOrder } from '../plan/move-order.js';
 import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl, stateUpgradeDdl } from '../state/schema.js';
-import { connectBoth, type Deps } from '../exec/connections.js';
+import { backendPid, closeClients, connectBoth, type Deps } from '../exec/connections.js';
+import { LostServer, MoverPool, openMover, type Mover } from '../exec/mover-pool.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
 import { requireInitialized } from './migration-state.js';
@@ -56,78 +56,6 @@ export interface MigrateResult {
   rows: number;
   finalized: FinalizeResult | null;
   order: readonly string[];
-}
-
-interface Mover {
-  old: pg.Client;
-  new: pg.Client;
-  close(): Promise<void>;
-}
-
-/** A pipe's failure after which a server did not answer: the table's reason names it. */
-class LostServer extends Error {
-  constructor(
-    readonly sides: string[],
-    override readonly cause: unknown,
-  ) {
-    super(`lost the connection to ${sides.join(' and ')}`);
-  }
-}
-
-async function openMover(deps: Deps, config: Config, pids: Set<number>, caps: ReplicaCapability): Promise<Mover> {
-  const pidOf = (c: pg.Client) => (c as unknown as { processID: number }).processID;
-  const [oldDb, newDb] = await connectBoth(deps, config);
-  // NEW's is known as fdwmig's own from its first statement on: never a holdout, never the application.
-  pids.add(pidOf(newDb));
-  try {
-    await Promise.all([prepareMoverSession(oldDb, caps.old), prepareMoverSession(newDb, caps.new)]);
-  } catch (err) {
-    pids.delete(pidOf(newDb));
-    await Promise.all([oldDb.end().catch(() => undefined), newDb.end().catch(() => undefined)]);
-    throw err;
-  }
-  return {
-    old: oldDb,
-    new: newDb,
-    close: async () => {
-      pids.delete(pidOf(newDb));
-      await Promise.all([closeClient(oldDb), closeClient(newDb)]);
-    },
-  };
-}
-
-/**
- * Movers kept open between the pipes of a run: a pipe that ends well gives its two back, the
- * next pipe (another table, a key range, a last pass) takes them instead of connecting anew. A
- * pipe that fails closes its own: a connection may be mid-statement or gone.
- */
-class MoverPool {
-  private idle: Mover[] = [];
-  constructor(private readonly open: () => Promise<Mover>) {}
-  async take(): Promise<Mover> {
-    return this.idle.pop() ?? this.open();
-  }
-  give(m: Mover): void {
-    this.idle.push(m);
-  }
-  async closeAll(): Promise<void> {
-    const all = this.idle.splice(0);
-    await Promise.all(all.map((m) => m.close()));
-  }
-}
-
-/** Which of a mover's connections no longer answers: the server that went away. */
-async function deadSides(conns: { old: pg.Client; new: pg.Client }): Promise<string[]> {
-  const probe = (c: pg.Client) =>
-    Promise.race([
-      c.query('SELECT 1').then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
-    ]);
-  const [oldOk, newOk] = await Promise.all([probe(conns.old), probe(conns.new)]);
-  return [...(oldOk ? [] : ['OLD']), ...(newOk ? [] : ['NEW'])];
 }
 
 function describe(err: unknown): string {
@@ -198,7 +126,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
       order: order.sequence,
     };
   } finally {
-    await Promise.all([closeClient(controlNew), closeClient(controlOld)]);
+    await closeClients(controlNew, controlOld);
   }
 }
 
@@ -213,7 +141,7 @@ async function moveAll(
   controlNew: pg.Client,
 ): Promise<TableResult[]> {
   const limit = pLimit(config.concurrency);
-  const pids = new Set<number>([(controlNew as unknown as { processID: number }).processID]);
+  const pids = new Set<number>([backendPid(controlNew)]);
   const yieldTo = config.yieldToApp
     ? new AppYield({
         ownPids: () => [...pids],
@@ -265,22 +193,7 @@ async function moveAll(
           begun = true;
           deps.onEvent?.({ kind: 'table-start', table: name });
         }
-        const [a, b] = await Promise.allSettled([pool.take(), pool.take()]);
-        if (a.status === 'rejected' || b.status === 'rejected') {
-          for (const r of [a, b]) if (r.status === 'fulfilled') pool.give(r.value);
-          throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
-        }
-        const [conns, copyConns] = [a.value, b.value];
-        try {
-          const r = await fn({ finisher: context(conns), copier: context(copyConns) });
-          pool.give(conns);
-          pool.give(copyConns);
-          return r;
-        } catch (err) {
-          const dead = await deadSides(conns);
-          await Promise.all([conns.close(), copyConns.close()]);
-          throw dead.length ? new LostServer(dead, err) : err;
-        }
+        return pool.withTwo((finisher, copier) => fn({ finisher: context(finisher), copier: context(copier) }));
       });
     try {
       const outcome = await moveTable(runPipe, {

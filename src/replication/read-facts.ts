@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { isDatabaseError } from '../errors.js';
+import { withRollback } from '../sql/queryable.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { loadSql } from '../introspect/load-sql.js';
@@ -85,19 +86,18 @@ export async function probeReplicationReach(
   conninfo: SubscriptionConninfo,
 ): Promise<string | null> {
   const probe = ident(`${names.subscription}_probe`.slice(0, 63));
-  await db.query('BEGIN');
-  try {
-    await db.query(`CREATE SUBSCRIPTION ${probe} CONNECTION ${literal(conninfo.secret)} PUBLICATION ${ident(names.publication)}
+  return withRollback(db, async () => {
+    try {
+      await db.query(`CREATE SUBSCRIPTION ${probe} CONNECTION ${literal(conninfo.secret)} PUBLICATION ${ident(names.publication)}
       WITH (connect = true, enabled = false, create_slot = false, slot_name = NONE, copy_data = false)`);
-    return null;
-  } catch (err) {
-    // Not allowed to subscribe at all is reported by its own finding; the probe proves nothing then.
-    if (isDatabaseError(err) && err.code === '42501') return null;
-    if (isDatabaseError(err)) return err.message;
-    throw err;
-  } finally {
-    await db.query('ROLLBACK');
-  }
+      return null;
+    } catch (err) {
+      // Not allowed to subscribe at all is reported by its own finding; the probe proves nothing then.
+      if (isDatabaseError(err) && err.code === '42501') return null;
+      if (isDatabaseError(err)) return err.message;
+      throw err;
+    }
+  });
 }
 
 /** Reads every fact and assesses them: the findings and the tables to publish. */

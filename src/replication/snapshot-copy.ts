@@ -6,17 +6,15 @@
  *
  * NEW's copies are committed only when every table copied: a failure leaves NEW as it was.
  */
-import pg from 'pg';
-import { maskUrl } from '../config/url.js';
-import { toConnectionError, type ServerSide } from '../errors.js';
+import type pg from 'pg';
+import type { ServerSide } from '../errors.js';
+import { closeClient, closeClients, connect } from '../exec/connections.js';
 import { pipeCopy } from '../exec/copy-pipe.js';
 import { prepareMoverSession } from '../exec/mover-session.js';
 import type { TableModel } from '../introspect/model.js';
 import { qualifiedName } from '../introspect/model.js';
 import { identList, ident, literal, qualified } from '../sql/quote.js';
 import type { ReplicationNames } from './plan-replication.js';
-
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The replication-protocol command; the slot name passed the config's [a-z0-9_] rule. */
 export function createSlotCommand(names: ReplicationNames): string {
@@ -40,31 +38,17 @@ export interface ExportedSlot {
 
 /** Opens a `replication=database` connection to OLD and creates the slot, exporting its snapshot. */
 export async function createExportedSlot(oldUrl: string, names: ReplicationNames): Promise<ExportedSlot> {
-  // node-postgres sends `replication` in the startup packet; @types/pg does not declare it.
-  const options: pg.ClientConfig & { replication: 'database' } = {
-    connectionString: oldUrl,
-    replication: 'database',
-    application_name: 'fdwmig replicate',
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  };
-  const client = new pg.Client(options);
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw toConnectionError(err, 'OLD' satisfies ServerSide, maskUrl(oldUrl));
-  }
+  const client = await connect(oldUrl, 'OLD', 'fdwmig replicate', { replication: 'database' });
   try {
     const r = await client.query<{ consistent_point: string; snapshot_name: string }>(createSlotCommand(names));
     const row = r.rows[0]!;
     return {
       consistentPoint: row.consistent_point,
       snapshotName: row.snapshot_name,
-      close: () => client.end().catch(() => undefined),
+      close: () => closeClient(client),
     };
   } catch (err) {
-    await client.end().catch(() => undefined);
+    await closeClient(client);
     throw err;
   }
 }
@@ -97,7 +81,7 @@ interface Worker {
 async function openWorker(input: SnapshotCopyInput): Promise<Worker> {
   const old = await input.connect(input.oldUrl, 'OLD');
   const dst = await input.connect(input.newUrl, 'NEW').catch(async (err: unknown) => {
-    await old.end();
+    await closeClient(old);
     throw err;
   });
   try {
@@ -109,7 +93,7 @@ async function openWorker(input: SnapshotCopyInput): Promise<Worker> {
     await dst.query('BEGIN');
     return { old, new: dst };
   } catch (err) {
-    await Promise.all([old.end().catch(() => undefined), dst.end().catch(() => undefined)]);
+    await closeClients(old, dst);
     throw err;
   }
 }
@@ -166,7 +150,7 @@ export async function copyFromSnapshot(input: SnapshotCopyInput): Promise<TableC
   try {
     for (const w of workers) await w.new.query(ok ? 'COMMIT' : 'ROLLBACK');
   } finally {
-    await Promise.all(workers.flatMap((w) => [w.old.end().catch(() => undefined), w.new.end().catch(() => undefined)]));
+    await closeClients(...workers.flatMap((w) => [w.old, w.new]));
   }
   if (setupError) throw setupError.reason;
   return [...results.values()];

@@ -2,6 +2,7 @@
  * verify: read-only consistency checks at any phase of a migration. Says which phase it found,
  * and lists each problem with the table, the row's key where there is one, and what to do.
  */
+import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Queryable } from '../sql/queryable.js';
@@ -24,7 +25,7 @@ import { describePhase, detectPhase, type Finding, type Phase } from './report.j
 import { checkSequence, readSequenceFacts } from './sequence-check.js';
 import { prepareVerifySession } from './session.js';
 import { checkTriggers } from './trigger-check.js';
-import type { Deps } from '../exec/connections.js';
+import { closeClient, closeClients, type Deps } from '../exec/connections.js';
 
 export interface VerifyOptions {
   /** Compare OLD's and NEW's rows chunk by chunk (tables both hold in full). */
@@ -211,7 +212,7 @@ async function compareContent(
   opts: VerifyOptions,
 ): Promise<ContentResult[]> {
   const opened: Pair[] = [];
-  const clients: { end(): Promise<void> }[] = [];
+  const clients: pg.Client[] = [];
   try {
     for (let i = 0; i < config.concurrency; i++) {
       const o = await deps.connect(config.oldUrl, 'OLD');
@@ -231,14 +232,14 @@ async function compareContent(
       }),
     );
   } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await closeClients(...clients);
   }
 }
 
 export async function runVerify(config: Config, deps: Deps, opts: VerifyOptions): Promise<VerifyReport> {
   const oldDb = await deps.connect(config.oldUrl, 'OLD');
   const newDb = await deps.connect(config.newUrl, 'NEW').catch(async (e: unknown) => {
-    await oldDb.end();
+    await closeClient(oldDb);
     throw e;
   });
   try {
@@ -312,7 +313,6 @@ export async function runVerify(config: Config, deps: Deps, opts: VerifyOptions)
       tables,
     };
   } finally {
-    await newDb.end().catch(() => undefined);
-    await oldDb.end().catch(() => undefined);
+    await closeClients(newDb, oldDb);
   }
 }
