@@ -131,7 +131,7 @@ describe('migrate refusals', () => {
   });
 
   it('refuses a second migrate while one runs', async () => {
-    const holder = await (await import('../../src/exec/connect.js')).connect(db.newUrl, 'NEW');
+    const holder = await (await import('../../src/exec/connections.js')).connect(db.newUrl, 'NEW');
     await holder.query(`SELECT pg_advisory_lock(hashtext('fdwmig:migrate:' || current_database()))`);
     try {
       await expect(runMigrate(await configFor(db), testDeps())).rejects.toMatchObject({

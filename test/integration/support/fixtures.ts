@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { Deps } from '../../../src/exec/connections.js';
-import { connect } from '../../../src/exec/connect.js';
+import { connect } from '../../../src/exec/connections.js';
 import { dumpSchema } from '../../../src/exec/pg-dump.js';
 
 /** Runs a fixture from test/fixtures on a client. */
