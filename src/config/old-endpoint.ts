@@ -1,5 +1,4 @@
 import { parsePgUrl } from './url.js';
-import type { OldEndpoint } from '../plan/plan-init-new.js';
 
 /** libpq options worth passing to the FDW server (TLS and the like), never the password. */
 const PASS_THROUGH = [
@@ -23,6 +22,17 @@ const PASS_THROUGH = [
 ];
 
 /** How NEW's postgres_fdw reaches OLD, from the OLD URL (or the one given for NEW's side). */
+/** Where and how NEW's postgres_fdw reaches OLD. */
+export interface OldEndpoint {
+  host: string;
+  port: number;
+  dbname: string;
+  user: string;
+  password: string | null;
+  /** libpq options passed through to the server (sslmode, sslrootcert, ...). */
+  libpqOptions: Readonly<Record<string, string>>;
+}
+
 export function oldEndpointFromUrl(url: string): OldEndpoint {
   const u = parsePgUrl(url);
   const libpqOptions: Record<string, string> = {};

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
+import type { PreflightFinding } from '../verify/report.js';
 import { selectionError } from '../config/selection.js';
 import { FdwmigError } from '../errors.js';
 import { introspectDatabase } from '../introspect/introspect.js';
@@ -22,25 +23,18 @@ import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards } from '../plan/trigger-hazards.js';
 import { ident, qualified } from '../sql/quote.js';
 
-export interface Finding {
-  severity: 'error' | 'warning' | 'info';
-  subject: string;
-  message: string;
-  hint?: string;
-}
-
 export interface CheckReport {
   ok: boolean;
-  findings: Finding[];
+  findings: PreflightFinding[];
   tables: { name: string; migratable: boolean; refusals: string[]; warnings: string[]; estimatedRows: number }[];
 }
 
 /** Versions fdwmig is tested with; others may work but are not promised. */
 const TESTED_MAJORS = { min: 12, max: 17 };
 
-function versionFindings(side: 'OLD' | 'NEW', m: DatabaseModel): Finding[] {
+function versionFindings(side: 'OLD' | 'NEW', m: DatabaseModel): PreflightFinding[] {
   const major = Math.floor(m.server.versionNum / 10000);
-  const f: Finding[] = [
+  const f: PreflightFinding[] = [
     {
       severity: 'info',
       subject: side,
@@ -57,9 +51,9 @@ function versionFindings(side: 'OLD' | 'NEW', m: DatabaseModel): Finding[] {
   return f;
 }
 
-function newServerFindings(m: DatabaseModel): Finding[] {
+function newServerFindings(m: DatabaseModel): PreflightFinding[] {
   const s = m.server;
-  const f: Finding[] = [];
+  const f: PreflightFinding[] = [];
   if (!s.fdwAvailable) {
     f.push({
       severity: 'error',
@@ -102,8 +96,8 @@ function newServerFindings(m: DatabaseModel): Finding[] {
   return f;
 }
 
-function oldServerFindings(m: DatabaseModel): Finding[] {
-  const f: Finding[] = [];
+function oldServerFindings(m: DatabaseModel): PreflightFinding[] {
+  const f: PreflightFinding[] = [];
   if (m.server.largeObjects > 0) {
     f.push({
       severity: 'warning',
@@ -136,7 +130,7 @@ async function privilegeFindings(
   side: 'OLD' | 'NEW',
   tables: TableAssessment[],
   model: DatabaseModel,
-): Promise<Finding[]> {
+): Promise<PreflightFinding[]> {
   const byName = new Map(model.tables.map((t) => [qualifiedName(t), t]));
   const targets = tables.map((a) => byName.get(qualifiedName(a.table))).filter((t) => t !== undefined);
   if (!targets.length) return [];
@@ -161,7 +155,7 @@ async function privilegeFindings(
           ).rows.map((x) => x.oid),
         )
       : new Set<string>();
-  const f: Finding[] = [];
+  const f: PreflightFinding[] = [];
   for (const r of rows) {
     const t = byOid.get(String(r.table_oid))!;
     const name = qualifiedName(t);
@@ -200,8 +194,8 @@ function tableFindings(
   oldDb: DatabaseModel,
   newDb: DatabaseModel,
   config: Config,
-): Finding[] {
-  const f: Finding[] = [];
+): PreflightFinding[] {
+  const f: PreflightFinding[] = [];
   for (const a of tables) {
     const name = qualifiedName(a.table);
     for (const r of a.refusals) f.push({ severity: 'error', subject: name, message: r });
@@ -229,9 +223,9 @@ async function moveHazardFindings(
   tables: TableAssessment[],
   oldModel: DatabaseModel,
   newRole: string,
-): Promise<Finding[]> {
+): Promise<PreflightFinding[]> {
   const caps = { old: await canUseReplicaRole(oldDb), new: await canUseReplicaRole(newDb) };
-  const f: Finding[] = [];
+  const f: PreflightFinding[] = [];
   for (const [side, ok] of [
     ['OLD', caps.old],
     ['NEW', caps.new],
@@ -297,9 +291,9 @@ async function moveHazardFindings(
  * references (referencing-outcome.ts, the rule migrate applies): in replica mode on OLD they move all the same, otherwise
  * they wait.
  */
-function keylessReferenceFindings(movable: readonly TableModel[], replicaOnOld: boolean): Finding[] {
+function keylessReferenceFindings(movable: readonly TableModel[], replicaOnOld: boolean): PreflightFinding[] {
   const names = new Set(movable.map(qualifiedName));
-  const f: Finding[] = [];
+  const f: PreflightFinding[] = [];
   for (const t of movable.filter((x) => !moveKey(x))) {
     const from = qualifiedName(t);
     for (const ref of new Set(t.foreignKeys.map((fk) => fk.refTable).filter((r) => r !== from && names.has(r)))) {
@@ -349,8 +343,8 @@ async function schemaAndSequenceFindings(
   tables: TableAssessment[],
   oldModel: DatabaseModel,
   newModel: DatabaseModel,
-): Promise<Finding[]> {
-  const f: Finding[] = [];
+): Promise<PreflightFinding[]> {
+  const f: PreflightFinding[] = [];
   const grant = (side: 'OLD' | 'NEW', what: string, role: string) => `on ${side}: GRANT ${what} TO ${ident(role)}`;
   const oldRole = oldModel.server.role;
   const newRole = newModel.server.role;
@@ -416,7 +410,7 @@ async function connectOrFinding(
   deps: Deps,
   url: string,
   side: 'OLD' | 'NEW',
-  findings: Finding[],
+  findings: PreflightFinding[],
 ): Promise<pg.Client | null> {
   try {
     return await deps.connect(url, side);
@@ -428,7 +422,7 @@ async function connectOrFinding(
 }
 
 export async function runCheck(config: Config, deps: Deps): Promise<CheckReport> {
-  const findings: Finding[] = [];
+  const findings: PreflightFinding[] = [];
   const oldDb = await connectOrFinding(deps, config.oldUrl, 'OLD', findings);
   const newDb = await connectOrFinding(deps, config.newUrl, 'NEW', findings);
   try {

@@ -17,7 +17,7 @@ import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName } from '../introspect/model.js';
 import { renderPlan, step, type Plan } from '../plan/step.js';
 import type { SequenceChange } from '../plan/plan-sequence-sync.js';
-import { ident, literal, qualified } from '../sql/quote.js';
+import { ident, qualified } from '../sql/quote.js';
 import { describeOrphans, findOrphans, type Orphans } from '../verify/orphans.js';
 import { markFkRestoredSql, readRecordedState, type RecordedFk } from '../state/records.js';
 import { withBoth, type Deps } from '../exec/connections.js';

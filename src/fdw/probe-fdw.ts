@@ -5,7 +5,7 @@
 import { withRollback, type Queryable } from '../sql/queryable.js';
 import { isDatabaseError } from '../errors.js';
 import { ident, literal, optionList } from '../sql/quote.js';
-import type { OldEndpoint } from '../plan/plan-init-new.js';
+import type { OldEndpoint } from '../config/old-endpoint.js';
 import { runSecretDdl } from '../exec/secret-ddl.js';
 
 const PROBE = 'fdwmig_probe';

@@ -3,8 +3,6 @@
  * not finished) and overall (phase, FKs on or off). Read-only.
  */
 import type { Config } from '../config/schema.js';
-import type { Queryable } from '../sql/queryable.js';
-import { ident } from '../sql/quote.js';
 import { countRowsOnOld } from '../exec/count-rows.js';
 import { batchTotals } from '../state/batches.js';
 import { readRecordedState } from '../state/records.js';

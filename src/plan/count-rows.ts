@@ -8,7 +8,10 @@
  */
 import { qualified } from '../sql/quote.js';
 
-/** In the counting transaction, before the counts: a sequential scan only, no parallel workers (set_config's `true`: for this transaction, as SET LOCAL). */
+/**
+ * In the counting transaction, before the counts: a sequential scan only, no parallel workers
+ * (set_config's `true`: for this transaction, as SET LOCAL).
+ */
 export const COUNT_SETTINGS = `SELECT ${[
   ...['enable_indexscan', 'enable_indexonlyscan', 'enable_bitmapscan'].map(
     (g) => `pg_catalog.set_config('${g}', 'off', true)`,

@@ -8,23 +8,18 @@ import { qualifiedName } from '../introspect/model.js';
 import { planSequenceSync, type SequenceChange } from './plan-sequence-sync.js';
 import { ident, literal, optionList, qualified } from '../sql/quote.js';
 import type { TableAssessment } from './assess-tables.js';
+import type { OldEndpoint } from '../config/old-endpoint.js';
 import type { NewState } from '../introspect/read-new-state.js';
-import { markInitCompletedSql, recordDroppedFkSql, recordMigrationSql, recordTableSql } from '../state/records.js';
+import {
+  fkRecordTable,
+  markInitCompletedSql,
+  recordDroppedFkSql,
+  recordMigrationSql,
+  recordTableSql,
+} from '../state/records.js';
 import { stateSchemaDdl } from '../state/schema.js';
 import { step, type Plan, type Step } from './step.js';
 
-/** Where and how NEW's postgres_fdw reaches OLD. */
-export interface OldEndpoint {
-  host: string;
-  port: number;
-  dbname: string;
-  user: string;
-  password: string | null;
-  /** libpq options passed through to the server (sslmode, sslrootcert, ...). */
-  libpqOptions: Readonly<Record<string, string>>;
-}
-
-/** What NEW already has of fdwmig's objects (read before planning). */
 export interface InitNewSettings {
   stateSchema: string;
   serverName: string;
@@ -204,7 +199,7 @@ function planForeignKeys(input: InitNewInput): Step[] {
       steps.push(
         step({
           id: `drop-fk:${qualifiedName(t)}.${fk.name}`,
-          description: `FK ${fk.name} on ${qualifiedName(t)} off while rows live in two places (definition kept in ${s.stateSchema}.foreign_keys)`,
+          description: `FK ${fk.name} on ${qualifiedName(t)} off while rows live in two places (definition kept in ${fkRecordTable(s.stateSchema)})`,
           sql: [
             recordDroppedFkSql(s.stateSchema, {
               schema: t.schema,

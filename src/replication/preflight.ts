@@ -3,7 +3,7 @@
  * the fix. Pure: the facts are read by read-facts.ts; the schema comparison is the FDW mode's
  * compareTable, so both modes demand the same of NEW's tables.
  */
-import type { Finding } from '../fdw/check.js';
+import type { PreflightFinding } from '../verify/report.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { selectTables, type Selection } from '../plan/assess-tables.js';
 import { compareTable } from '../plan/compare-schemas.js';
@@ -63,12 +63,12 @@ export interface PreflightInput {
 export interface PreflightResult {
   /** The tables to publish: the selection's ordinary tables and partitions (a partitioned parent holds no rows). */
   tables: TableModel[];
-  findings: Finding[];
+  findings: PreflightFinding[];
 }
 
 const EXCLUDE_HINT = 'or leave the table out (--exclude-tables)';
 
-function identityFinding(t: TableModel, f: TableFacts | undefined): Finding | null {
+function identityFinding(t: TableModel, f: TableFacts | undefined): PreflightFinding | null {
   const subject = qualifiedName(t);
   if (!f) return null;
   if (f.identity === 'f') {
@@ -90,9 +90,9 @@ function identityFinding(t: TableModel, f: TableFacts | undefined): Finding | nu
   };
 }
 
-function tableFindings(t: TableModel, input: PreflightInput): Finding[] {
+function tableFindings(t: TableModel, input: PreflightInput): PreflightFinding[] {
   const subject = qualifiedName(t);
-  const f: Finding[] = [];
+  const f: PreflightFinding[] = [];
   const newT = input.newModel.tables.find((n) => qualifiedName(n) === subject);
   if (!newT) {
     f.push({
@@ -147,8 +147,8 @@ function tableFindings(t: TableModel, input: PreflightInput): Finding[] {
   return f;
 }
 
-function oldFindings(o: OldFacts, names: ReplicationNames, needed: number): Finding[] {
-  const f: Finding[] = [];
+function oldFindings(o: OldFacts, names: ReplicationNames, needed: number): PreflightFinding[] {
+  const f: PreflightFinding[] = [];
   if (o.walLevel !== 'logical') {
     f.push({
       severity: 'error',
@@ -204,8 +204,8 @@ function oldFindings(o: OldFacts, names: ReplicationNames, needed: number): Find
   return f;
 }
 
-function newFindings(n: NewFacts, input: PreflightInput): Finding[] {
-  const f: Finding[] = [];
+function newFindings(n: NewFacts, input: PreflightInput): PreflightFinding[] {
+  const f: PreflightFinding[] = [];
   if (!n.isSuperuser && !n.canSubscribe) {
     const how =
       n.versionNum >= 160000
@@ -249,7 +249,7 @@ function newFindings(n: NewFacts, input: PreflightInput): Finding[] {
 export function assessReplication(input: PreflightInput): PreflightResult {
   const selected = selectTables(input.oldModel.tables, input.selection);
   const tables = selected.filter((t) => t.kind === 'table');
-  const findings: Finding[] = [];
+  const findings: PreflightFinding[] = [];
   // The main slot, plus one per table-sync worker while NEW copies (copy-data only).
   const needed = 1 + (input.mode === 'copy-data' ? Math.min(input.new.maxSyncWorkers, tables.length) : 0);
   findings.push(...oldFindings(input.old, input.names, needed), ...newFindings(input.new, input));

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import type { Finding } from '../fdw/check.js';
+import type { PreflightFinding } from '../verify/report.js';
 import { withBoth } from '../exec/connections.js';
 import { FdwmigError, PreflightError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';
@@ -27,7 +27,7 @@ import {
 export interface StartResult {
   mode: CopyMode;
   tables: string[];
-  findings: Finding[];
+  findings: PreflightFinding[];
   planText: string;
   applied: boolean;
   /** --snapshot: each table's copy. */
@@ -37,7 +37,7 @@ export interface StartResult {
 }
 
 /** Problems first, each with its hint, as one message. */
-export function formatFindings(findings: readonly Finding[]): string {
+export function formatFindings(findings: readonly PreflightFinding[]): string {
   return findings
     .map(
       (f) =>

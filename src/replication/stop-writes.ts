@@ -46,7 +46,10 @@ export const TERMINATE_SESSIONS_SQL = `SELECT count(pg_catalog.pg_terminate_back
  WHERE datname = pg_catalog.current_database() AND usename = ANY ($1::text[]) AND pid <> ALL ($2::int[])
    AND backend_type = 'client backend'`;
 
-/** A session's settings are read once it is authenticated but before it shows in pg_stat_activity: a second pass ends one that slipped between. */
+/**
+ * A session's settings are read once it is authenticated but before it shows in
+ * pg_stat_activity: a second pass ends one that slipped between.
+ */
 const SECOND_PASS_DELAY_MS = 50;
 
 /** What to tell a person whose switchover stopped after writes were refused: how to re-allow them. */

@@ -136,7 +136,10 @@ export async function readTables(db: Queryable, stateSchema: string): Promise<Re
   return r.rows.map((x) => ({ schema: x.schema_name, name: x.table_name, remoteName: x.remote_name }));
 }
 
-/** init-new's record of OLD; $1..$5: OLD's identity and display, the server name, whether init-new created postgres_fdw, fdwmig's version. */
+/**
+ * init-new's record of OLD; $1..$5: OLD's identity and display, the server name, whether
+ * init-new created postgres_fdw, fdwmig's version.
+ */
 export function recordMigrationSql(stateSchema: string): string {
   return `INSERT INTO ${ident(stateSchema)}.migration (old_identity, old_display, server_name, created_extension, fdwmig_version)
   VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`;
@@ -150,6 +153,11 @@ export function markInitCompletedSql(stateSchema: string): string {
 /** A table init-new serves through its foreign table `remoteName`. */
 export function recordTableSql(stateSchema: string, schema: string, table: string, remoteName: string): string {
   return `INSERT INTO ${ident(stateSchema)}.tables (schema_name, table_name, remote_name) VALUES (${literal(schema)}, ${literal(table)}, ${literal(remoteName)}) ON CONFLICT DO NOTHING`;
+}
+
+/** Where init-new keeps the FKs it drops, as a person reads it (schema.table). */
+export function fkRecordTable(stateSchema: string): string {
+  return `${stateSchema}.foreign_keys`;
 }
 
 /** An FK init-new drops on NEW, kept so that finalize can put it back. */

@@ -10,7 +10,6 @@ import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { selectTables } from '../plan/assess-tables.js';
 import { copiedBatchKeys, openBatchCount } from '../state/batches.js';
-import { ident } from '../sql/quote.js';
 import { compareTableContent, type ContentResult } from './compare-content.js';
 import type { ComparedTable } from './content-sql.js';
 import { findDuplicates } from './duplicates.js';

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCheck, type Finding } from '../../src/fdw/check.js';
+import { runCheck } from '../../src/fdw/check.js';
+import type { PreflightFinding } from '../../src/verify/report.js';
 import { runCleanup } from '../../src/fdw/cleanup.js';
 import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair, runSql } from './support/databases.js';
@@ -27,8 +28,8 @@ function asRole(url: string, role: string): string {
 }
 
 /** The SQL of each error's hint, per server: `on OLD: GRANT ...` (the first alternative). */
-function grantsFrom(findings: Finding[]): { OLD: string[]; NEW: string[]; other: Finding[] } {
-  const out = { OLD: [] as string[], NEW: [] as string[], other: [] as Finding[] };
+function grantsFrom(findings: PreflightFinding[]): { OLD: string[]; NEW: string[]; other: PreflightFinding[] } {
+  const out = { OLD: [] as string[], NEW: [] as string[], other: [] as PreflightFinding[] };
   for (const f of findings.filter((x) => x.severity === 'error')) {
     const m = /^on (OLD|NEW): ((?:GRANT|ALTER) .*?)(?:, or .*)?$/.exec(f.hint ?? '');
     if (m) out[m[1] as 'OLD' | 'NEW'].push(m[2]!);
@@ -98,7 +99,7 @@ describe('fdwmig as plain roles: check names each GRANT, and with them init-new 
   });
 
   it("check warns when NEW's role may not create temporary tables (the slow path needs one), with the GRANT", async () => {
-    const warning = (findings: Finding[]) =>
+    const warning = (findings: PreflightFinding[]) =>
       findings.filter((f) => f.subject === 'NEW' && /temporary tables/.test(f.message));
     await db.new.query(`REVOKE TEMPORARY ON DATABASE "${db.new.database}" FROM PUBLIC`);
     try {

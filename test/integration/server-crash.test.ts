@@ -75,7 +75,7 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
         urls.newUrl,
         `SELECT count(*)::int AS n FROM fdwmig.batches WHERE state = 'moved'`,
       ).catch(() => [{ n: 0 }]);
-      if (moved[0].n >= 3) break;
+      if (moved[0]!.n >= 3) break;
     }
     const cluster = victim === 'NEW' ? newC : oldC;
     await cluster.stop('immediate');
@@ -103,7 +103,7 @@ describe.each(['NEW', 'OLD'] as const)('%s crashes (immediate shutdown) mid-move
       await n.end();
     }
     expect(
-      (await runSql(urls.oldUrl, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`))[0].n,
+      (await runSql(urls.oldUrl, `SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM ledger) AS n`))[0]!.n,
     ).toBe('0');
   });
 });

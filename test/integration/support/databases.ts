@@ -10,6 +10,7 @@ import { withDb } from '../../../src/dev/demo-db.js';
 export { withDb };
 
 /** Runs SQL on a fresh connection to url and closes it; resolves to the rows. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the columns they selected
 export async function runSql(url: string, sql: string): Promise<Record<string, any>[]> {
   return withDb(url, async (c) => (await c.query(sql)).rows);
 }

@@ -124,9 +124,9 @@ describe('assessTables', () => {
       unlogged: true,
       rowSecurity: true,
       triggers: [
-        { name: 'audit', enabled: 'O', definition: 'x' },
-        { name: 'off', enabled: 'D', definition: 'y' },
-        { name: 'always', enabled: 'A', definition: 'z' },
+        { name: 'audit', enabled: 'O', events: ['INSERT'], definition: 'x' },
+        { name: 'off', enabled: 'D', events: ['INSERT'], definition: 'y' },
+        { name: 'always', enabled: 'A', events: ['INSERT'], definition: 'z' },
       ],
     });
     const w = assessOne(t, [copyTable(t)]).warnings;

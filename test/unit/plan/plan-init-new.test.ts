@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { OldEndpoint } from '../../../src/config/old-endpoint.js';
 import type { DatabaseModel, TableModel } from '../../../src/introspect/model.js';
 import { assessTables } from '../../../src/plan/assess-tables.js';
 import { stateSchemaDdl } from '../../../src/state/schema.js';
@@ -7,9 +8,8 @@ import {
   planInitNew,
   type InitNewInput,
   type InitNewSettings,
-  type NewState,
-  type OldEndpoint,
 } from '../../../src/plan/plan-init-new.js';
+import type { NewState } from '../../../src/introspect/read-new-state.js';
 import { check, column, copyTable, database, foreignKey, sequence, server, table } from '../support/models.js';
 
 const PASSWORD = "s3cr'et\\pw";
