@@ -3,7 +3,7 @@
  * the fix. Pure: the facts are read by read-facts.ts; the schema comparison is the FDW mode's
  * compareTable, so both modes demand the same of NEW's tables.
  */
-import type { PreflightFinding } from '../verify/report.js';
+import type { PreflightFinding } from '../plan/check-findings.js';
 import { qualifiedName, type DatabaseModel, type TableModel } from '../introspect/model.js';
 import { selectTables, type Selection } from '../plan/assess-tables.js';
 import { compareTable } from '../plan/compare-schemas.js';

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
-import type { PreflightFinding } from '../verify/report.js';
+import type { PreflightFinding } from '../plan/check-findings.js';
 import { withBoth } from '../exec/connections.js';
 import { FdwmigError, PreflightError } from '../errors.js';
 import { runPlan } from '../exec/run-plan.js';

@@ -52,11 +52,3 @@ export interface Finding {
   /** What to do. */
   hint?: string;
 }
-
-/** What check (FDW mode) and replicate start's preflight report before anything is changed. */
-export interface PreflightFinding {
-  severity: 'error' | 'warning' | 'info';
-  subject: string;
-  message: string;
-  hint?: string;
-}

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCheck } from '../../src/fdw/check.js';
-import type { PreflightFinding } from '../../src/verify/report.js';
+import type { PreflightFinding } from '../../src/plan/check-findings.js';
 import { runCleanup } from '../../src/fdw/cleanup.js';
 import { runInitNew } from '../../src/fdw/init-new.js';
 import { freshDatabases, type DbPair, runSql } from './support/databases.js';
