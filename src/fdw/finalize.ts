@@ -15,11 +15,11 @@ import { runPlan } from '../exec/run-plan.js';
 import { countRows } from '../exec/count-rows.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { qualifiedName } from '../introspect/model.js';
-import { renderPlan, step, type Plan } from '../plan/step.js';
+import { planRestoreFks } from '../plan/plan-finalize.js';
+import { renderPlan } from '../plan/step.js';
 import type { SequenceChange } from '../plan/plan-sequence-sync.js';
-import { ident, qualified } from '../sql/quote.js';
 import { describeOrphans, findOrphans, type Orphans } from '../verify/orphans.js';
-import { markFkRestoredSql, readRecordedState, type RecordedFk } from '../state/records.js';
+import { readRecordedState, type RecordedFk } from '../state/records.js';
 import { withBoth, type Deps } from '../exec/connections.js';
 import { requireInitialized, type ServedTable } from './migration-state.js';
 import { syncSequences } from '../sequences/sync-sequences.js';
@@ -48,42 +48,6 @@ export class FkViolationError extends FdwmigError {
       hint: 'insert the missing referenced rows or fix/delete the orphans, then run fdwmig finalize again; meanwhile each FK is in place NOT VALID and checks every new write',
     });
   }
-}
-
-/** Plans the FK restore: ADD ... NOT VALID where missing, then VALIDATE, then record it. */
-export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]): Plan {
-  const steps = fks.flatMap((f) => {
-    const t = qualified(f.schema, f.table);
-    const name = `${f.schema}.${f.table}.${f.constraint}`;
-    const add = f.present
-      ? []
-      : [
-          step({
-            id: `add-fk:${name}`,
-            description: `re-add FK ${f.constraint} on ${f.schema}.${f.table} (NOT VALID: new writes are checked at once)`,
-            sql: [
-              // Referenced table first, the order in which applications write parent then child rows:
-              // taking the two locks the other way round deadlocks with them.
-              `LOCK TABLE ${[...new Set([qualified(f.refSchema, f.refTable), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
-              `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint)} ${f.definition} NOT VALID`,
-            ],
-            takesLocks: true,
-          }),
-        ];
-    return [
-      ...add,
-      step({
-        id: `validate-fk:${name}`,
-        description: `validate FK ${f.constraint} on ${f.schema}.${f.table}`,
-        sql: [
-          ...(f.validated ? [] : [`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(f.constraint)}`]),
-          markFkRestoredSql(stateSchema, f),
-        ],
-        takesLocks: true,
-      }),
-    ];
-  });
-  return { title: 'fdwmig finalize', steps };
 }
 
 async function refuseWhileRowsOnOld(oldDb: pg.Client, tables: readonly ServedTable[]): Promise<void> {

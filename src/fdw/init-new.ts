@@ -14,7 +14,8 @@ import { assessTables, selectTables, type TableAssessment } from '../plan/assess
 import { planInitNew } from '../plan/plan-init-new.js';
 import { renderPlan, type Plan } from '../plan/step.js';
 import type { SequenceChange } from '../plan/plan-sequence-sync.js';
-import { qualified } from '../sql/quote.js';
+import { anyRowSql } from '../plan/count-rows.js';
+import { loadSql } from '../introspect/load-sql.js';
 import { FDWMIG_VERSION } from '../version.js';
 import { withBoth, type Deps } from '../exec/connections.js';
 import { describeEndpoint, oldEndpointFromUrl } from '../config/old-endpoint.js';
@@ -58,11 +59,7 @@ export function sameDatabaseError(oldIdentity: string, newIdentity: string): Con
 export async function findMissingRoles(newDb: Queryable, roles: readonly string[]): Promise<string[]> {
   const named = roles.filter((r) => r !== 'public');
   if (!named.length) return [];
-  const r = await newDb.query<{ name: string }>(
-    `SELECT name FROM unnest($1::text[]) AS name
-    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = name) ORDER BY 1`,
-    [named],
-  );
+  const r = await newDb.query<{ name: string }>(loadSql('missing-roles'), [named]);
   return r.rows.map((x) => x.name);
 }
 
@@ -149,13 +146,11 @@ export async function findNonEmptyTables(
 ): Promise<string[]> {
   const found: string[] = [];
   for (const t of tables) {
-    const r = await newDb
-      .query<{ any: boolean }>(`SELECT EXISTS (SELECT FROM ONLY ${qualified(t.schema, t.name)}) AS any`)
-      .catch((err: unknown) => {
-        // A table the role may not read yet: check names the missing privilege, init-new fails on it.
-        if (isDatabaseError(err) && err.code === '42501') return { rows: [] };
-        throw err;
-      });
+    const r = await newDb.query<{ any: boolean }>(anyRowSql(t.schema, t.name)).catch((err: unknown) => {
+      // A table the role may not read yet: check names the missing privilege, init-new fails on it.
+      if (isDatabaseError(err) && err.code === '42501') return { rows: [] };
+      throw err;
+    });
     if (r.rows[0]?.any) found.push(qualifiedName(t));
   }
   return found;

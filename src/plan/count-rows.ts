@@ -23,3 +23,8 @@ export const COUNT_SETTINGS = `SELECT ${[
 export function countRowsSql(schema: string, table: string): string {
   return `SELECT count(*)::int8 AS n FROM ONLY ${qualified(schema, table)}`;
 }
+
+/** Whether a table holds any row (ONLY: never a child's), as `any`. */
+export function anyRowSql(schema: string, table: string): string {
+  return `SELECT EXISTS (SELECT 1 FROM ONLY ${qualified(schema, table)}) AS any`;
+}

@@ -11,7 +11,8 @@ import { introspectDatabase } from '../introspect/introspect.js';
 import { loadSql } from '../introspect/load-sql.js';
 import { qualifiedName, type TableModel } from '../introspect/model.js';
 import { selectTables } from '../plan/assess-tables.js';
-import { ident, literal, qualified } from '../sql/quote.js';
+import { anyRowSql } from '../plan/count-rows.js';
+import { ident, literal } from '../sql/quote.js';
 import type { SubscriptionConninfo } from './conninfo.js';
 import type { CopyMode, ReplicationNames } from './plan-replication.js';
 import { assessReplication, type NewFacts, type OldFacts, type PreflightResult, type TableFacts } from './preflight.js';
@@ -68,9 +69,7 @@ async function readTableFacts(db: pg.Client, tables: readonly TableModel[]): Pro
 async function readNonEmpty(db: pg.Client, tables: readonly TableModel[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const t of tables) {
-    const r = await db.query<{ any: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ONLY ${qualified(t.schema, t.name)}) AS any`,
-    );
+    const r = await db.query<{ any: boolean }>(anyRowSql(t.schema, t.name));
     if (r.rows[0]!.any) found.add(qualifiedName(t));
   }
   return found;
