@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { AUTO_BATCH, type Config } from '../config/schema.js';
 import { selectionError } from '../config/selection.js';
 import { ConfigError, FdwmigError, StateError } from '../errors.js';
-import { batchStore } from '../state/batches.js';
+import { batchStore, type BatchStore } from '../state/batches.js';
 import { AppYield } from '../exec/app-activity.js';
 import { canUseReplicaRole } from '../exec/mover-session.js';
 import { moveTable, type RunPipe } from '../exec/move-table.js';
@@ -130,6 +130,21 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
   }
 }
 
+/** What every table's move in one run shares. */
+interface MoveRun {
+  config: Config;
+  deps: MigrateDeps;
+  /** fdwmig's own sessions on NEW: never the application, never a holdout. */
+  pids: Set<number>;
+  pool: MoverPool;
+  /** migrate's --concurrency: a pipe takes a slot. */
+  limit: ReturnType<typeof pLimit>;
+  store: BatchStore;
+  yieldTo: AppYield | undefined;
+  hazards: ReadonlyMap<string, readonly string[]>;
+  newTables: ReadonlyMap<string, TableModel>;
+}
+
 async function moveAll(
   config: Config,
   deps: MigrateDeps,
@@ -140,87 +155,57 @@ async function moveAll(
   newTables: ReadonlyMap<string, TableModel>,
   controlNew: pg.Client,
 ): Promise<TableResult[]> {
-  const limit = pLimit(config.concurrency);
   const pids = new Set<number>([backendPid(controlNew)]);
-  const yieldTo = config.yieldToApp
-    ? new AppYield({
-        ownPids: () => [...pids],
-        onChange: (busy, seen) =>
-          deps.log({
-            level: 'info',
-            message: busy
-              ? `the application is busy on NEW${seen.length ? ` (sessions such as ${seen.join(', ')})` : ''}; one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
-              : 'the application is quiet on NEW: every pipeline at full speed',
-          }),
-      })
-    : undefined;
+  const yieldTo = config.yieldToApp ? appYield(deps, pids) : undefined;
   // Before the first batch: is the application busy already? (on the control connection, idle now)
   yieldTo?.prime(controlNew);
-  const store = batchStore(config.stateSchema);
   const pool = new MoverPool(() => openMover(deps, config, pids, caps));
-  const running = new Map<string, Promise<TableResult>>();
-  const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
-  const runOne = async (t: TableModel): Promise<TableResult> => {
-    const name = qualifiedName(t);
-    const started = Date.now();
-    if (!moveKey(t))
-      return {
-        table: name,
-        status: 'skipped',
-        rows: 0,
-        seconds: 0,
-        reason:
-          'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new',
-      };
-    const refused = hazards.get(name) ?? [];
-    if (refused.length) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: refused.join('; ') };
-    const sql = buildMoveSql(t, { binary: binaryCopyEligible(t, newTables.get(name)) });
-    const context = (c: Mover) => ({
-      conns: { old: c.old, new: c.new, ownPids: () => [...pids] },
-      sql,
-      store,
-      stateSchema: config.stateSchema,
-      schema: t.schema,
-      table: t.name,
-      lockTimeoutMs: config.lockTimeoutMs,
-      drainTimeoutMs: config.drainTimeoutMs,
-    });
-    let begun = false;
-    // Each pipe takes a worker slot and two movers (finisher, copier) of its own.
-    const runPipe: RunPipe = (fn) =>
-      limit(async () => {
-        if (!begun) {
-          begun = true;
-          deps.onEvent?.({ kind: 'table-start', table: name });
-        }
-        return pool.withTwo((finisher, copier) => fn({ finisher: context(finisher), copier: context(copier) }));
-      });
-    try {
-      const outcome = await moveTable(runPipe, {
-        // An explicit batch size is used as given; none: small while the application is busy, larger
-        // while yieldTo finds it quiet (without yieldTo, moveTable uses batchSize throughout).
-        batchSize: config.batchSize ?? AUTO_BATCH.busy,
-        quietBatchSize: config.batchSize ?? AUTO_BATCH.quiet,
-        maxSegments: config.concurrency,
-        maxRowsPerSecond: config.maxRowsPerSecond,
-        signal: deps.signal,
-        yieldTo,
-        onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
-        onNote: (m) => deps.log({ level: 'warn', message: m }),
-      });
-      deps.onEvent?.({ kind: 'table-done', table: name, moved: outcome.moved });
-      return { table: name, status: outcome.status, rows: outcome.moved, seconds: (Date.now() - started) / 1000 };
-    } catch (err) {
-      const reason =
-        err instanceof LostServer
-          ? `lost the connection to ${err.sides.join(' and ')} (${describe(err.cause)}); when ${err.sides.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
-          : describe(err);
-      return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
-    }
+  const run: MoveRun = {
+    config,
+    deps,
+    pids,
+    pool,
+    limit: pLimit(config.concurrency),
+    store: batchStore(config.stateSchema),
+    yieldTo,
+    hazards,
+    newTables,
   };
-  // Referencing tables first: each table starts once every table that references it has ended,
-  // and moves or waits as referencedTableOutcome says (a skipped one holds nothing back in
-  // replica mode on OLD).
+  const byName = new Map(tables.map((t) => [qualifiedName(t), t]));
+  try {
+    return await inFkOrder([...byName.keys()], waitsFor, caps, deps, (name) => moveOneTable(run, byName.get(name)!));
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** Watches the application's activity on NEW, saying when migrate slows down for it and speeds up again. */
+function appYield(deps: MigrateDeps, pids: Set<number>): AppYield {
+  return new AppYield({
+    ownPids: () => [...pids],
+    onChange: (busy, seen) =>
+      deps.log({
+        level: 'info',
+        message: busy
+          ? `the application is busy on NEW${seen.length ? ` (sessions such as ${seen.join(', ')})` : ''}; one pipeline at a time, resting between batches (--no-yield-to-app: full speed)`
+          : 'the application is quiet on NEW: every pipeline at full speed',
+      }),
+  });
+}
+
+/**
+ * Referencing tables first: each table starts once every table that references it has ended,
+ * and moves or waits as referencedTableOutcome says (a skipped one holds nothing back in
+ * replica mode on OLD).
+ */
+function inFkOrder(
+  names: readonly string[],
+  waitsFor: ReadonlyMap<string, readonly string[]>,
+  caps: ReplicaCapability,
+  deps: MigrateDeps,
+  move: (name: string) => Promise<TableResult>,
+): Promise<TableResult[]> {
+  const running = new Map<string, Promise<TableResult>>();
   const schedule = (name: string): Promise<TableResult> => {
     const existing = running.get(name);
     if (existing) return existing;
@@ -242,14 +227,71 @@ async function moveAll(
           message: `${name} moves although ${d.table}, which references it, stays on OLD (skipped): the movers' deletes on OLD fire no FK check or action there (session_replication_role = replica), so its rows on OLD stay as they are`,
         });
       }
-      return runOne(byName.get(name)!);
+      return move(name);
     })();
     running.set(name, p);
     return p;
   };
+  return Promise.all(names.map(schedule));
+}
+
+/** Moves one table (or says why it does not): its result, never a throw. */
+async function moveOneTable(run: MoveRun, t: TableModel): Promise<TableResult> {
+  const { config, deps, pids, pool, limit } = run;
+  const name = qualifiedName(t);
+  const started = Date.now();
+  if (!moveKey(t))
+    return {
+      table: name,
+      status: 'skipped',
+      rows: 0,
+      seconds: 0,
+      reason:
+        'no primary key or unique key over NOT NULL columns: migrate cannot move it (docs/SUPPORT.md); add a primary key on OLD and NEW, or leave it out of init-new',
+    };
+  const refused = run.hazards.get(name) ?? [];
+  if (refused.length) return { table: name, status: 'skipped', rows: 0, seconds: 0, reason: refused.join('; ') };
+  const sql = buildMoveSql(t, { binary: binaryCopyEligible(t, run.newTables.get(name)) });
+  const context = (c: Mover) => ({
+    conns: { old: c.old, new: c.new, ownPids: () => [...pids] },
+    sql,
+    store: run.store,
+    stateSchema: config.stateSchema,
+    schema: t.schema,
+    table: t.name,
+    lockTimeoutMs: config.lockTimeoutMs,
+    drainTimeoutMs: config.drainTimeoutMs,
+  });
+  let begun = false;
+  // Each pipe takes a worker slot and two movers (finisher, copier) of its own.
+  const runPipe: RunPipe = (fn) =>
+    limit(async () => {
+      if (!begun) {
+        begun = true;
+        deps.onEvent?.({ kind: 'table-start', table: name });
+      }
+      return pool.withTwo((finisher, copier) => fn({ finisher: context(finisher), copier: context(copier) }));
+    });
   try {
-    return await Promise.all([...byName.keys()].map(schedule));
-  } finally {
-    await pool.closeAll();
+    const outcome = await moveTable(runPipe, {
+      // An explicit batch size is used as given; none: small while the application is busy, larger
+      // while yieldTo finds it quiet (without yieldTo, moveTable uses batchSize throughout).
+      batchSize: config.batchSize ?? AUTO_BATCH.busy,
+      quietBatchSize: config.batchSize ?? AUTO_BATCH.quiet,
+      maxSegments: config.concurrency,
+      maxRowsPerSecond: config.maxRowsPerSecond,
+      signal: deps.signal,
+      yieldTo: run.yieldTo,
+      onBatch: (p) => deps.onEvent?.({ kind: 'batch', table: name, moved: p.moved, total: p.total }),
+      onNote: (m) => deps.log({ level: 'warn', message: m }),
+    });
+    deps.onEvent?.({ kind: 'table-done', table: name, moved: outcome.moved });
+    return { table: name, status: outcome.status, rows: outcome.moved, seconds: (Date.now() - started) / 1000 };
+  } catch (err) {
+    const reason =
+      err instanceof LostServer
+        ? `lost the connection to ${err.sides.join(' and ')} (${describe(err.cause)}); when ${err.sides.join(' and ')} is back, re-run migrate: it finishes the batch in flight`
+        : describe(err);
+    return { table: name, status: 'failed', rows: 0, seconds: (Date.now() - started) / 1000, reason };
   }
 }

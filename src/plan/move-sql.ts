@@ -109,6 +109,102 @@ function count(n: number): number {
   return n;
 }
 
+/** A table's key as SQL: its columns, their types, and the expressions every statement builds on. */
+interface KeyExprs {
+  table: string;
+  pk: readonly string[];
+  types: readonly string[];
+  tuple: string;
+  keySelect: string;
+  /** A one-column integer key: a batch of consecutive keys is recorded as its span (recordBatch). */
+  spanKey: boolean;
+  fromLiteral(k: Key): string;
+  /** (after, last] with both bounds as jsonb parameters; after may be NULL. */
+  range(after: string, last: string): string;
+  /** (after, last] with both bounds as literals. */
+  rangeLit(after: Key | null, last: Key): string;
+  /** The key is one of a jsonb array parameter's keys. */
+  inKeys(p: string): string;
+  keyOf(alias: string): string;
+}
+
+function keyExprs(t: TableModel, pk: readonly string[]): KeyExprs {
+  const types = pk.map((k) => {
+    const col = t.columns.find((c) => c.name === k);
+    if (!col) throw new Error(`key column ${k} not found in ${t.schema}.${t.name}`);
+    return col.type;
+  });
+  const tuple = `(${identList(pk)})`;
+  const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
+  const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
+  return {
+    table: qualified(t.schema, t.name),
+    pk,
+    types,
+    tuple,
+    keySelect: pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', '),
+    spanKey: pk.length === 1 && INTEGER_TYPES.has(types[0]!),
+    fromLiteral,
+    range: (after, last) => `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`,
+    rangeLit: (after, last) =>
+      `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`,
+    inKeys: (p) =>
+      `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`,
+    keyOf: (alias) => `(${pk.map((k) => `${alias}.${ident(k)}`).join(', ')})`,
+  };
+}
+
+/** MoveSql.recordBatch for a table whose key is `k`. */
+function recordBatchSql(k: KeyExprs, stateSchema: string, b: Parameters<MoveSql['recordBatch']>[1]): string {
+  // One key column: a flat text[] (no one-element array per row: about half the cost); several: text[][].
+  const keyArray =
+    k.pk.length === 1 ? `${ident(k.pk[0]!)}::text` : `ARRAY[${k.pk.map((c) => `${ident(c)}::text`).join(', ')}]`;
+  const head = `${recordBatchHead(stateSchema)}
+SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
+       '[]', `;
+  const mine = `FROM ONLY ${k.table}
+ WHERE ${k.rangeLit(b.after, b.last)}
+   AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)`;
+  const tail = `RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`;
+  if (!k.spanKey)
+    return `${head}coalesce(array_agg(${keyArray}), '{}'), NULL, CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
+  ${mine}
+${tail}`;
+  // Distinct integers (OLD's keys) as many as their span holds are every integer of it: then
+  // the span names the keys, and the list is never built (the subquery is an InitPlan, run
+  // only where the CASE reaches it).
+  const c = ident(k.pk[0]!);
+  return `WITH c AS (SELECT count(*) AS n, min(${c}) AS lo, max(${c}) AS hi, (count(*) > 0 AND count(*) = max(${c})::numeric - min(${c})::numeric + 1) AS dense
+  ${mine})
+${head}CASE WHEN c.dense THEN NULL ELSE (SELECT coalesce(array_agg(${keyArray}), '{}') ${mine}) END,
+       CASE WHEN c.dense THEN ARRAY[c.lo::text, c.hi::text] END, CASE WHEN c.n = ${count(b.copied)} THEN c.n END, 'copied'
+  FROM c
+${tail}`;
+}
+
+/** The slow path's statements on NEW: OLD's current rows of a batch staged, then written over NEW's copies. */
+function repairSql(
+  t: TableModel,
+  k: KeyExprs,
+  copied: readonly string[],
+  fmt: string,
+): Pick<MoveSql, 'createStage' | 'copyInStage' | 'updateFromStage' | 'insertFromStage' | 'clearStage'> {
+  const cols = identList(copied);
+  const stage = `pg_temp.${ident(stageName(t))}`;
+  // A GENERATED ALWAYS identity column cannot be updated, by the application either: equal on both sides.
+  const settable = copied.filter((c) => !k.pk.includes(c) && t.columns.find((x) => x.name === c)?.identity !== 'a');
+  return {
+    createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${ident(stageName(t))} AS SELECT ${cols} FROM ONLY ${k.table} WITH NO DATA`,
+    copyInStage: `COPY ${stage} (${cols}) FROM STDIN${fmt}`,
+    updateFromStage: settable.length
+      ? `UPDATE ONLY ${k.table} t SET ${settable.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')} FROM ${stage} s WHERE ${k.keyOf('t')} = ${k.keyOf('s')}`
+      : null,
+    insertFromStage: `INSERT INTO ${k.table} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${copied.map((c) => `s.${ident(c)}`).join(', ')} FROM ${stage} s
+ WHERE NOT EXISTS (SELECT 1 FROM ONLY ${k.table} t WHERE ${k.keyOf('t')} = ${k.keyOf('s')})`,
+    clearStage: `TRUNCATE ${stage}`,
+  };
+}
+
 /**
  * Builds the move SQL for a table with a key (primary key, or unique over NOT NULL columns).
  * `binary`: rows travel in COPY's binary format (only where copy-format.ts allows it).
@@ -116,74 +212,29 @@ function count(n: number): number {
 export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveSql {
   const pk = moveKey(t);
   if (!pk) throw new Error(`${t.schema}.${t.name} has no primary key or unique key over NOT NULL columns`);
-  const types = pk.map((k) => {
-    const col = t.columns.find((c) => c.name === k);
-    if (!col) throw new Error(`key column ${k} not found in ${t.schema}.${t.name}`);
-    return col.type;
-  });
-  const table = qualified(t.schema, t.name);
+  const k = keyExprs(t, pk);
+  const { table, tuple, keySelect, types, range, rangeLit, inKeys } = k;
   const copied = copiedColumns(t);
   const cols = identList(copied);
   const order = identList(pk);
-  const tuple = `(${order})`;
-  const fromJson = (p: string) => `(${types.map((type, i) => `(${p}->>${i})::${type}`).join(', ')})`;
-  const fromLiteral = (k: Key) => `(${k.map((v, i) => `${literal(v)}::${types[i]}`).join(', ')})`;
   const fmt = o.binary ? ' WITH (FORMAT binary)' : '';
-  const stage = `pg_temp.${ident(stageName(t))}`;
-  const keyOf = (alias: string) => `(${pk.map((k) => `${alias}.${ident(k)}`).join(', ')})`;
-  // A GENERATED ALWAYS identity column cannot be updated, by the application either: equal on both sides.
-  const settable = copied.filter((c) => !pk.includes(c) && t.columns.find((x) => x.name === c)?.identity !== 'a');
-  const keySelect = pk.map((k, i) => `${ident(k)}::text AS k${i}`).join(', ');
-  // One key column: a flat text[] (no one-element array per row: about half the cost); several: text[][].
-  const keyArray =
-    pk.length === 1 ? `${ident(pk[0]!)}::text` : `ARRAY[${pk.map((k) => `${ident(k)}::text`).join(', ')}]`;
-  // A one-column integer key: a batch of consecutive keys is recorded as its span (recordBatch).
-  const spanKey = pk.length === 1 && INTEGER_TYPES.has(types[0]!);
-  const range = (after: string, last: string) =>
-    `(${after} IS NULL OR ${tuple} > ${fromJson(after)}) AND ${tuple} <= ${fromJson(last)}`;
-  const rangeLit = (after: Key | null, last: Key) =>
-    `${after ? `${tuple} > ${fromLiteral(after)} AND ` : ''}${tuple} <= ${fromLiteral(last)}`;
-  const inKeys = (p: string) =>
-    `${tuple} IN (SELECT ${types.map((type, i) => `(x->>${i})::${type}`).join(', ')} FROM jsonb_array_elements(${p}) x)`;
   return {
     keyColumns: pk,
     readLastKey: (after, limit, upper) => {
       const within =
-        [after ? `${tuple} > ${fromLiteral(after)}` : '', upper ? `${tuple} <= ${fromLiteral(upper)}` : '']
+        [after ? `${tuple} > ${k.fromLiteral(after)}` : '', upper ? `${tuple} <= ${k.fromLiteral(upper)}` : '']
           .filter(Boolean)
           .join(' AND ') || 'true';
       return `SELECT *, pg_catalog.txid_current_snapshot()::text AS snap FROM (
   (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${order} OFFSET ${count(limit) - 1} LIMIT 1)
   UNION ALL
-  (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${pk.map((k) => `${ident(k)} DESC`).join(', ')} LIMIT 1)
+  (SELECT ${keySelect} FROM ONLY ${table} WHERE ${within} ORDER BY ${pk.map((c) => `${ident(c)} DESC`).join(', ')} LIMIT 1)
 ) last LIMIT 1`;
     },
     copyOutRange: (after, last) =>
       `COPY (SELECT ${cols} FROM ONLY ${table} WHERE ${rangeLit(after, last)}) TO STDOUT${fmt}`,
     copyIn: `COPY ${table} (${cols}) FROM STDIN${fmt}`,
-    recordBatch: (stateSchema, b) => {
-      const head = `${recordBatchHead(stateSchema)}
-SELECT ${literal(b.schema)}, ${literal(b.table)}, ${b.after ? `${literal(JSON.stringify(b.after))}::jsonb` : 'NULL'}, ${literal(JSON.stringify(b.last))}::jsonb, ${literal(b.snapshot)},
-       '[]', `;
-      const mine = `FROM ONLY ${table}
- WHERE ${rangeLit(b.after, b.last)}
-   AND xmin = (SELECT (pg_catalog.txid_current() % 4294967296)::text::xid)`;
-      const tail = `RETURNING id::text AS id, row_count, pg_catalog.txid_current()::text AS xid`;
-      if (!spanKey)
-        return `${head}coalesce(array_agg(${keyArray}), '{}'), NULL, CASE WHEN count(*) = ${count(b.copied)} THEN count(*) END, 'copied'
-  ${mine}
-${tail}`;
-      // Distinct integers (OLD's keys) as many as their span holds are every integer of it: then
-      // the span names the keys, and the list is never built (the subquery is an InitPlan, run
-      // only where the CASE reaches it).
-      const k = ident(pk[0]!);
-      return `WITH c AS (SELECT count(*) AS n, min(${k}) AS lo, max(${k}) AS hi, (count(*) > 0 AND count(*) = max(${k})::numeric - min(${k})::numeric + 1) AS dense
-  ${mine})
-${head}CASE WHEN c.dense THEN NULL ELSE (SELECT coalesce(array_agg(${keyArray}), '{}') ${mine}) END,
-       CASE WHEN c.dense THEN ARRAY[c.lo::text, c.hi::text] END, CASE WHEN c.n = ${count(b.copied)} THEN c.n END, 'copied'
-  FROM c
-${tail}`;
-    },
+    recordBatch: (stateSchema, b) => recordBatchSql(k, stateSchema, b),
     checkAndDelete: (stateSchema) => `WITH counted AS (
   SELECT count(*)::int AS n,
          count(*) FILTER (WHERE pg_catalog.age(xmin) <= $3::int4 OR pg_catalog.age(xmin) = ANY ($4::int4[]))::int AS changed
@@ -201,23 +252,15 @@ SELECT n, changed FROM counted`,
     lockNewKeys: (nowait) =>
       `SELECT 1 FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')} FOR UPDATE${nowait ? ' NOWAIT' : ''}`,
     deleteNewKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
-    createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${ident(stageName(t))} AS SELECT ${cols} FROM ONLY ${table} WITH NO DATA`,
-    copyInStage: `COPY ${stage} (${cols}) FROM STDIN${fmt}`,
-    updateFromStage: settable.length
-      ? `UPDATE ONLY ${table} t SET ${settable.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')} FROM ${stage} s WHERE ${keyOf('t')} = ${keyOf('s')}`
-      : null,
-    insertFromStage: `INSERT INTO ${table} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${copied.map((c) => `s.${ident(c)}`).join(', ')} FROM ${stage} s
- WHERE NOT EXISTS (SELECT 1 FROM ONLY ${table} t WHERE ${keyOf('t')} = ${keyOf('s')})`,
-    clearStage: `TRUNCATE ${stage}`,
+    ...repairSql(t, k, copied, fmt),
     deleteOldKeys: `DELETE FROM ONLY ${table} WHERE ${range('$2::jsonb', '$3::jsonb')} AND ${inKeys('$1::jsonb')}`,
     estimateOld: `EXPLAIN (FORMAT JSON) SELECT 1 FROM ONLY ${table}`,
-    splitByValue:
-      pk.length === 1 && INTEGER_TYPES.has(types[0]!)
-        ? (
-            parts,
-          ) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0
+    splitByValue: k.spanKey
+      ? (
+          parts,
+        ) => `SELECT pg_catalog.floor(m.lo::numeric + (m.hi::numeric - m.lo::numeric) * i / ${count(parts)})::${types[0]}::text AS k0
   FROM (SELECT min(${ident(pk[0]!)}) AS lo, max(${ident(pk[0]!)}) AS hi FROM ONLY ${table}) m, pg_catalog.generate_series(1, ${count(parts) - 1}) i
  WHERE m.lo IS NOT NULL ORDER BY i`
-        : null,
+      : null,
   };
 }
