@@ -4,7 +4,7 @@ import { redactSecrets } from '../../config/url.js';
 import { AUTO_BATCH } from '../../config/schema.js';
 import { runMigrate, type MigrateResult } from '../../fdw/migrate.js';
 import { FdwmigError } from '../../errors.js';
-import type { CommandModule } from '../context.js';
+import type { CliContext, CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
 import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { progressView } from '../progress.js';
@@ -89,46 +89,49 @@ export const migrateCommand: CommandModule = {
       )
       .option('--no-finalize', 'leave FKs off and sequences as they are at the end')
       .addHelpText('after', EXAMPLES)
-      .action(async (_opts: unknown, cmd: Command) => {
-        const config = await ctx.loadConfig(cmd);
-        const view = progressView(ctx.io, config.json);
-        const stop = new AbortController();
-        // Ctrl-C, or SIGTERM from a container runtime or Kubernetes: finish the batches in flight.
-        const onSigint = () => {
-          if (stop.signal.aborted) process.exit(130);
-          ctx.io.stderr(
-            '\nstopping after the batches in flight (Ctrl-C again to quit at once; a re-run repairs either way)\n',
-          );
-          stop.abort();
-        };
-        process.on('SIGINT', onSigint);
-        process.on('SIGTERM', onSigint);
-        let result: MigrateResult;
-        try {
-          result = await runMigrate(config, {
-            ...cliDeps(ctx.io, config.json),
-            onEvent: (e) => view.onEvent(e),
-            signal: stop.signal,
-          });
-        } finally {
-          view.stop();
-          process.removeListener('SIGINT', onSigint);
-          process.removeListener('SIGTERM', onSigint);
-        }
-        if (config.json) ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'summary', ...result }))}\n`);
-        else if (config.dryRun) ctx.io.stdout('-- dry run: nothing was moved\n');
-        else ctx.io.stdout(renderSummary(result));
-        const bad = result.tables.filter((t) => t.status !== 'moved');
-        if (bad.length) {
-          throw new FdwmigError(
-            `${bad.length} table(s) not fully moved: ${bad.map((t) => `${t.table} (${t.status})`).join(', ')}`,
-            {
-              code: 'INCOMPLETE',
-              exitCode: 1,
-              hint: 're-run fdwmig migrate: it continues where it stopped and repairs any half-done batch',
-            },
-          );
-        }
-      });
+      .action(async (_opts: unknown, cmd: Command) => runMigrateCommand(ctx, cmd));
   },
 };
+
+/** migrate from the command line: progress, Ctrl-C and SIGTERM stop after the batches in flight, a summary, exit 1 if a table is not done. */
+async function runMigrateCommand(ctx: CliContext, cmd: Command): Promise<void> {
+  const config = await ctx.loadConfig(cmd);
+  const view = progressView(ctx.io, config.json);
+  const stop = new AbortController();
+  // Ctrl-C, or SIGTERM from a container runtime or Kubernetes: finish the batches in flight.
+  const onSigint = () => {
+    if (stop.signal.aborted) process.exit(130);
+    ctx.io.stderr(
+      '\nstopping after the batches in flight (Ctrl-C again to quit at once; a re-run repairs either way)\n',
+    );
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let result: MigrateResult;
+  try {
+    result = await runMigrate(config, {
+      ...cliDeps(ctx.io, config.json),
+      onEvent: (e) => view.onEvent(e),
+      signal: stop.signal,
+    });
+  } finally {
+    view.stop();
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
+  }
+  if (config.json) ctx.io.stdout(`${redactSecrets(JSON.stringify({ event: 'summary', ...result }))}\n`);
+  else if (config.dryRun) ctx.io.stdout('-- dry run: nothing was moved\n');
+  else ctx.io.stdout(renderSummary(result));
+  const bad = result.tables.filter((t) => t.status !== 'moved');
+  if (bad.length) {
+    throw new FdwmigError(
+      `${bad.length} table(s) not fully moved: ${bad.map((t) => `${t.table} (${t.status})`).join(', ')}`,
+      {
+        code: 'INCOMPLETE',
+        exitCode: 1,
+        hint: 're-run fdwmig migrate: it continues where it stopped and repairs any half-done batch',
+      },
+    );
+  }
+}
