@@ -53,21 +53,23 @@ BENCH_ARGS ?=
 bench: install
 	npm run bench -- $(BENCH_ARGS)
 
-# The main job on throwaway embedded servers (SCALE=5 for more rows).
+# The main job on throwaway embedded servers (SCALE=5 for more rows), by the developer CLI
+# (src/dev/cli.ts), which needs the dev dependencies and is not in the package.
+DEV_CLI = node dist/dev/main.js
 SCALE ?= 1
 demo: build
-	node bin/fdwmig.js demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+	$(DEV_CLI) demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 # The replication mode on embedded servers: start --snapshot, switchover under load, cleanup.
 demo-logical: build
-	node bin/fdwmig.js demo --logical --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+	$(DEV_CLI) demo --logical --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 # The same, leaving the servers running for a look around; their URLs go to .fdwmig-demo/env.
 demo-keep: build
-	node bin/fdwmig.js demo --keep --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+	$(DEV_CLI) demo --keep --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 demo-stop:
-	node bin/fdwmig.js demo --stop
+	$(DEV_CLI) demo --stop
 
 # psql on a kept demo server. Your own psql, without LD_LIBRARY_PATH: the embedded servers'
 # libraries are theirs, and psql must load its own libpq.

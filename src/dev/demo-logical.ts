@@ -1,5 +1,5 @@
 /**
- * `fdwmig demo --logical` / `make demo-logical`: the replication mode on embedded servers. The
+ * `fdwmig-dev demo --logical` / `make demo-logical`: the replication mode on embedded servers. The
  * application (a transfer workload, as role shop_app) keeps writing to OLD while
  * `replicate start --snapshot` copies and streams to NEW; `replicate switchover` refuses
  * shop_app's writes on OLD for a moment, lets NEW catch up, syncs sequences and verifies;

@@ -1,6 +1,6 @@
 /**
- * The servers `fdwmig demo --keep` leaves running, recorded under .fdwmig-demo/ at the
- * repository's root (git-ignored): state.json for `fdwmig demo --stop`, and env, a shell file
+ * The servers `fdwmig-dev demo --keep` leaves running, recorded under .fdwmig-demo/ at the
+ * repository's root (git-ignored): state.json for `fdwmig-dev demo --stop`, and env, a shell file
  * with FDWMIG_OLD_URL and FDWMIG_NEW_URL for `make psql-old`, `make psql-new` and fdwmig itself.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ export function writeDemoState(state: DemoState): void {
   writeFileSync(
     `${DEMO_STATE_DIR}env`,
     [
-      '# The servers `fdwmig demo --keep` left running; `make demo-stop` removes them.',
+      '# The servers `make demo-keep` left running; `make demo-stop` removes them.',
       `FDWMIG_OLD_URL=${quote(state.old.url)}`,
       `FDWMIG_NEW_URL=${quote(state.new.url)}`,
       '',

@@ -55,7 +55,7 @@ export interface ClusterOptions {
   /** A label for the temp directory. */
   name?: string;
   /**
-   * Let the server outlive this process (`fdwmig demo --keep`): its own process group, its log in
+   * Let the server outlive this process (`fdwmig-dev demo --keep`): its own process group, its log in
    * `server.log` beside the data directory, and no kill at exit. Stop it with
    * {@link stopDetachedServer}.
    */

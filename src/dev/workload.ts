@@ -141,7 +141,7 @@ export interface WorkloadRun {
 }
 
 /**
- * The workload as a program (`fdwmig workload`): runs for `seconds` against `url`, then checks
+ * The workload as a program (`fdwmig-dev workload`): runs for `seconds` against `url`, then checks
  * the invariant there. Refuses to start unless `url` shows exactly `accounts` accounts, since an
  * update of an account the database does not serve yet would count as a lost write.
  */

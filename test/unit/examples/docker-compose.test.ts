@@ -1,12 +1,12 @@
 /**
  * docker-compose.yml, checked without Docker (CI has no engine): it parses, the files it mounts
  * and runs exist, the URLs name the services and their passwords, the start order is the
- * migration's, and the workload's arguments are options `fdwmig workload` has.
+ * migration's, and the workload's arguments are options `fdwmig-dev workload` has.
  */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { commands } from '../../../src/cli/commands/index.js';
+import { DEV_CLI_ENTRY, devCommands } from '../../../src/dev/cli.js';
 import { parseYaml, type YamlValue } from './yaml-subset.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -77,10 +77,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('passes the workload only options fdwmig workload has, and as many accounts as OLD gets', () => {
+  it('runs the workload with the developer CLI, passing only options its workload has, and as many accounts as OLD gets', () => {
+    expect(services.workload!.entrypoint).toEqual(['node', `/app/${DEV_CLI_ENTRY}`]);
     const program = new Command();
     const io = { stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {}, readFile: async () => '' };
-    for (const c of commands) c.register(program, { io, loadConfig: async () => Promise.reject(new Error('unused')) });
+    for (const c of devCommands) c.register(program, io);
     const args = services.workload!.command as string[];
     const workload = program.commands.find((c) => c.name() === args[0])!;
     expect(workload, args[0]).toBeDefined();
