@@ -4,7 +4,7 @@
  * replica mode, its FKs do not stop the delete); without it, OLD keeps them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFloor } from '../../src/bench/floor.js';
+import { runFloor } from '../../tools/bench/floor.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 const SCHEMA = [

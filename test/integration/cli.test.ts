@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_CLI_ENTRY } from '../../src/dev/cli.js';
+import { DEV_CLI_ENTRY } from '../../tools/dev/cli.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture } from './support/fixtures.js';
 

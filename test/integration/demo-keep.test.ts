@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { stopDetachedServer } from '../../src/dev/embedded-cluster.js';
+import { stopDetachedServer } from '../../tools/dev/embedded-cluster.js';
 
-const CLUSTER = new URL('../../dist/dev/embedded-cluster.js', import.meta.url).pathname;
+const CLUSTER = new URL('../../dist-tools/tools/dev/embedded-cluster.js', import.meta.url).pathname;
 
 async function answers(url: string): Promise<boolean> {
   const c = new pg.Client(url);

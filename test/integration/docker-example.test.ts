@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_CLI_ENTRY } from '../../src/dev/cli.js';
+import { DEV_CLI_ENTRY } from '../../tools/dev/cli.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/fdw/init-new.js';
-import { BANK_SCHEMA, START_BALANCE, bankData } from '../../src/dev/workload.js';
+import { BANK_SCHEMA, START_BALANCE, bankData } from '../../tools/dev/workload.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';

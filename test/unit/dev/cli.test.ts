@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../src/cli/context.js';
-import { DEV_CLI, devCommands, devMain } from '../../../src/dev/cli.js';
+import { DEV_CLI, devCommands, devMain } from '../../../tools/dev/cli.js';
 
 async function runDev(args: string[], env: Record<string, string> = {}) {
   const out: string[] = [];

@@ -2,12 +2,12 @@
  * `fdwmig-dev demo` / `make demo`: the main job on embedded servers. Starts OLD and NEW, loads the
  * sample shop on OLD and its schema on NEW, runs check and init-new through the real CLI, shows
  * the application's view through NEW, and removes the servers at the end (also on Ctrl-C).
- * With `keep`, the servers stay up for a look around (src/dev/demo-state.ts records them).
+ * With `keep`, the servers stay up for a look around (tools/dev/demo-state.ts records them).
  */
-import { main } from '../cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { shopSql, withDb } from './demo-db.js';
-import type { CliIo } from '../cli/context.js';
-import { FdwmigError } from '../errors.js';
+import type { CliIo } from '../../src/cli/context.js';
+import { FdwmigError } from '../../src/errors.js';
 import { startTestCluster } from './cluster-provider.js';
 import { DEMO_STATE_DIR, readDemoState, writeDemoState } from './demo-state.js';
 import { startEmbeddedCluster, type Cluster } from './embedded-cluster.js';

@@ -1,4 +1,4 @@
-/** The developer CLI as a program: `node dist/dev/main.js <command>` (see cli.ts). */
+/** The developer CLI as a program: `node dist-tools/tools/dev/main.js <command>` (see cli.ts). */
 import { devMain } from './cli.js';
 
 const code = await devMain(process.argv);

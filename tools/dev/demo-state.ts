@@ -5,10 +5,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../repo-root.js';
 import { stopDetachedServer } from './embedded-cluster.js';
 
-/** The directory, from src/dev or dist/dev alike. */
-export const DEMO_STATE_DIR = fileURLToPath(new URL('../../.fdwmig-demo/', import.meta.url));
+/** The directory, from tools/dev or dist-tools/tools/dev alike. */
+export const DEMO_STATE_DIR = fileURLToPath(new URL('.fdwmig-demo/', REPO_ROOT));
 
 export interface KeptServer {
   major: number;

@@ -1,8 +1,8 @@
 /** `fdwmig-dev workload`: the demo's application-like workload as a program (the Docker example's). */
 import type { Command } from 'commander';
-import { parseNonNegativeInt, parsePositiveInt } from '../../cli/options.js';
-import { findUrlPasswords, maskUrl, registerSecret } from '../../config/url.js';
-import { FdwmigError, UsageError } from '../../errors.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../../../src/cli/options.js';
+import { findUrlPasswords, maskUrl, registerSecret } from '../../../src/config/url.js';
+import { FdwmigError, UsageError } from '../../../src/errors.js';
 import type { DevCommand } from '../cli.js';
 import type { WorkloadStats } from '../workload.js';
 

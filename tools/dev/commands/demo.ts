@@ -1,7 +1,7 @@
 /** `fdwmig-dev demo` (`make demo`): the main job on throwaway embedded servers (needs the dev dependencies). */
 import type { Command } from 'commander';
-import { parsePositiveInt } from '../../cli/options.js';
-import { FdwmigError, UsageError } from '../../errors.js';
+import { parsePositiveInt } from '../../../src/cli/options.js';
+import { FdwmigError, UsageError } from '../../../src/errors.js';
 import type { DevCommand } from '../cli.js';
 
 const EXAMPLES = `

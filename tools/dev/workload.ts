@@ -6,10 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { maskUrl } from '../config/url.js';
-import { FdwmigError, toConnectionError } from '../errors.js';
+import { maskUrl } from '../../src/config/url.js';
+import { FdwmigError, toConnectionError } from '../../src/errors.js';
+import { REPO_ROOT } from '../repo-root.js';
 
-const bankSql = (name: string) => readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8');
+const bankSql = (name: string) => readFileSync(new URL(`sql/demo/${name}.sql`, REPO_ROOT), 'utf8');
 
 /** The accounts and ledger tables, for OLD and NEW alike. */
 export const BANK_SCHEMA = bankSql('bank');

@@ -4,15 +4,15 @@
  * from a clone; `make demo` and its siblings call it.
  */
 import { Command, CommanderError } from 'commander';
-import type { CliIo } from '../cli/context.js';
-import { defaultIo } from '../cli/io.js';
-import { exitCodeOf, formatError } from '../errors.js';
+import type { CliIo } from '../../src/cli/context.js';
+import { defaultIo } from '../../src/cli/io.js';
+import { exitCodeOf, formatError } from '../../src/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { workloadCommand } from './commands/workload.js';
 
 /** The program's name in its help; the file it runs as is {@link DEV_CLI_ENTRY}. */
 export const DEV_CLI = 'fdwmig-dev';
-export const DEV_CLI_ENTRY = 'dist/dev/main.js';
+export const DEV_CLI_ENTRY = 'dist-tools/tools/dev/main.js';
 
 /** One developer command: `register` adds it (options, help, action) to the program. */
 export interface DevCommand {
@@ -23,7 +23,7 @@ export interface DevCommand {
 export const devCommands: DevCommand[] = [demoCommand, workloadCommand];
 
 const PROGRAM_HELP = `
-${DEV_CLI} is \`node ${DEV_CLI_ENTRY}\` in a clone of fdwmig, after \`npm run build\`.
+${DEV_CLI} is \`node ${DEV_CLI_ENTRY}\` in a clone of fdwmig, after \`npm run build:tools\`.
 make demo, make demo-logical, make demo-keep and make demo-stop run its demo command.
 
 Exit codes: 0 success, 1 failure, 2 bad usage.

@@ -5,9 +5,9 @@
  * shop_app's writes on OLD for a moment, lets NEW catch up, syncs sequences and verifies;
  * `replicate cleanup` removes what is left. Servers are removed at the end, also on Ctrl-C.
  */
-import { main } from '../cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { shopSql, withDb } from './demo-db.js';
-import type { CliIo } from '../cli/context.js';
+import type { CliIo } from '../../src/cli/context.js';
 import { startTestCluster, type Cluster } from './cluster-provider.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from './workload.js';
 
