@@ -1,5 +1,5 @@
 /**
- * The benchmark's floor line (src/bench/floor.ts) between real servers: every row of a keyed
+ * The benchmark's floor line (tools/bench/floor.ts) between real servers: every row of a keyed
  * table arrives on NEW unchanged, in batches; with the delete, OLD keeps none of them (and, in
  * replica mode, its FKs do not stop the delete); without it, OLD keeps them all.
  */

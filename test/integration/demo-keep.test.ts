@@ -1,5 +1,5 @@
 /**
- * What `fdwmig demo --keep` and `--stop` rest on: a detached embedded server outlives the
+ * What `fdwmig-dev demo --keep` (make demo-keep) and `--stop` rest on: a detached embedded server outlives the
  * process that started it, and stopDetachedServer stops it from another and removes its files.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-describe('a detached embedded server (fdwmig demo --keep)', () => {
+describe('a detached embedded server (fdwmig-dev demo --keep)', () => {
   it('outlives the process that started it, and stopDetachedServer stops and removes it', async () => {
     const script = `const { startEmbeddedCluster } = await import(${JSON.stringify(CLUSTER)});
       const c = await startEmbeddedCluster({ major: 17, name: 'keep-test', detached: true });

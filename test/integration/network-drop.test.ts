@@ -50,7 +50,7 @@ interface AppStats {
 }
 
 /**
- * The application: like src/dev/workload.ts (a transfer updates one balance and logs its delta
+ * The application: like tools/dev/workload.ts (a transfer updates one balance and logs its delta
  * in the ledger, in one transaction through NEW), but it keeps going after a lost FDW
  * connection, as a real application retrying would, and records commits in doubt.
  */

@@ -1,6 +1,6 @@
 /**
  * Line 6: `replicate start --snapshot` then `replicate switchover` while an application (the
- * bank transfer workload of src/dev/workload.ts, 2 clients, as its own login role) writes to
+ * bank transfer workload of tools/dev/workload.ts, 2 clients, as its own login role) writes to
  * OLD, on fresh databases of the same two servers. Measured: how long switchover refused the
  * application's writes on OLD (from the first refusing statement until NEW was ready), and
  * that no committed write was lost (every balance on NEW equals its start plus its ledger).

