@@ -2,7 +2,7 @@
 OLD ?= 13
 NEW ?= 17
 
-.PHONY: install build test test-unit test-integration test-matrix lint bench demo demo-logical demo-keep demo-stop psql-old psql-new
+.PHONY: install build build-tools test test-unit test-integration test-matrix lint bench demo demo-logical demo-keep demo-stop psql-old psql-new
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -12,13 +12,18 @@ install: node_modules/.package-lock.json
 build: install
 	npm run build
 
-test: build
+# The developer tools (tools/: the benchmark, the demo, the test servers) with the src/ they
+# import, into dist-tools/, which the package leaves out. The integration tests run some of it.
+build-tools: install
+	npm run build:tools
+
+test: build build-tools
 	npx vitest run
 
 test-unit: install
 	npx vitest run --project unit
 
-test-integration: build
+test-integration: build build-tools
 	npx vitest run --project integration
 
 # Other majors: installs the embedded binaries for OLD/NEW without touching package.json.
@@ -34,7 +39,7 @@ NEWEST_OF_MAJOR = let s = ""; process.stdin.on("data", (d) => { s += d; }).on("e
   if (!v) { console.error("no $(EMBEDDED_PG) version for PostgreSQL " + major); process.exit(1); } \
   console.log(v); })
 
-test-matrix: build
+test-matrix: build build-tools
 	@set -e; \
 	versions=$$(npm view $(EMBEDDED_PG) versions --json); \
 	old=$$(echo "$$versions" | node -e '$(NEWEST_OF_MAJOR)' $(OLD)); \
@@ -43,6 +48,7 @@ test-matrix: build
 	npm install --no-save --no-audit --no-fund pg$(OLD)@npm:$(EMBEDDED_PG)@$$old pg$(NEW)@npm:$(EMBEDDED_PG)@$$new
 	FDWMIG_OLD_MAJOR=$(OLD) FDWMIG_NEW_MAJOR=$(NEW) npx vitest run --project integration
 
+# tsconfig.json covers src/ and tools/.
 lint: install
 	npx tsc -p tsconfig.json --noEmit
 
@@ -53,21 +59,23 @@ BENCH_ARGS ?=
 bench: install
 	npm run bench -- $(BENCH_ARGS)
 
-# The main job on throwaway embedded servers (SCALE=5 for more rows).
+# The main job on throwaway embedded servers (SCALE=5 for more rows), by the developer CLI
+# (tools/dev/cli.ts), which needs the dev dependencies and is not in the package.
+DEV_CLI = node dist-tools/tools/dev/main.js
 SCALE ?= 1
-demo: build
-	node bin/fdwmig.js demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+demo: build build-tools
+	$(DEV_CLI) demo --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 # The replication mode on embedded servers: start --snapshot, switchover under load, cleanup.
-demo-logical: build
-	node bin/fdwmig.js demo --logical --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+demo-logical: build build-tools
+	$(DEV_CLI) demo --logical --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 # The same, leaving the servers running for a look around; their URLs go to .fdwmig-demo/env.
-demo-keep: build
-	node bin/fdwmig.js demo --keep --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
+demo-keep: build build-tools
+	$(DEV_CLI) demo --keep --scale $(SCALE) --old-major $(OLD) --new-major $(NEW)
 
 demo-stop:
-	node bin/fdwmig.js demo --stop
+	$(DEV_CLI) demo --stop
 
 # psql on a kept demo server. Your own psql, without LD_LIBRARY_PATH: the embedded servers'
 # libraries are theirs, and psql must load its own libpq.

@@ -2,7 +2,7 @@
 # OLD's first start (/docker-entrypoint-initdb.d in docker-compose.yml): the sample shop and the
 # workload's accounts, from the sql/demo/*.sql files `make demo` loads too.
 #   SHOP_SCALE         shop size: 1 = 2,000 customers, 8,000 orders, 24,000 order lines (default 1)
-#   WORKLOAD_ACCOUNTS  accounts for the workload; give `fdwmig workload --accounts` the same (default 5000)
+#   WORKLOAD_ACCOUNTS  accounts for the workload; give `fdwmig-dev workload --accounts` the same (default 5000)
 # The postgres image's entrypoint sets POSTGRES_USER and POSTGRES_DB; elsewhere set them and
 # PGHOST, PGPORT, PGPASSWORD (test/integration/docker-example.test.ts does), and FDWMIG_SQL_DIR.
 # No `set -u`: the entrypoint sources a script it cannot execute, and would inherit it.

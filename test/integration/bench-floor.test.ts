@@ -1,10 +1,10 @@
 /**
- * The benchmark's floor line (src/bench/floor.ts) between real servers: every row of a keyed
+ * The benchmark's floor line (tools/bench/floor.ts) between real servers: every row of a keyed
  * table arrives on NEW unchanged, in batches; with the delete, OLD keeps none of them (and, in
  * replica mode, its FKs do not stop the delete); without it, OLD keeps them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFloor } from '../../src/bench/floor.js';
+import { runFloor } from '../../tools/bench/floor.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 const SCHEMA = [

@@ -4,10 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_CLI_ENTRY } from '../../tools/dev/cli.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture } from './support/fixtures.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
+const DEV_CLI = new URL(`../../${DEV_CLI_ENTRY}`, import.meta.url).pathname;
 
 function fdwmig(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -43,10 +45,21 @@ describe('the installed launcher (bin/fdwmig.js runs the bundle in dist/bundle/)
       'sequences',
       'cleanup',
       'replicate',
-      'demo',
-      'workload',
     ])
       expect(help.out).toMatch(new RegExp(`^  ${c} `, 'm'));
+    // The developer commands need the dev dependencies: the developer CLI has them, not the package.
+    for (const c of ['demo', 'workload']) {
+      expect(help.out).not.toMatch(new RegExp(`^  ${c} `, 'm'));
+      expect(fdwmig([c])).toMatchObject({ code: 2, err: expect.stringContaining(`unknown command '${c}'`) });
+    }
+  });
+});
+
+describe('the developer CLI (fdwmig-dev, as make demo runs it from the build)', () => {
+  it('--help lists demo and workload', () => {
+    const r = spawnSync(process.execPath, [DEV_CLI, '--help'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    for (const c of ['demo', 'workload']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
   });
 });
 

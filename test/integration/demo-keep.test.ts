@@ -1,5 +1,5 @@
 /**
- * What `fdwmig demo --keep` and `--stop` rest on: a detached embedded server outlives the
+ * What `fdwmig-dev demo --keep` (make demo-keep) and `--stop` rest on: a detached embedded server outlives the
  * process that started it, and stopDetachedServer stops it from another and removes its files.
  */
 import { spawnSync } from 'node:child_process';
@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { stopDetachedServer } from '../../src/dev/embedded-cluster.js';
+import { stopDetachedServer } from '../../tools/dev/embedded-cluster.js';
 
-const CLUSTER = new URL('../../dist/dev/embedded-cluster.js', import.meta.url).pathname;
+const CLUSTER = new URL('../../dist-tools/tools/dev/embedded-cluster.js', import.meta.url).pathname;
 
 async function answers(url: string): Promise<boolean> {
   const c = new pg.Client(url);
@@ -25,7 +25,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-describe('a detached embedded server (fdwmig demo --keep)', () => {
+describe('a detached embedded server (fdwmig-dev demo --keep)', () => {
   it('outlives the process that started it, and stopDetachedServer stops and removes it', async () => {
     const script = `const { startEmbeddedCluster } = await import(${JSON.stringify(CLUSTER)});
       const c = await startEmbeddedCluster({ major: 17, name: 'keep-test', detached: true });

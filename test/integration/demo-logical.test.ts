@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLogicalDemo } from '../../src/dev/demo-logical.js';
+import { runLogicalDemo } from '../../tools/dev/demo-logical.js';
 
 describe('make demo-logical', () => {
   it('replicates, switches over under load losing no committed write, cleans up, removes its servers', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/dev/demo.js';
+import { runDemo } from '../../tools/dev/demo.js';
 
 describe('make demo', () => {
   it('runs end to end on its own embedded servers and removes them', async () => {

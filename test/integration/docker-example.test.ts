@@ -1,11 +1,12 @@
 /**
  * The Docker example's scripts (examples/docker/), run as docker-compose.yml runs them but
  * against the embedded servers: the init scripts load OLD and NEW through psql, then the
- * fdwmig steps (prepare, then move while `fdwmig workload` writes through NEW). Docker itself
+ * fdwmig steps (prepare, then move while `fdwmig-dev workload` writes through NEW). Docker itself
  * is not exercised here: CI has no engine.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_CLI_ENTRY } from '../../tools/dev/cli.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -85,10 +86,10 @@ describe.skipIf(!hasPsql)('the Docker example (examples/docker) on embedded serv
     expect((await db.new.query('SELECT count(*)::int AS n FROM accounts')).rows[0].n).toBe(ACCOUNTS);
   });
 
-  it('fdwmig.sh move runs migrate and verify while fdwmig workload writes through NEW, losing nothing', async () => {
+  it('fdwmig.sh move runs migrate and verify while fdwmig-dev workload writes through NEW, losing nothing', async () => {
     const workload = run(
       process.execPath,
-      [`${ROOT}bin/fdwmig.js`, 'workload', '--accounts', String(ACCOUNTS), '--seconds', '12'],
+      [`${ROOT}${DEV_CLI_ENTRY}`, 'workload', '--accounts', String(ACCOUNTS), '--seconds', '12'],
       { PATH: fdwmigEnv.PATH!, FDWMIG_NEW_URL: db.newUrl },
     );
     await new Promise((r) => setTimeout(r, 1000));

@@ -5,7 +5,7 @@
  * FDWMIG_PROVIDER is not 'embedded', the embedded npm binaries otherwise.
  */
 import type { TestProject } from 'vitest/node';
-import { startTestCluster, type Cluster } from '../../src/dev/cluster-provider.js';
+import { startTestCluster, type Cluster } from '../../tools/dev/cluster-provider.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

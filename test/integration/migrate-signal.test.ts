@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/fdw/init-new.js';
-import { BANK_SCHEMA, bankData } from '../../src/dev/workload.js';
+import { BANK_SCHEMA, bankData } from '../../tools/dev/workload.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, tableDigest, testDeps } from './support/fixtures.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/fdw/init-new.js';
 import { runMigrate } from '../../src/fdw/migrate.js';
-import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../../src/dev/workload.js';
+import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../../tools/dev/workload.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';
 

@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInitNew } from '../../src/fdw/init-new.js';
-import { BANK_SCHEMA, START_BALANCE, bankData } from '../../src/dev/workload.js';
+import { BANK_SCHEMA, START_BALANCE, bankData } from '../../tools/dev/workload.js';
 import { freshDatabases, type DbPair } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -50,7 +50,7 @@ interface AppStats {
 }
 
 /**
- * The application: like src/dev/workload.ts (a transfer updates one balance and logs its delta
+ * The application: like tools/dev/workload.ts (a transfer updates one balance and logs its delta
  * in the ledger, in one transaction through NEW), but it keeps going after a lost FDW
  * connection, as a real application retrying would, and records commits in doubt.
  */

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../../src/dev/workload.js';
+import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../../tools/dev/workload.js';
 import { PreflightError } from '../../src/errors.js';
 import { runReplicateCleanup } from '../../src/replication/cleanup.js';
 import { realClock, type ReplicationDeps } from '../../src/replication/deps.js';

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import { BANK_SCHEMA, bankData, startWorkload } from '../../src/dev/workload.js';
+import { BANK_SCHEMA, bankData, startWorkload } from '../../tools/dev/workload.js';
 import { PreflightError } from '../../src/errors.js';
 import { realClock, type ReplicationDeps } from '../../src/replication/deps.js';
 import { runReplicateCleanup } from '../../src/replication/cleanup.js';

@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type Cluster } from '../../src/dev/cluster-provider.js';
-import { BANK_SCHEMA, bankData } from '../../src/dev/workload.js';
+import { startTestCluster, type Cluster } from '../../tools/dev/cluster-provider.js';
+import { BANK_SCHEMA, bankData } from '../../tools/dev/workload.js';
 import { runInitNew } from '../../src/fdw/init-new.js';
 import { inject } from 'vitest';
 import { runSql } from './support/databases.js';

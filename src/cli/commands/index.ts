@@ -5,7 +5,6 @@ import type { CommandModule } from '../context.js';
 import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
 import { configShowCommand } from './config-show.js';
-import { demoCommand } from './demo.js';
 import { finalizeCommand } from './finalize.js';
 import { initNewCommand } from './init-new.js';
 import { migrateCommand } from './migrate.js';
@@ -13,7 +12,6 @@ import { replicateCommand } from './replicate.js';
 import { sequencesCommand } from './sequences.js';
 import { statusCommand } from './status.js';
 import { verifyCommand } from './verify.js';
-import { workloadCommand } from './workload.js';
 
 export type { CliContext, CliIo, CommandModule } from '../context.js';
 
@@ -27,7 +25,5 @@ export const commands: CommandModule[] = [
   sequencesCommand,
   cleanupCommand,
   replicateCommand,
-  demoCommand,
-  workloadCommand,
   configShowCommand,
 ];

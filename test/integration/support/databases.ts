@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { withDb } from '../../../src/dev/demo-db.js';
+import { withDb } from '../../../tools/dev/demo-db.js';
 
 export { withDb };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBenchArgs } from '../../../src/bench/args.js';
-import { parseMigrateSummary } from '../../../src/bench/fdwmig-run.js';
+import { parseBenchArgs } from '../../../tools/bench/args.js';
+import { parseMigrateSummary } from '../../../tools/bench/fdwmig-run.js';
 
 describe('bench options', () => {
   it('defaults: scale 10, three runs, fsync on, docs written', () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { measureCpu } from '../../../src/bench/cpu-monitor.js';
+import { measureCpu } from '../../../tools/bench/cpu-monitor.js';
 
 /**
  * A child that burns `ms` of its own CPU time (not wall time: a busy machine only makes it take

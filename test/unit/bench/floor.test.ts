@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutBatches } from '../../../src/bench/floor.js';
+import { cutBatches } from '../../../tools/bench/floor.js';
 
 /** A text-format CopyData message of one row. */
 const msg = (row: string) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hugePagesOf, pagesFor, reserveHugePages } from '../../../src/bench/huge-pages.js';
+import { hugePagesOf, pagesFor, reserveHugePages } from '../../../tools/bench/huge-pages.js';
 
 const meminfo = (total: number, free: number) => `MemTotal:       24576000 kB
 AnonHugePages:         0 kB

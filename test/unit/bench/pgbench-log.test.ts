@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { splitPhases } from '../../../src/bench/load-phases.js';
-import { parsePgbenchLog, type TxRecord } from '../../../src/bench/pgbench-load.js';
+import { splitPhases } from '../../../tools/bench/load-phases.js';
+import { parsePgbenchLog, type TxRecord } from '../../../tools/bench/pgbench-load.js';
 
 describe('pgbench per-transaction log', () => {
   it('reads lines with --rate (schedule lag before retries) and without', () => {

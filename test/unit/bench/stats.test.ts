@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, medianRatio, pairRatios, percentile } from '../../../src/bench/stats.js';
+import { median, medianRatio, pairRatios, percentile } from '../../../tools/bench/stats.js';
 
 describe('bench statistics', () => {
   it('median of odd and even counts, ignoring non-finite values', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FdwmigLineResult } from '../../../src/bench/lines.js';
-import type { PhaseStats } from '../../../src/bench/load-phases.js';
-import { summarize, type ScaleRuns } from '../../../src/bench/summarize.js';
-import type { SwitchoverLineResult } from '../../../src/bench/switchover-line.js';
+import type { FdwmigLineResult } from '../../../tools/bench/lines.js';
+import type { PhaseStats } from '../../../tools/bench/load-phases.js';
+import { summarize, type ScaleRuns } from '../../../tools/bench/summarize.js';
+import type { SwitchoverLineResult } from '../../../tools/bench/switchover-line.js';
 
 const phase = (p99Ms: number): PhaseStats => ({
   seconds: 10,
@@ -207,7 +207,7 @@ describe('summarize', () => {
 
 describe('BENCHMARKS.md', () => {
   it('keeps the hand-written tail from the marker on', async () => {
-    const { KEEP_MARKER, keptTail } = await import('../../../src/bench/markdown.js');
+    const { KEEP_MARKER, keptTail } = await import('../../../tools/bench/markdown.js');
     expect(keptTail(null)).toBe('');
     expect(keptTail('# Benchmarks\nold figures\n')).toBe('');
     expect(keptTail(`# Benchmarks\nold figures\n${KEEP_MARKER}\n## Analysis\nkept\n`)).toBe(

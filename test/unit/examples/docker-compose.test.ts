@@ -1,12 +1,16 @@
 /**
  * docker-compose.yml, checked without Docker (CI has no engine): it parses, the files it mounts
  * and runs exist, the URLs name the services and their passwords, the start order is the
- * migration's, and the workload's arguments are options `fdwmig workload` has.
+ * migration's, the workload's arguments are options `fdwmig-dev workload` has, and the
+ * Dockerfile builds the product alone by default and the developer CLI only into its workload
+ * target.
  */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { commands } from '../../../src/cli/commands/index.js';
+import { DEV_CLI_ENTRY, devCommands } from '../../../tools/dev/cli.js';
 import { parseYaml, type YamlValue } from './yaml-subset.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -16,12 +20,56 @@ const compose = parseYaml(read('docker-compose.yml')) as Map;
 const services = compose.services as { [name: string]: Map };
 const env = (service: string) => services[service]!.environment as Map;
 
+/** A Dockerfile stage: its base (an image or an earlier stage), its name, its instructions. */
+interface Stage {
+  base: string;
+  name: string | undefined;
+  lines: string[];
+}
+
+function dockerStages(dockerfile: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const line of dockerfile.split('\n')) {
+    const from = /^FROM (?:--platform=\S+ )?(\S+)(?: AS (\S+))?$/.exec(line);
+    if (from) stages.push({ base: from[1]!, name: from[2], lines: [] });
+    else if (stages.length > 0 && line !== '' && !line.startsWith('#')) stages.at(-1)!.lines.push(line);
+  }
+  return stages;
+}
+
+/** A stage's instructions with those of every stage it builds on or copies from. */
+function stageWithInputs(stages: Stage[], stage: Stage): string[] {
+  const named = (name: string) => stages.find((s) => s.name === name);
+  const inputs = [stage.base, ...stage.lines.map((l) => /^COPY --from=(\S+)/.exec(l)?.[1])].flatMap((n) => {
+    const s = n === undefined ? undefined : named(n);
+    return s === undefined ? [] : [s];
+  });
+  return [...inputs.flatMap((s) => stageWithInputs(stages, s)), ...stage.lines];
+}
+
+/** The packages a module loads when it starts, following its static relative imports (type-only ones are erased). */
+function packagesLoaded(entry: string, seen = new Set<string>()): Set<string> {
+  const packages = new Set<string>();
+  if (seen.has(entry)) return packages;
+  seen.add(entry);
+  const source = readFileSync(`${ROOT}${entry}`, 'utf8');
+  for (const m of source.matchAll(/^(?:import|export) (?!type )(?:[^;]*? from )?'([^']+)';$/gms)) {
+    const spec = m[1]!;
+    if (spec.startsWith('.')) {
+      const next = relative(ROOT, join(ROOT, dirname(entry), spec)).replace(/\.js$/, '.ts');
+      for (const p of packagesLoaded(next, seen)) packages.add(p);
+    } else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+  }
+  return packages;
+}
+
 describe('docker-compose.yml', () => {
   it('has OLD, NEW, the two fdwmig steps and the workload', () => {
     expect(Object.keys(services)).toEqual(['old', 'new', 'fdwmig-prepare', 'workload', 'fdwmig-migrate']);
     expect(services.old!.image).toMatch(/^postgres:1[23]$/);
     expect(services.new!.image).toBe('postgres:17');
-    for (const s of ['fdwmig-prepare', 'workload', 'fdwmig-migrate']) expect(services[s]!.build, s).toBe('.');
+    for (const s of ['fdwmig-prepare', 'fdwmig-migrate']) expect(services[s]!.build, s).toBe('.');
+    expect(services.workload!.build).toEqual({ context: '.', target: 'workload' });
   });
 
   it('starts both servers with wal_level=logical and a health check over TCP', () => {
@@ -77,10 +125,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('passes the workload only options fdwmig workload has, and as many accounts as OLD gets', () => {
+  it('runs the workload with the developer CLI, passing only options its workload has, and as many accounts as OLD gets', () => {
+    // The entrypoint is the workload target's (checked below): the developer CLI.
+    expect(services.workload!.entrypoint).toBeUndefined();
     const program = new Command();
     const io = { stdout: () => undefined, stderr: () => undefined, isTTY: false, env: {}, readFile: async () => '' };
-    for (const c of commands) c.register(program, { io, loadConfig: async () => Promise.reject(new Error('unused')) });
+    for (const c of devCommands) c.register(program, io);
     const args = services.workload!.command as string[];
     const workload = program.commands.find((c) => c.name() === args[0])!;
     expect(workload, args[0]).toBeDefined();
@@ -97,12 +147,37 @@ describe('docker-compose.yml', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
     expect(dockerfile).toMatch(/^COPY examples\/docker examples\/docker$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/fdwmig.js"\]$/m);
     const allowed = read('.dockerignore')
       .split('\n')
       .filter((l) => l.startsWith('!'))
       .map((l) => l.slice(1));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
     for (const path of copied) expect(allowed, path).toContain(path);
+  });
+
+  it("builds the product alone by default (the last stage), and the developer CLI only into the workload's target", () => {
+    const stages = dockerStages(read('Dockerfile'));
+    const product = stageWithInputs(stages, stages.at(-1)!);
+    expect(product.filter((l) => l.startsWith('ENTRYPOINT ')).at(-1)).toBe('ENTRYPOINT ["node", "/app/bin/fdwmig.js"]');
+    expect(product.filter((l) => /\btools\b/.test(l))).toEqual([]);
+    const workload = stages.find((s) => s.name === 'workload')!;
+    expect(workload, 'a workload stage').toBeDefined();
+    expect(workload.base, 'the workload builds on the default target').toBe(stages.at(-1)!.base);
+    const withInputs = stageWithInputs(stages, workload);
+    expect(withInputs).toContain('RUN npm run build:tools');
+    expect(workload.lines).toContainEqual(expect.stringMatching(/^COPY --from=\S+ \/app\/dist-tools dist-tools$/));
+    expect(withInputs.filter((l) => l.startsWith('ENTRYPOINT ')).at(-1)).toBe(
+      `ENTRYPOINT ["node", "/app/${DEV_CLI_ENTRY}"]`,
+    );
+  });
+
+  it("the workload target's developer CLI loads only packages the product image has: the product's dependencies", () => {
+    const { dependencies } = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    // The workload command loads tools/dev/workload.ts when it runs; the demo's modules (which need
+    // the dev dependencies) are loaded only by the demo command.
+    const loaded = new Set([...packagesLoaded('tools/dev/main.ts'), ...packagesLoaded('tools/dev/workload.ts')]);
+    expect(loaded).toContain('pg');
+    for (const p of loaded)
+      if (!p.startsWith('node:') && !builtinModules.includes(p)) expect(Object.keys(dependencies), p).toContain(p);
   });
 });

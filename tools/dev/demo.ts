@@ -1,13 +1,13 @@
 /**
- * `fdwmig demo` / `make demo`: the main job on embedded servers. Starts OLD and NEW, loads the
+ * `fdwmig-dev demo` / `make demo`: the main job on embedded servers. Starts OLD and NEW, loads the
  * sample shop on OLD and its schema on NEW, runs check and init-new through the real CLI, shows
  * the application's view through NEW, and removes the servers at the end (also on Ctrl-C).
- * With `keep`, the servers stay up for a look around (src/dev/demo-state.ts records them).
+ * With `keep`, the servers stay up for a look around (tools/dev/demo-state.ts records them).
  */
-import { main } from '../cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { shopSql, withDb } from './demo-db.js';
-import type { CliIo } from '../cli/context.js';
-import { FdwmigError } from '../errors.js';
+import type { CliIo } from '../../src/cli/context.js';
+import { FdwmigError } from '../../src/errors.js';
 import { startTestCluster } from './cluster-provider.js';
 import { DEMO_STATE_DIR, readDemoState, writeDemoState } from './demo-state.js';
 import { startEmbeddedCluster, type Cluster } from './embedded-cluster.js';
@@ -41,10 +41,10 @@ async function cli(io: CliIo, args: string[]): Promise<number> {
 /** Runs the demo; resolves to the exit code. */
 export async function runDemo(o: DemoOptions): Promise<number> {
   if (o.keep && readDemoState()) {
-    throw new FdwmigError(`the servers of an earlier 'fdwmig demo --keep' still run (${DEMO_STATE_DIR})`, {
+    throw new FdwmigError(`the servers of an earlier 'demo --keep' (make demo-keep) still run (${DEMO_STATE_DIR})`, {
       code: 'DEMO',
       exitCode: 1,
-      hint: 'remove them first: make demo-stop (or fdwmig demo --stop)',
+      hint: 'remove them first: make demo-stop (or fdwmig-dev demo --stop)',
     });
   }
   const started: Cluster[] = [];

@@ -1,13 +1,11 @@
 /** Small connection and SQL-file helpers shared by the demos and the integration tests. */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { REPO_ROOT } from '../repo-root.js';
 
 /** A demo SQL file from sql/demo/, with $SCALE substituted. */
 export function shopSql(name: string, scale: number): string {
-  return readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8').replaceAll(
-    '$SCALE',
-    String(scale),
-  );
+  return readFileSync(new URL(`sql/demo/${name}.sql`, REPO_ROOT), 'utf8').replaceAll('$SCALE', String(scale));
 }
 
 /** Runs fn on a fresh connection to url and always closes it. */

@@ -11,8 +11,8 @@
 import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { RawCopyIn, RawCopyOut } from '../exec/raw-copy.js';
-import { ident, qualified } from '../sql/quote.js';
+import { RawCopyIn, RawCopyOut } from '../../src/exec/raw-copy.js';
+import { ident, qualified } from '../../src/sql/quote.js';
 import { copyTable } from './copy-baseline.js';
 import { connectBench } from './servers.js';
 

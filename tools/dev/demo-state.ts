@@ -1,14 +1,15 @@
 /**
- * The servers `fdwmig demo --keep` leaves running, recorded under .fdwmig-demo/ at the
- * repository's root (git-ignored): state.json for `fdwmig demo --stop`, and env, a shell file
+ * The servers `fdwmig-dev demo --keep` leaves running, recorded under .fdwmig-demo/ at the
+ * repository's root (git-ignored): state.json for `fdwmig-dev demo --stop`, and env, a shell file
  * with FDWMIG_OLD_URL and FDWMIG_NEW_URL for `make psql-old`, `make psql-new` and fdwmig itself.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../repo-root.js';
 import { stopDetachedServer } from './embedded-cluster.js';
 
-/** The directory, from src/dev or dist/dev alike. */
-export const DEMO_STATE_DIR = fileURLToPath(new URL('../../.fdwmig-demo/', import.meta.url));
+/** The directory, from tools/dev or dist-tools/tools/dev alike. */
+export const DEMO_STATE_DIR = fileURLToPath(new URL('.fdwmig-demo/', REPO_ROOT));
 
 export interface KeptServer {
   major: number;
@@ -37,7 +38,7 @@ export function writeDemoState(state: DemoState): void {
   writeFileSync(
     `${DEMO_STATE_DIR}env`,
     [
-      '# The servers `fdwmig demo --keep` left running; `make demo-stop` removes them.',
+      '# The servers `make demo-keep` left running; `make demo-stop` removes them.',
       `FDWMIG_OLD_URL=${quote(state.old.url)}`,
       `FDWMIG_NEW_URL=${quote(state.new.url)}`,
       '',

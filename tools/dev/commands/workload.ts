@@ -1,10 +1,10 @@
-/** `fdwmig workload`: the demo's application-like workload as a program (the Docker example's). */
+/** `fdwmig-dev workload`: the demo's application-like workload as a program (the Docker example's). */
 import type { Command } from 'commander';
-import { findUrlPasswords, maskUrl, registerSecret } from '../../config/url.js';
-import { FdwmigError, UsageError } from '../../errors.js';
-import type { WorkloadStats } from '../../dev/workload.js';
-import type { CommandModule } from '../context.js';
-import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../../../src/cli/options.js';
+import { findUrlPasswords, maskUrl, registerSecret } from '../../../src/config/url.js';
+import { FdwmigError, UsageError } from '../../../src/errors.js';
+import type { DevCommand } from '../cli.js';
+import type { WorkloadStats } from '../workload.js';
 
 const DEFAULTS = { accounts: 5000, clients: 2, seconds: 60, seed: 1 } as const;
 
@@ -16,8 +16,8 @@ logged deltas. Needs the tables of sql/demo/bank.sql and the rows of bank-data.s
 and the Docker example load them). Exit 0 when nothing was lost, 1 otherwise.
 
 Examples:
-  $ fdwmig workload --url postgres://app@new-db/shop --seconds 120
-  $ FDWMIG_NEW_URL=postgres://app@new-db/shop fdwmig workload --accounts 5000 --clients 4
+  $ fdwmig-dev workload --url postgres://app@new-db/shop --seconds 120
+  $ FDWMIG_NEW_URL=postgres://app@new-db/shop fdwmig-dev workload --accounts 5000 --clients 4
 `;
 
 interface WorkloadOpts {
@@ -31,8 +31,8 @@ interface WorkloadOpts {
 const counts = (s: WorkloadStats) =>
   `${s.transactions} transactions, ${s.retried} retried after a serialization failure, ${s.lostWrites} lost writes, ${s.otherErrors.length} other errors`;
 
-export const workloadCommand: CommandModule = {
-  register(program, ctx) {
+export const workloadCommand: DevCommand = {
+  register(program, io) {
     program
       .command('workload')
       .description("run the demo's application workload against a database and check its invariant")
@@ -55,7 +55,7 @@ export const workloadCommand: CommandModule = {
       )
       .addHelpText('after', EXAMPLES)
       .action(async (opts: WorkloadOpts, cmd: Command) => {
-        const url = opts.url ?? (cmd.optsWithGlobals() as { new?: string }).new ?? ctx.io.env.FDWMIG_NEW_URL;
+        const url = opts.url ?? (cmd.optsWithGlobals() as { new?: string }).new ?? io.env.FDWMIG_NEW_URL;
         if (!url)
           throw new UsageError('missing the database URL', {
             hint: 'pass --url URL (or --new URL, or set FDWMIG_NEW_URL)',
@@ -67,16 +67,16 @@ export const workloadCommand: CommandModule = {
           seconds: opts.seconds ?? DEFAULTS.seconds,
           seed: opts.seed ?? DEFAULTS.seed,
         };
-        const { runWorkloadFor } = await import('../../dev/workload.js');
-        ctx.io.stdout(
+        const { runWorkloadFor } = await import('../workload.js');
+        io.stdout(
           `workload: ${o.clients} clients making transfers through ${maskUrl(url)} over ${o.accounts} accounts for ${o.seconds} s\n`,
         );
         const run = await runWorkloadFor(url, {
           ...o,
-          onProgress: (t, s) => ctx.io.stdout(`workload: ${t} s: ${counts(s)}\n`),
+          onProgress: (t, s) => io.stdout(`workload: ${t} s: ${counts(s)}\n`),
         });
-        for (const e of run.stats.otherErrors) ctx.io.stdout(`workload: error: ${e}\n`);
-        ctx.io.stdout(
+        for (const e of run.stats.otherErrors) io.stdout(`workload: error: ${e}\n`);
+        io.stdout(
           [
             `workload: ${counts(run.stats)}`,
             `workload invariant: ${run.invariant.ok ? 'every balance equals its start plus its logged deltas' : `BROKEN: ${run.invariant.problems.join('; ')}`}`,

@@ -6,8 +6,8 @@
  * knows, so that the line stays the limit for fdwmig's way of moving rows.
  */
 import pLimit from 'p-limit';
-import { pipeCopy } from '../exec/copy-pipe.js';
-import { qualified } from '../sql/quote.js';
+import { pipeCopy } from '../../src/exec/copy-pipe.js';
+import { qualified } from '../../src/sql/quote.js';
 import { TABLES } from './dataset.js';
 import { connectBench } from './servers.js';
 

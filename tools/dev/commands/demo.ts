@@ -1,25 +1,26 @@
-/** `fdwmig demo`: the main job on throwaway embedded servers (needs the dev dependencies). */
+/** `fdwmig-dev demo` (`make demo`): the main job on throwaway embedded servers (needs the dev dependencies). */
 import type { Command } from 'commander';
-import { FdwmigError, UsageError } from '../../errors.js';
-import type { CommandModule } from '../context.js';
-import { parsePositiveInt } from '../options.js';
+import { parsePositiveInt } from '../../../src/cli/options.js';
+import { FdwmigError, UsageError } from '../../../src/errors.js';
+import type { DevCommand } from '../cli.js';
 
 const EXAMPLES = `
 Starts OLD and NEW servers of their own (embedded binaries, or Docker when reachable), loads a
 sample shop, runs check and init-new, then migrate while a workload writes through NEW, prints
 a summary, and removes the servers at the end, also on Ctrl-C. Touches no server of yours.
 --keep leaves them running (embedded, whatever the provider) and records them in .fdwmig-demo/
-for make psql-old, make psql-new and fdwmig itself; --stop removes them.
+for make psql-old, make psql-new and fdwmig itself; --stop removes them. make demo,
+make demo-logical, make demo-keep and make demo-stop run these.
 
 Examples:
-  $ fdwmig demo
-  $ fdwmig demo --scale 5 --old-major 12 --new-major 16
-  $ fdwmig demo --keep && make psql-new && fdwmig demo --stop
-  $ fdwmig demo --logical
+  $ fdwmig-dev demo
+  $ fdwmig-dev demo --scale 5 --old-major 12 --new-major 16
+  $ fdwmig-dev demo --keep && make psql-new && fdwmig-dev demo --stop
+  $ fdwmig-dev demo --logical
 `;
 
-export const demoCommand: CommandModule = {
-  register(program, ctx) {
+export const demoCommand: DevCommand = {
+  register(program, io) {
     program
       .command('demo')
       .description('run the main job on throwaway embedded servers')
@@ -52,14 +53,14 @@ export const demoCommand: CommandModule = {
           if (opts.logical) {
             if (opts.keep || opts.stop)
               throw new UsageError('--logical does not take --keep or --stop', {
-                hint: "run 'fdwmig demo --logical' alone",
+                hint: "run 'fdwmig-dev demo --logical' (make demo-logical) alone",
               });
-            const { runLogicalDemo } = await import('../../dev/demo-logical.js');
+            const { runLogicalDemo } = await import('../demo-logical.js');
             const code = await runLogicalDemo({
               scale: opts.scale ?? 1,
               oldMajor: opts.oldMajor ?? 13,
               newMajor: opts.newMajor ?? 17,
-              io: ctx.io,
+              io,
             });
             if (code !== 0)
               throw new FdwmigError('the demo did not complete', {
@@ -72,24 +73,24 @@ export const demoCommand: CommandModule = {
           if (opts.stop) {
             if (opts.keep)
               throw new UsageError('--stop and --keep exclude each other', {
-                hint: "run 'fdwmig demo --stop', then 'fdwmig demo --keep'",
+                hint: "run 'fdwmig-dev demo --stop', then 'fdwmig-dev demo --keep' (make demo-stop, make demo-keep)",
               });
-            const { stopKeptDemo } = await import('../../dev/demo-state.js');
+            const { stopKeptDemo } = await import('../demo-state.js');
             const stopped = await stopKeptDemo();
-            ctx.io.stdout(
+            io.stdout(
               stopped.length
                 ? `stopped and removed the demo servers: ${stopped.join(', ')}\n`
                 : 'no demo servers were kept; nothing to stop\n',
             );
             return;
           }
-          const { runDemo } = await import('../../dev/demo.js');
+          const { runDemo } = await import('../demo.js');
           const code = await runDemo({
             scale: opts.scale ?? 1,
             oldMajor: opts.oldMajor ?? 13,
             newMajor: opts.newMajor ?? 17,
             keep: opts.keep === true,
-            io: ctx.io,
+            io,
           });
           if (code !== 0)
             throw new FdwmigError('the demo did not complete', {

@@ -1,21 +1,21 @@
 /**
  * Line 6: `replicate start --snapshot` then `replicate switchover` while an application (the
- * bank transfer workload of src/dev/workload.ts, 2 clients, as its own login role) writes to
+ * bank transfer workload of tools/dev/workload.ts, 2 clients, as its own login role) writes to
  * OLD, on fresh databases of the same two servers. Measured: how long switchover refused the
  * application's writes on OLD (from the first refusing statement until NEW was ready), and
  * that no committed write was lost (every balance on NEW equals its start plus its ledger).
  */
-import { loadConfig } from '../config/load.js';
-import type { Deps } from '../exec/connections.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Deps } from '../../src/exec/connections.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../dev/workload.js';
-import { connect } from '../exec/connections.js';
-import { dumpSchema } from '../exec/pg-dump.js';
-import { runReplicateCleanup } from '../replication/cleanup.js';
-import { realClock, type ReplicationDeps } from '../replication/deps.js';
-import { runReplicateStart } from '../replication/start.js';
-import { runReplicateStatus } from '../replication/status.js';
-import { runSwitchover } from '../replication/switchover.js';
-import { verifyAfterSwitch } from '../replication/verify-after-switch.js';
+import { connect } from '../../src/exec/connections.js';
+import { dumpSchema } from '../../src/exec/pg-dump.js';
+import { runReplicateCleanup } from '../../src/replication/cleanup.js';
+import { realClock, type ReplicationDeps } from '../../src/replication/deps.js';
+import { runReplicateStart } from '../../src/replication/start.js';
+import { runReplicateStatus } from '../../src/replication/status.js';
+import { runSwitchover } from '../../src/replication/switchover.js';
+import { verifyAfterSwitch } from '../../src/replication/verify-after-switch.js';
 import { createDatabase, dropDatabase, settle, withDb, type BenchServers } from './servers.js';
 
 /** Accounts of the bank workload's table per unit of pgbench scale (at least 1 000). */

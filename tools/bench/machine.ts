@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { FDWMIG_VERSION } from '../version.js';
+import { FDWMIG_VERSION } from '../../src/version.js';
 import { serverVersion, type BenchServers } from './servers.js';
 import type { Tool } from './tools.js';
 

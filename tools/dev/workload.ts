@@ -6,10 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { maskUrl } from '../config/url.js';
-import { FdwmigError, toConnectionError } from '../errors.js';
+import { maskUrl } from '../../src/config/url.js';
+import { FdwmigError, toConnectionError } from '../../src/errors.js';
+import { REPO_ROOT } from '../repo-root.js';
 
-const bankSql = (name: string) => readFileSync(new URL(`../../sql/demo/${name}.sql`, import.meta.url), 'utf8');
+const bankSql = (name: string) => readFileSync(new URL(`sql/demo/${name}.sql`, REPO_ROOT), 'utf8');
 
 /** The accounts and ledger tables, for OLD and NEW alike. */
 export const BANK_SCHEMA = bankSql('bank');
@@ -141,7 +142,7 @@ export interface WorkloadRun {
 }
 
 /**
- * The workload as a program (`fdwmig workload`): runs for `seconds` against `url`, then checks
+ * The workload as a program (`fdwmig-dev workload`): runs for `seconds` against `url`, then checks
  * the invariant there. Refuses to start unless `url` shows exactly `accounts` accounts, since an
  * update of an account the database does not serve yet would count as a lost write.
  */

@@ -5,7 +5,7 @@
  * balance equals the sum of its history deltas, the invariant the workload keeps.
  */
 import type pg from 'pg';
-import { qualified } from '../sql/quote.js';
+import { qualified } from '../../src/sql/quote.js';
 
 /** pgbench's fixed ratios: per unit of scale, 1 branch, 10 tellers, 100 000 accounts. */
 export const ACCOUNTS_PER_SCALE = 100_000;

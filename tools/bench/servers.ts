@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { startEmbeddedCluster, type Cluster } from '../dev/embedded-cluster.js';
-import { ident } from '../sql/quote.js';
+import { ident } from '../../src/sql/quote.js';
 import { pagesFor, reserveHugePages } from './huge-pages.js';
 
 export interface BenchServers {

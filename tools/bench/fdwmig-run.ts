@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../repo-root.js';
 
-const BIN = fileURLToPath(new URL('../../bin/fdwmig.js', import.meta.url));
+const BIN = fileURLToPath(new URL('bin/fdwmig.js', REPO_ROOT));
 const PROBE = new URL('./rss-probe.js', import.meta.url).href;
 
 export interface ChildRun {

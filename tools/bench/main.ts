@@ -6,7 +6,7 @@
  * lost (targets missed are reported, not an error), 1 otherwise, 2 on bad options.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { CONFIG_DEFAULTS } from '../config/schema.js';
+import { CONFIG_DEFAULTS } from '../../src/config/schema.js';
 import { parseBenchArgs, USAGE, type BenchOptions } from './args.js';
 import { createSchema, datasetShape, generateData, tableSizes } from './dataset.js';
 import { runCopyLine, runDumpLine, runFdwmigLine, runFloorLine, type LineContext } from './lines.js';

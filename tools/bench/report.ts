@@ -1,5 +1,5 @@
 /** The benchmark's results as rows of a table, rendered as text (stdout) or Markdown (docs). Pure. */
-import { AUTO_BATCH, CONFIG_DEFAULTS } from '../config/schema.js';
+import { AUTO_BATCH, CONFIG_DEFAULTS } from '../../src/config/schema.js';
 import type { BenchOptions } from './args.js';
 import type { MachineInfo } from './machine.js';
 import type { FloorFigure, Summary } from './summarize.js';

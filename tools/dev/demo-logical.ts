@@ -1,13 +1,13 @@
 /**
- * `fdwmig demo --logical` / `make demo-logical`: the replication mode on embedded servers. The
+ * `fdwmig-dev demo --logical` / `make demo-logical`: the replication mode on embedded servers. The
  * application (a transfer workload, as role shop_app) keeps writing to OLD while
  * `replicate start --snapshot` copies and streams to NEW; `replicate switchover` refuses
  * shop_app's writes on OLD for a moment, lets NEW catch up, syncs sequences and verifies;
  * `replicate cleanup` removes what is left. Servers are removed at the end, also on Ctrl-C.
  */
-import { main } from '../cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { shopSql, withDb } from './demo-db.js';
-import type { CliIo } from '../cli/context.js';
+import type { CliIo } from '../../src/cli/context.js';
 import { startTestCluster, type Cluster } from './cluster-provider.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from './workload.js';
 

@@ -3,7 +3,7 @@
  * generated template (CREATE DATABASE ... TEMPLATE, not timed), NEW's is new. Both are checked
  * after the line and dropped.
  */
-import { AUTO_BATCH } from '../config/schema.js';
+import { AUTO_BATCH } from '../../src/config/schema.js';
 import { postmasterPid } from '../dev/embedded-cluster.js';
 import { runCopyBaseline } from './copy-baseline.js';
 import { measureCpu, type CpuSplit } from './cpu-monitor.js';

@@ -53,7 +53,7 @@ export function renderMarkdown(r: Report, explanation: string, kept = ''): strin
   const out = [
     '# Benchmarks',
     '',
-    '<!-- Written by `npm run bench` (src/bench/markdown.ts); the figures below are replaced on every run. -->',
+    '<!-- Written by `npm run bench` (tools/bench/markdown.ts); the figures below are replaced on every run. -->',
     '',
     explanation.trim(),
     '',
@@ -129,7 +129,7 @@ fresh NEW database, after a CHECKPOINT on both servers.
 2. **pg_dump | pg_restore**: \`pg_dump -Fc -Z0 | pg_restore\` into an empty NEW database, what a
    user would pick offline (skipped, saying what to install, when the tools are missing).
 3. **floor** (at 1x and at 4x), two lines: the least that moving rows the way fdwmig does costs here,
-   without fdwmig (src/bench/floor.ts, in the benchmark's own process). Per keyed table, OLD's
+   without fdwmig (tools/bench/floor.ts, in the benchmark's own process). Per keyed table, OLD's
    rows are read once, in key order, in one REPEATABLE READ transaction and cut into batches of
    fdwmig's quiet batch size, each a \`COPY ... FROM STDIN\` transaction on one of as many NEW
    sessions as fdwmig's default concurrency; in the second line each batch, once committed, is
@@ -156,7 +156,7 @@ fresh NEW database, after a CHECKPOINT on both servers.
    exit), never the servers'.
 
 7. **replication switchover** (issue 7, point 6), at 1x only: on fresh databases of the same
-   servers, a bank-transfer application (src/dev/workload.ts, 2 clients, as its own login role,
+   servers, a bank-transfer application (tools/dev/workload.ts, 2 clients, as its own login role,
    10 000 accounts per unit of scale) writes to OLD while \`replicate start --snapshot\` copies
    and streams to NEW; once the status says streaming and 2 s more have passed,
    \`replicate switchover --app-roles <that role>\` (its defaults: \`--max-lag 1048576\`) runs.
