@@ -6,6 +6,7 @@
  * is about to start a batch, on its own NEW connection (between transactions); it counts once
  * two samples in a row find it.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Queryable } from '../sql/queryable.js';
 
 /**
@@ -80,7 +81,7 @@ export class AppYield {
 
   constructor(private readonly o: YieldOptions) {
     this.now = o.now ?? Date.now;
-    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = o.sleep ?? ((ms) => delay(ms));
   }
 
   /** Whether the application counted as busy at the last sample (or within HOLD_MS of it). */

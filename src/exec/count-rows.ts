@@ -5,6 +5,7 @@
 import { COUNT_SETTINGS, countRowsSql } from '../plan/count-rows.js';
 import { qualified } from '../sql/quote.js';
 import { withTransaction, type Queryable } from '../sql/queryable.js';
+import { qualifiedName } from '../introspect/model.js';
 
 export async function countRows(db: Queryable, tables: readonly { schema: string; name: string }[]): Promise<number[]> {
   return withTransaction(
@@ -33,7 +34,7 @@ export async function countRowsOnOld(
   ).rows.map((r) => r.ok);
   const present = tables.filter((_, i) => exists[i]);
   const n = await countRows(oldDb, present);
-  const counts = new Map(tables.map((t) => [`${t.schema}.${t.name}`, 0]));
-  present.forEach((t, i) => counts.set(`${t.schema}.${t.name}`, n[i]!));
+  const counts = new Map(tables.map((t) => [qualifiedName(t), 0]));
+  present.forEach((t, i) => counts.set(qualifiedName(t), n[i]!));
   return counts;
 }

@@ -8,6 +8,7 @@
  * snapshot taken before the copy committed has an xmin at or before the copy's own id. (More
  * cautious than xact_start: an old transaction elsewhere holds every xmin back.)
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Queryable } from '../sql/queryable.js';
 
 export interface Holdout {
@@ -56,7 +57,7 @@ export async function waitForDrain(
   since: DrainPoint,
   ownPids: readonly number[],
   timeoutMs: number,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms: number) => Promise<void> = (ms) => delay(ms),
 ): Promise<Holdout[]> {
   const deadline = Date.now() + timeoutMs;
   let pause = 2;

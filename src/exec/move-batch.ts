@@ -2,6 +2,7 @@
  * One batch, as docs/PROTOCOL.md describes it: read and copy (steps 1-2), then drain, reconcile
  * and delete (steps 3-4). Every step that must happen before another is awaited in that order.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { withTransaction } from '../sql/queryable.js';
 import { StateError, isDatabaseError } from '../errors.js';
@@ -264,7 +265,7 @@ async function reconcileAndDelete(ctx: MoveContext, b: BatchRecord): Promise<voi
       return await reconcileOnce(ctx, b, keys, true);
     } catch (err) {
       if (!isDatabaseError(err) || err.code !== '55P03') throw err;
-      await new Promise((r) => setTimeout(r, pause));
+      await delay(pause);
     }
   }
   return reconcileOnce(ctx, b, keys, false);

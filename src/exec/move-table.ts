@@ -3,6 +3,7 @@
  * previous run left copied. Resumable at any point (docs/PROTOCOL.md). A large table is split
  * into key ranges moved side by side, so that more than one NEW backend ingests it.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { isDatabaseError } from '../errors.js';
 import { splitCount } from '../plan/split.js';
 import type { BatchRecord } from '../state/batches.js';
@@ -54,7 +55,7 @@ export interface MoveTableOptions {
 
 export type MoveTableOutcome = { status: 'moved' | 'stopped'; moved: number };
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const defaultSleep = (ms: number): Promise<void> => delay(ms);
 
 /** `fresh`: copied by this run and not yet tried (finishBatch). A retry always looks for OLD's marker. */
 async function finishWithRetry(

@@ -3,6 +3,7 @@
  * runs with a short lock_timeout and is retried with backoff, so a busy application is never
  * stalled behind fdwmig's DDL for longer than that bound.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { PgError, isDatabaseError } from '../errors.js';
 import type { Plan, Step } from '../plan/step.js';
 import { crashPoint } from './crash-points.js';
@@ -20,7 +21,7 @@ export interface RunPlanOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const defaultSleep = (ms: number): Promise<void> => delay(ms);
 
 /** `SET LOCAL lock_timeout` for the current transaction, in whole milliseconds (at least 1). */
 export function setLockTimeout(ms: number): string {

@@ -199,7 +199,7 @@ async function schemaAndSequenceFindings(
   for (const q of unreadable.rows) {
     f.push({
       severity: 'error',
-      subject: `OLD ${q.schema}.${q.name}`,
+      subject: `OLD ${qualifiedName(q)}`,
       message: `${oldRole} cannot read the sequence's position on OLD, so NEW's would not be moved past it and new rows on NEW could take keys OLD's rows have`,
       hint: grant('OLD', `SELECT ON SEQUENCE ${qualified(q.schema, q.name)}`, oldRole),
     });

@@ -56,7 +56,7 @@ async function refuseWhileRowsOnOld(oldDb: pg.Client, tables: readonly ServedTab
   if (i >= 0) {
     const t = tables[i]!;
     throw new StateError(
-      `${t.schema}.${t.name} still has ${counts[i]} row(s) on OLD; FKs stay off until every row has moved`,
+      `${qualifiedName(t)} still has ${counts[i]} row(s) on OLD; FKs stay off until every row has moved`,
       { hint: 'run fdwmig migrate to finish the move' },
     );
   }

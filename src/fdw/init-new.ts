@@ -30,7 +30,7 @@ export interface InitNewResult {
 
 /** Lists every refusal at once, one line per problem. */
 export function refusalError(tables: readonly TableAssessment[]): SchemaMismatchError | null {
-  const lines = tables.flatMap((a) => a.refusals.map((r) => `  - ${a.table.schema}.${a.table.name}: ${r}`));
+  const lines = tables.flatMap((a) => a.refusals.map((r) => `  - ${qualifiedName(a.table)}: ${r}`));
   if (!lines.length) return null;
   return new SchemaMismatchError(
     `${lines.length} problem(s) prevent init-new; nothing was changed:\n${lines.join('\n')}`,
@@ -249,7 +249,7 @@ export async function runInitNew(config: Config, deps: Deps): Promise<InitNewRes
         : '') + renderPlan(plan);
     if (config.dryRun) return { plan, planText, applied: false, tables, sequences };
     for (const a of tables)
-      for (const w of a.warnings) deps.log({ level: 'warn', message: `${a.table.schema}.${a.table.name}: ${w}` });
+      for (const w of a.warnings) deps.log({ level: 'warn', message: `${qualifiedName(a.table)}: ${w}` });
     await runPlan(newDb, plan, {
       lockTimeoutMs: config.lockTimeoutMs,
       retries: config.ddlRetries,

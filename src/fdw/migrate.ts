@@ -80,7 +80,7 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
       throw new ConfigError(unknown.error.message.replace('no such table on NEW', 'not a table init-new set up'), {
         hint: unknown.error.hint,
       });
-    const wanted = new Set(served.map((t) => `${t.schema}.${t.name}`));
+    const wanted = new Set(served.map((t) => qualifiedName(t)));
     const selected = new Set(
       (config.tables?.length ? config.tables : [...wanted]).filter((t) => !(config.excludeTables ?? []).includes(t)),
     );

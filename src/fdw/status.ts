@@ -10,6 +10,7 @@ import { requireRecordedOld } from '../verify/recorded-old.js';
 import { describePhase, detectPhase, type Phase } from '../verify/report.js';
 import { prepareVerifySession } from '../verify/session.js';
 import { withBoth, type Deps } from '../exec/connections.js';
+import { qualifiedName } from '../introspect/model.js';
 
 /** waiting: nothing moved yet; moving: some moved, some left; moved: none left on OLD. */
 export type TableState = 'waiting' | 'moving' | 'moved';
@@ -46,7 +47,7 @@ export async function runStatus(config: Config, deps: Deps): Promise<StatusRepor
     const counts = await countRowsOnOld(oldDb, state.tables);
     const batches = await batchTotals(newDb, config.stateSchema);
     const tables = state.tables.map((t) => {
-      const name = `${t.schema}.${t.name}`;
+      const name = qualifiedName(t);
       const b = batches.get(name) ?? { moved: 0, open: 0 };
       const rowsOnOld = counts.get(name) ?? 0;
       return {

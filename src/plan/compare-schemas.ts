@@ -3,6 +3,7 @@
  * to move unchanged? Pure: each problem is one line naming the table and column.
  */
 import type { TableModel } from '../introspect/model.js';
+import { qualifiedName } from '../introspect/model.js';
 
 function sameList(a: readonly string[] | null, b: readonly string[] | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -10,7 +11,7 @@ function sameList(a: readonly string[] | null, b: readonly string[] | null): boo
 
 /** Lists what differs between OLD's and NEW's definition of one table; empty when they match. */
 export function compareTable(oldT: TableModel, newT: TableModel): string[] {
-  const where = `${oldT.schema}.${oldT.name}`;
+  const where = qualifiedName(oldT);
   const problems: string[] = [];
   const newCols = new Map(newT.columns.map((c) => [c.name, c]));
   const oldNames = new Set(oldT.columns.map((c) => c.name));

@@ -9,6 +9,7 @@ import type { TableModel } from '../introspect/model.js';
 import { ident, identList, literal, qualified } from '../sql/quote.js';
 import { markDeletedOnOldSql, recordBatchHead, type Key } from '../state/batches.js';
 import { moveKey } from './move-key.js';
+import { qualifiedName } from '../introspect/model.js';
 
 export interface MoveSql {
   readonly keyColumns: readonly string[];
@@ -100,7 +101,7 @@ export function copiedColumns(t: TableModel): string[] {
 
 /** The slow path's staging table of a table: a temporary table, named by a hash (names may be long). */
 export function stageName(t: Pick<TableModel, 'schema' | 'name'>): string {
-  return `fdwmig_stage_${createHash('sha1').update(`${t.schema}.${t.name}`).digest('hex').slice(0, 16)}`;
+  return `fdwmig_stage_${createHash('sha1').update(qualifiedName(t)).digest('hex').slice(0, 16)}`;
 }
 
 /** A row count written into SQL: a whole number, never anything else. */
@@ -131,7 +132,7 @@ interface KeyExprs {
 function keyExprs(t: TableModel, pk: readonly string[]): KeyExprs {
   const types = pk.map((k) => {
     const col = t.columns.find((c) => c.name === k);
-    if (!col) throw new Error(`key column ${k} not found in ${t.schema}.${t.name}`);
+    if (!col) throw new Error(`key column ${k} not found in ${qualifiedName(t)}`);
     return col.type;
   });
   const tuple = `(${identList(pk)})`;
@@ -211,7 +212,7 @@ function repairSql(
  */
 export function buildMoveSql(t: TableModel, o: { binary?: boolean } = {}): MoveSql {
   const pk = moveKey(t);
-  if (!pk) throw new Error(`${t.schema}.${t.name} has no primary key or unique key over NOT NULL columns`);
+  if (!pk) throw new Error(`${qualifiedName(t)} has no primary key or unique key over NOT NULL columns`);
   const k = keyExprs(t, pk);
   const { table, tuple, keySelect, types, range, rangeLit, inKeys } = k;
   const copied = copiedColumns(t);

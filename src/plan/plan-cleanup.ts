@@ -9,6 +9,7 @@ import type { ServerSide } from '../errors.js';
 import { ident, qualified } from '../sql/quote.js';
 import { dropOldMarkerSql, dropStateSchemaSql } from '../state/schema.js';
 import { renderPlan, step, type Plan, type Step } from './step.js';
+import { qualifiedName } from '../introspect/model.js';
 
 /** What exists now of fdwmig's objects, read from both servers before planning. */
 export interface CleanupModel {
@@ -48,8 +49,8 @@ function planFdwObjects(m: CleanupModel): { steps: Step[]; notes: string[] } {
   for (const ft of m.foreignTables) {
     steps.push(
       step({
-        id: `foreign-table:${ft.schema}.${ft.name}`,
-        description: `drop foreign table ${ft.schema}.${ft.name} (OLD's rows are no longer read through NEW)`,
+        id: `foreign-table:${qualifiedName(ft)}`,
+        description: `drop foreign table ${qualifiedName(ft)} (OLD's rows are no longer read through NEW)`,
         sql: [`DROP FOREIGN TABLE IF EXISTS ${qualified(ft.schema, ft.name)}`],
         // A query on the parent holds a lock on this child: wait at most lock_timeout.
         takesLocks: true,

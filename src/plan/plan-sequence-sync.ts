@@ -5,6 +5,7 @@
 import type { SequenceModel } from '../introspect/model.js';
 import { step, type Step } from './step.js';
 import { literal, qualified } from '../sql/quote.js';
+import { qualifiedName } from '../introspect/model.js';
 
 export interface SequenceChange {
   oldName: string;
@@ -46,7 +47,7 @@ export function planSequenceSync(
   const steps: Step[] = [];
   const changes: SequenceChange[] = [];
   for (const o of oldSeqs) {
-    const oldName = `${o.schema}.${o.name}`;
+    const oldName = qualifiedName(o);
     const n = matchSequence(o, newSeqs);
     if (!n) {
       changes.push({
@@ -58,7 +59,7 @@ export function planSequenceSync(
       });
       continue;
     }
-    const newName = `${n.schema}.${n.name}`;
+    const newName = qualifiedName(n);
     if (o.lastValue === null) {
       changes.push({
         oldName,

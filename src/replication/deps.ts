@@ -1,4 +1,5 @@
 /** What the replication mode's functions get from outside: Deps plus a clock and verify. */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import type { Deps } from '../exec/connections.js';
 
@@ -20,5 +21,5 @@ export interface ReplicationDeps extends Deps {
 /** The real clock and sleep. */
 export const realClock = {
   now: () => performance.now(),
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number): Promise<void> => delay(ms),
 };

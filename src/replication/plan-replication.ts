@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { step, type Plan, type Step } from '../plan/step.js';
 import { ident, literal, qualified } from '../sql/quote.js';
 import type { SubscriptionConninfo } from './conninfo.js';
+import { qualifiedName } from '../introspect/model.js';
 
 /** The names of fdwmig's replication objects (slot names are per server, the others per database). */
 export interface ReplicationNames {
@@ -118,8 +119,8 @@ export const DROP_SLOT_SQL = `SELECT pg_catalog.pg_drop_replication_slot(slot_na
 export function planRefreshViews(views: readonly PublishedTable[]): Step[] {
   return views.map((v) =>
     step({
-      id: `refresh:${v.schema}.${v.name}`,
-      description: `on NEW: refresh materialized view ${v.schema}.${v.name}`,
+      id: `refresh:${qualifiedName(v)}`,
+      description: `on NEW: refresh materialized view ${qualifiedName(v)}`,
       sql: [`REFRESH MATERIALIZED VIEW ${qualified(v.schema, v.name)}`],
       takesLocks: true,
     }),

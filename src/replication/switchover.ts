@@ -25,6 +25,7 @@ import {
 } from './plan-replication.js';
 import { allowWrites, describeRollback, planRefuseWrites, refuseWrites, type WriteStopSpec } from './stop-writes.js';
 import { currentWalLsn, waitForLsn, waitForSmallLag } from './wait-lag.js';
+import { qualifiedName } from '../introspect/model.js';
 
 export interface SwitchoverOptions {
   /** Writes are refused only once the lag is at most this many bytes. */
@@ -125,7 +126,7 @@ async function refreshViews(newDb: pg.Client, config: Config): Promise<string[]>
     { title: 'refresh materialized views', steps: planRefreshViews(views) },
     { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries },
   );
-  return views.map((v) => `${v.schema}.${v.name}`);
+  return views.map((v) => qualifiedName(v));
 }
 
 function rollbackHint(spec: WriteStopSpec, subscriptionDropped: boolean): string {

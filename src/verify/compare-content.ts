@@ -11,6 +11,7 @@ import { rangeFingerprintQuery, rangeRowsQuery, rowByKeyQuery, type ComparedTabl
 import { formatKey } from './orphans.js';
 import type { Pair, PairPool } from './pair-pool.js';
 import type { Finding } from './report.js';
+import { qualifiedName } from '../introspect/model.js';
 
 export interface ContentOptions {
   chunkRows: number;
@@ -80,7 +81,7 @@ function report(run: TableRun, key: KeyText, message: string): void {
   run.findings.push({
     severity: 'problem',
     check: 'content',
-    subject: `${run.t.schema}.${run.t.name}`,
+    subject: qualifiedName(run.t),
     key: formatKey(run.t.key, key),
     message,
     hint: HINT,
@@ -152,7 +153,7 @@ async function compareRange(
 
 /** Compares one table; without a primary key only the whole table's fingerprint is compared. */
 export async function compareTableContent(pool: PairPool, t: ComparedTable, o: ContentOptions): Promise<ContentResult> {
-  const table = `${t.schema}.${t.name}`;
+  const table = qualifiedName(t);
   const run: TableRun = { t, o, listed: 0, unlisted: 0, findings: [] };
   if (!t.key.length) {
     const [a, b] = await pool.run((p) =>

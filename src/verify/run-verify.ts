@@ -253,7 +253,7 @@ export async function runVerify(config: Config, deps: Deps, opts: VerifyOptions)
     const selectedNames = new Set(pairs.map((p) => qualifiedName(p.new)));
     const selection =
       config.tables?.length || config.schemas?.length || config.excludeTables?.length ? selectedNames : null;
-    const served = new Set(state.tables.map((t) => `${t.schema}.${t.name}`));
+    const served = new Set(state.tables.map((t) => qualifiedName(t)));
     const rowsOnOld = await countRowsOnOld(oldDb, state.tables);
     const facts = {
       recorded: state.record !== null,

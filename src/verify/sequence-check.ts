@@ -8,6 +8,7 @@ import type { DatabaseModel, SequenceModel } from '../introspect/model.js';
 import { matchSequence } from '../plan/plan-sequence-sync.js';
 import { ident, literal, qualified } from '../sql/quote.js';
 import type { Finding } from './report.js';
+import { qualifiedName } from '../introspect/model.js';
 
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
@@ -25,7 +26,7 @@ export interface SequenceFacts {
 /** Pure: the problem with one sequence, if any. */
 export function checkSequence(f: SequenceFacts): Finding[] {
   const up = f.seq.increment > 0;
-  const name = `${f.seq.schema}.${f.seq.name}`;
+  const name = qualifiedName(f.seq);
   const behind = (v: bigint) => (up ? f.next <= v : f.next >= v);
   const fix = (v: bigint) =>
     `run fdwmig sequences sync, or on NEW: SELECT setval(${literal(qualified(f.seq.schema, f.seq.name))}, ${v + (up ? 1n : -1n) * 10_000n})`;
@@ -83,7 +84,7 @@ export async function readSequenceFacts(
   const oldByNew = new Map<string, SequenceModel>();
   for (const o of oldModel.sequences) {
     const n = matchSequence(o, newModel.sequences);
-    if (n) oldByNew.set(`${n.schema}.${n.name}`, o);
+    if (n) oldByNew.set(qualifiedName(n), o);
   }
   // Largest keys first, positions after: a row the application inserts in between then has a
   // key below the position read, instead of looking like a key past its sequence.
@@ -93,11 +94,11 @@ export async function readSequenceFacts(
     if (tables && (!owner || !tables.has(owner))) continue;
     const up = seq.increment > 0;
     let extremeKey: bigint | null = null;
-    const newTable = owner ? newModel.tables.find((t) => `${t.schema}.${t.name}` === owner) : undefined;
+    const newTable = owner ? newModel.tables.find((t) => qualifiedName(t) === owner) : undefined;
     const col = newTable?.columns.find((c) => c.name === seq.owner!.column);
     if (seq.owner && newTable && col && INTEGER_TYPES.has(col.type)) {
       extremeKey = await extremeOf(newDb, seq.owner.schema, seq.owner.table, col.name, up);
-      if (oldModel.tables.some((t) => `${t.schema}.${t.name}` === owner)) {
+      if (oldModel.tables.some((t) => qualifiedName(t) === owner)) {
         extremeKey = pick(extremeKey, await extremeOf(oldDb, seq.owner.schema, seq.owner.table, col.name, up), up);
       }
     }
@@ -112,19 +113,19 @@ export async function readSequenceFacts(
         start_value: string;
         increment: string;
       }>(loadSql('sequence-positions'), [skipSchemas])
-    ).rows.map((p) => [`${p.schema}.${p.name}`, p]),
+    ).rows.map((p) => [qualifiedName(p), p]),
   );
   const facts: SequenceFacts[] = [];
   for (const { seq, extremeKey } of pending) {
-    const pos = positions.get(`${seq.schema}.${seq.name}`);
+    const pos = positions.get(qualifiedName(seq));
     if (!pos) continue;
     const next = pos.last_value === null ? BigInt(pos.start_value) : BigInt(pos.last_value) + BigInt(pos.increment);
-    const o = oldByNew.get(`${seq.schema}.${seq.name}`);
+    const o = oldByNew.get(qualifiedName(seq));
     facts.push({
       seq,
       next,
       extremeKey,
-      old: o?.lastValue ? { name: `${o.schema}.${o.name}`, lastValue: BigInt(o.lastValue) } : null,
+      old: o?.lastValue ? { name: qualifiedName(o), lastValue: BigInt(o.lastValue) } : null,
     });
   }
   return facts;

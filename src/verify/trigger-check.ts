@@ -6,6 +6,7 @@
 import type { TableModel } from '../introspect/model.js';
 import { ident, qualified } from '../sql/quote.js';
 import type { Finding } from './report.js';
+import { qualifiedName } from '../introspect/model.js';
 
 const STATE: Record<string, string> = {
   O: 'enabled',
@@ -18,7 +19,7 @@ const STATE: Record<string, string> = {
 export function checkTriggers(pairs: readonly { old: TableModel; new: TableModel }[]): Finding[] {
   const out: Finding[] = [];
   for (const p of pairs) {
-    const subject = `${p.new.schema}.${p.new.name}`;
+    const subject = qualifiedName(p.new);
     const onNew = new Map(p.new.triggers.map((t) => [t.name, t]));
     for (const t of p.old.triggers) {
       if (t.enabled === 'D') continue;

@@ -93,7 +93,10 @@ export const migrateCommand: CommandModule = {
   },
 };
 
-/** migrate from the command line: progress, Ctrl-C and SIGTERM stop after the batches in flight, a summary, exit 1 if a table is not done. */
+/**
+ * migrate from the command line: progress; Ctrl-C and SIGTERM stop after the batches in flight;
+ * a summary; exit 1 if a table is not done.
+ */
 async function runMigrateCommand(ctx: CliContext, cmd: Command): Promise<void> {
   const config = await ctx.loadConfig(cmd);
   const view = progressView(ctx.io, config.json);
