@@ -6,7 +6,7 @@
  */
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import type { ClusterOptions } from './embedded-cluster.js';
-import type { Cluster } from './cluster-provider.js';
+import type { Cluster } from './cluster.js';
 
 const PASSWORD = 'docker-test-pw';
 let network: Promise<StartedNetwork> | undefined;
