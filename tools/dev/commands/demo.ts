@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../../../src/cli/options.js';
 import { FdwmigError, UsageError } from '../../../src/errors.js';
-import type { DevCommand } from '../cli.js';
+import type { DevCommand } from './dev-command.js';
 
 const EXAMPLES = `
 Starts OLD and NEW servers of their own (embedded binaries, or Docker when reachable), loads a
