@@ -24,7 +24,7 @@ export async function startDockerCluster(options: ClusterOptions): Promise<Clust
       .withNetwork(net)
       .withNetworkAliases(alias)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2));
-  let container: StartedTestContainer = await build().start();
+  const container: StartedTestContainer = await build().start();
   const url = (db = 'postgres', user = 'postgres', pw = PASSWORD) =>
     `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${container.getHost()}:${container.getMappedPort(5432)}/${encodeURIComponent(db)}`;
   return {
