@@ -5,6 +5,7 @@
  * application's writes on OLD (from the first refusing statement until NEW was ready), and
  * that no committed write was lost (every balance on NEW equals its start plus its ledger).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Deps } from '../../src/exec/connections.js';
@@ -44,7 +45,6 @@ export interface SwitchoverLineResult {
 }
 
 let counter = 0;
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
 export function switchoverAccounts(scale: number): number {
   return Math.max(1000, Math.round(SWITCHOVER_ACCOUNTS_PER_SCALE * scale));
@@ -160,9 +160,9 @@ async function startAndSwitchOver(config: Config, base: Deps, deps: ReplicationD
   const deadline = Date.now() + TIMEOUT_MS;
   while ((await runReplicateStatus(config, base)).phase !== 'streaming') {
     if (Date.now() > deadline) throw new Error(`replication did not reach streaming in ${TIMEOUT_MS / 1000} s`);
-    await sleep(0.1);
+    await delay(100);
   }
-  await sleep(STREAMING_SECONDS);
+  await delay(STREAMING_SECONDS * 1000);
   return runSwitchover(
     config,
     { maxLagBytes: MAX_LAG_BYTES, timeoutMs: TIMEOUT_MS, beforeSql: null, rollbackSql: null },

@@ -4,6 +4,7 @@
  * the application's view through NEW, and removes the servers at the end (also on Ctrl-C).
  * With `keep`, the servers stay up for a look around (tools/dev/demo-state.ts records them).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { main } from '../../src/cli/main.js';
 import { shopSql, withDb } from './demo-db.js';
 import type { CliIo } from '../../src/cli/context.js';
@@ -141,9 +142,9 @@ async function migrateUnderLoad(
   const workload = startWorkload(newUrl, accounts, 2, 42);
   let migrated: number;
   try {
-    await new Promise((r) => setTimeout(r, 500));
+    await delay(500);
     migrated = await cli(io, ['migrate', '--batch', '5000', ...conn]);
-    await new Promise((r) => setTimeout(r, 500));
+    await delay(500);
   } finally {
     await workload.stop();
   }

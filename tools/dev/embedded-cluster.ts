@@ -28,6 +28,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 
 /** A running throwaway cluster. */
@@ -314,7 +315,7 @@ async function waitReady(port: number, child: ChildProcess, log: () => string): 
     } finally {
       await client.end().catch(() => undefined);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await delay(100);
   }
   throw new Error(`postgres did not start on port ${port}: ${String(last)} ${log()}`);
 }
@@ -329,9 +330,9 @@ export async function stopDetachedServer(dataDir: string): Promise<void> {
   if (pid !== undefined) {
     process.kill(pid, 'SIGINT'); // fast shutdown
     const deadline = Date.now() + 30_000;
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (isAlive(pid) && Date.now() < deadline) await delay(100);
     if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
-    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+    while (isAlive(pid)) await delay(100);
   }
   rmSync(dirname(dataDir), { recursive: true, force: true });
 }

@@ -5,6 +5,7 @@
  * Its SQL is in sql/demo/bank*.sql, which the Docker example's init scripts load as well.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { maskUrl } from '../../src/config/url.js';
 import { FdwmigError } from '../../src/errors.js';
@@ -90,7 +91,7 @@ export function startWorkload(url: string, accounts: number, clients = 2, seed =
         // Anything else (the connection gone, the server shutting down): this client stops, and
         // the error is reported, rather than spinning on a dead connection.
         if (!code || code.startsWith('08') || code.startsWith('57')) return;
-        await new Promise((r) => setTimeout(r, 10));
+        await delay(10);
       }
     }
   };
@@ -166,7 +167,7 @@ export async function runWorkloadFor(url: string, o: WorkloadRunOptions): Promis
   const every = (o.progressEverySeconds ?? 10) * 1000;
   const ticker = setInterval(() => o.onProgress?.(Math.round((Date.now() - t0) / 1000), workload.stats), every);
   try {
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    await delay(o.seconds * 1000);
   } finally {
     clearInterval(ticker);
   }
