@@ -6,6 +6,7 @@
  * knows, so that the line stays the limit for fdwmig's way of moving rows.
  */
 import pLimit from 'p-limit';
+import { closeClients } from '../../src/exec/connections.js';
 import { pipeCopy } from '../../src/exec/copy-pipe.js';
 import { qualified } from '../../src/sql/quote.js';
 import { TABLES } from './dataset.js';
@@ -26,7 +27,7 @@ export async function copyTable(oldUrl: string, newUrl: string, table: string): 
     const name = qualified('public', table);
     return await pipeCopy(src, `COPY ${name} TO STDOUT`, dst, `COPY ${name} FROM STDIN`);
   } finally {
-    await Promise.all([src.end().catch(() => undefined), dst.end().catch(() => undefined)]);
+    await closeClients(src, dst);
   }
 }
 

@@ -5,6 +5,7 @@
  * machine spent beyond that was other processes, which skews every figure on two cores.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** USER_HZ: the unit of /proc's CPU times on Linux. */
 const TICKS_PER_SECOND = 100;
@@ -88,7 +89,7 @@ export async function measureCpu<T>(
   };
   const before = read();
   const result = await fn();
-  await new Promise((r) => setTimeout(r, 300));
+  await delay(300);
   const after = read();
   if (!before || !after) return { result, cpu: null };
   // A process counts in the first of the roots above it: a backend under its postmaster, not
@@ -133,7 +134,7 @@ export async function waitForQuiet(maxWaitSeconds: number, onBusy: (share: numbe
   const started = performance.now();
   for (;;) {
     const a = sampleCpu();
-    await new Promise((r) => setTimeout(r, PROBE_SECONDS * 1000));
+    await delay(PROBE_SECONDS * 1000);
     const share = otherShare(a, sampleCpu());
     const waited = (performance.now() - started) / 1000;
     if (!(share > QUIET_SHARE) || waited >= maxWaitSeconds) return waited;

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { closeClients } from '../../src/exec/connections.js';
 import { RawCopyIn, RawCopyOut } from '../../src/exec/raw-copy.js';
 import { ident, qualified } from '../../src/sql/quote.js';
 import { copyTable } from './copy-baseline.js';
@@ -128,7 +129,7 @@ SELECT n FROM counted`;
     await deletes;
     return rows;
   } finally {
-    await Promise.all([reader, deleter, ...copiers].map((c) => c.end().catch(() => undefined)));
+    await closeClients(reader, deleter, ...copiers);
   }
 }
 

@@ -41,6 +41,7 @@ export function reserveHugePages(
   } catch (err) {
     throw new Error(
       `--huge-pages: the kernel has ${before.free} free huge pages, the two servers need ${needed}, and ${NR_HUGEPAGES} could not be raised (${(err as Error).message}); as root: echo ${want} > ${NR_HUGEPAGES}`,
+      { cause: err },
     );
   }
   const after = hugePagesOf(io.read('/proc/meminfo'));

@@ -3,6 +3,7 @@
  * generated template (CREATE DATABASE ... TEMPLATE, not timed), NEW's is new. Both are checked
  * after the line and dropped.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { AUTO_BATCH } from '../../src/config/schema.js';
 import { postmasterPid } from '../dev/embedded-cluster.js';
 import { runCopyBaseline } from './copy-baseline.js';
@@ -129,8 +130,6 @@ export interface FdwmigLineResult {
   cpu?: CpuSplit | null;
 }
 
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-
 /** Lines 4-6: init-new + migrate, with the pgbench load against NEW when `withLoad`. */
 export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promise<FdwmigLineResult> {
   return withPair(ctx, 'full', async (oldUrl, newUrl) => {
@@ -155,7 +154,7 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
                   shape: ctx.shape,
                   ...ctx.load,
                 });
-                await sleep(ctx.load.warmupSeconds);
+                await delay(ctx.load.warmupSeconds * 1000);
               }
             : undefined,
         });
@@ -163,7 +162,7 @@ export async function runFdwmigLine(ctx: LineContext, withLoad: boolean): Promis
       const { result: move, cpu } = withLoad ? { result: await run(), cpu: null } : await withCpu(ctx, run);
       let loadResult: FdwmigLineResult['load'] = null;
       if (load) {
-        await sleep(ctx.load.afterSeconds);
+        await delay(ctx.load.afterSeconds * 1000);
         const trace = await load.stop();
         load = undefined;
         const last = trace.transactions.at(-1)?.endMs ?? Date.now();

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { startEmbeddedCluster, type Cluster } from '../dev/embedded-cluster.js';
+import { closeClient } from '../../src/exec/connections.js';
 import { ident } from '../../src/sql/quote.js';
 import { pagesFor, reserveHugePages } from './huge-pages.js';
 
@@ -81,13 +82,17 @@ export async function connectBench(url: string, applicationName = 'fdwmig-bench'
   return c;
 }
 
-/** Runs fn with a client on url and always closes it. */
+/**
+ * Runs fn with a client on url and always closes it (the product's closeClient). Not the
+ * product's withClient: the benchmark's sessions are its own (application_name fdwmig-bench),
+ * and a failure to connect is reported as pg's own message, not as OLD's or NEW's.
+ */
 export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = await connectBench(url);
   try {
     return await fn(c);
   } finally {
-    await c.end().catch(() => undefined);
+    await closeClient(c);
   }
 }
 

@@ -239,6 +239,14 @@ const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 const nonNull = <T>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
 
+/** The fdwmig runs of each line that had one (failed or not), and all of them together. */
+interface LineRuns {
+  noLoad: FdwmigLineResult[];
+  underLoad: FdwmigLineResult[];
+  bigRuns: FdwmigLineResult[];
+  all: FdwmigLineResult[];
+}
+
 /** Figures and targets; null when no fdwmig run without load completed (nothing to compare). */
 export function summarize(
   base: ScaleRuns,
@@ -251,30 +259,8 @@ export function summarize(
   const noLoad = nonNull(base.runs.map((r) => r.fdwmig));
   const underLoad = nonNull(base.runs.map((r) => r.load));
   const bigRuns = nonNull(big?.runs.map((r) => r.fdwmig) ?? []);
-  const all = [...noLoad, ...underLoad, ...bigRuns];
+  const lines: LineRuns = { noLoad, underLoad, bigRuns, all: [...noLoad, ...underLoad, ...bigRuns] };
   const totalRows = sum(base.rows);
-  const load = summarizeLoad(underLoad);
-  const invariantProblems = all.flatMap((r) => r.invariant.problems);
-  const peakRssMb = Math.max(...all.map((r) => r.move.peakRssMb));
-  let scale: Summary['scale'] = null;
-  const bp = big ? pairs(big.runs) : null;
-  if (big && bp && bp.fdwmig.length) {
-    const bigRows = sum(big.rows);
-    scale = {
-      scale: big.scale,
-      totalRows: bigRows,
-      copySeconds: median(bp.copy),
-      fdwmigSeconds: median(bp.fdwmig),
-      ratioFdwmigCopy: medianRatio(bp.fdwmig, bp.copy),
-      perRowRatio: medianRatio(
-        bp.fdwmig.map((s) => s / bigRows),
-        p.fdwmig.map((s) => s / totalRows),
-      ),
-      peakRssMb: Math.max(...bigRuns.map((r) => r.move.peakRssMb)),
-      runs: bp.fdwmig.length,
-      floor: summarizeFloor(big.runs),
-    };
-  }
   const dumps = base.runs.filter((r) => r.dump !== null && r.copy !== null);
   const s: Omit<Summary, 'targets'> = {
     totalRows,
@@ -294,18 +280,54 @@ export function summarize(
     finalized: first.move.finalized,
     tables: first.move.tables,
     leftOnOld: first.leftOnOld,
-    load,
-    invariantProblems,
-    invariantChecks: all.length,
-    scale,
-    peakRssMb,
+    load: summarizeLoad(underLoad),
+    invariantProblems: lines.all.flatMap((r) => r.invariant.problems),
+    invariantChecks: lines.all.length,
+    scale: summarizeScale(big, p.fdwmig, totalRows),
+    peakRssMb: Math.max(...lines.all.map((r) => r.move.peakRssMb)),
     switchover: summarizeSwitchover(nonNull(base.runs.map((r) => r.switchover ?? null))),
     cpu: summarizeCpu(base.runs),
     floor: summarizeFloor(base.runs),
   };
-  const sw = s.switchover;
+  return { ...s, targets: judgeTargets(s, lines, base.runs.length, notes) };
+}
+
+/**
+ * The larger data size against the base one (`baseFdwmig`: fdwmig's seconds in the base pairs,
+ * over `baseRows` rows); null when it was not run or no pair of it completed.
+ */
+function summarizeScale(big: ScaleRuns | null, baseFdwmig: number[], baseRows: number): Summary['scale'] {
+  const bp = big ? pairs(big.runs) : null;
+  if (!big || !bp || !bp.fdwmig.length) return null;
+  const bigRows = sum(big.rows);
+  const bigRuns = nonNull(big.runs.map((r) => r.fdwmig));
+  return {
+    scale: big.scale,
+    totalRows: bigRows,
+    copySeconds: median(bp.copy),
+    fdwmigSeconds: median(bp.fdwmig),
+    ratioFdwmigCopy: medianRatio(bp.fdwmig, bp.copy),
+    perRowRatio: medianRatio(
+      bp.fdwmig.map((s) => s / bigRows),
+      baseFdwmig.map((s) => s / baseRows),
+    ),
+    peakRssMb: Math.max(...bigRuns.map((r) => r.move.peakRssMb)),
+    runs: bp.fdwmig.length,
+    floor: summarizeFloor(big.runs),
+  };
+}
+
+/** The issue's targets, each judged against the figures (`runs`: the base size's runs). */
+function judgeTargets(
+  s: Omit<Summary, 'targets'>,
+  lines: LineRuns,
+  runs: number,
+  notes: { load?: string; switchover?: string },
+): Target[] {
+  const { noLoad, underLoad, bigRuns, all } = lines;
+  const { invariantProblems, peakRssMb, scale } = s;
   const completes = (xs: FdwmigLineResult[]) => `${xs.filter(done).length} of ${xs.length}`;
-  const targets: Target[] = [
+  return [
     {
       name: 'fdwmig completes: no load, under load, at 4x',
       goal: 'every run',
@@ -313,26 +335,7 @@ export function summarize(
       met: all.every(done),
     },
     { name: 'fdwmig / copy, no load', goal: '<= 1.4', value: fmt(s.ratioFdwmigCopy), met: s.ratioFdwmigCopy <= 1.4 },
-    load && load.completedRuns
-      ? {
-          name: 'p99 during move / p99 after',
-          goal: '<= 2',
-          value: `${fmt(load.p99Ratio)} (${fmt(load.during.p99Ms, 1)} ms / ${fmt(load.after.p99Ms, 1)} ms)`,
-          met: load.p99Ratio <= 2,
-        }
-      : load
-        ? {
-            name: 'p99 during move / p99 after',
-            goal: '<= 2',
-            value: 'migrate did not complete under load in any run',
-            met: false,
-          }
-        : {
-            name: 'p99 during move / p99 after',
-            goal: '<= 2',
-            value: `not measured: ${notes.load ?? 'no load line'}`,
-            met: null,
-          },
+    loadTarget(s.load, notes.load),
     {
       name: 'lost writes (pgbench invariant)',
       goal: '0',
@@ -347,19 +350,35 @@ export function summarize(
       value: `${fmt(peakRssMb, 0)} MB${scale ? ` (${fmt(scale.peakRssMb, 0)} MB at scale ${scale.scale})` : ''}`,
       met: peakRssMb < 200,
     },
-    sw
-      ? {
-          name: 'replication switchover: writes refused',
-          goal: '< 2 s',
-          value: `${fmt(sw.writesRefusedMs / 1000)} s (median of ${sw.runs} run(s)${sw.runs < base.runs.length ? ` of ${base.runs.length}` : ''})`,
-          met: sw.writesRefusedMs < 2000,
-        }
-      : {
-          name: 'replication switchover: writes refused',
-          goal: '< 2 s',
-          value: `not measured: ${notes.switchover ?? 'no switchover run completed'}`,
-          met: notes.switchover ? null : false,
-        },
+    switchoverTarget(s.switchover, runs, notes.switchover),
   ];
-  return { ...s, targets };
+}
+
+/** p99 latency during the move against after it; `note`: why the load line was not run. */
+function loadTarget(load: LoadSummary | null, note: string | undefined): Target {
+  const target = { name: 'p99 during move / p99 after', goal: '<= 2' };
+  if (load && load.completedRuns)
+    return {
+      ...target,
+      value: `${fmt(load.p99Ratio)} (${fmt(load.during.p99Ms, 1)} ms / ${fmt(load.after.p99Ms, 1)} ms)`,
+      met: load.p99Ratio <= 2,
+    };
+  if (load) return { ...target, value: 'migrate did not complete under load in any run', met: false };
+  return { ...target, value: `not measured: ${note ?? 'no load line'}`, met: null };
+}
+
+/** The switchover's pause; `runs`: the base size's runs; `note`: why the line was not run. */
+function switchoverTarget(sw: SwitchoverSummary | null, runs: number, note: string | undefined): Target {
+  const target = { name: 'replication switchover: writes refused', goal: '< 2 s' };
+  if (sw)
+    return {
+      ...target,
+      value: `${fmt(sw.writesRefusedMs / 1000)} s (median of ${sw.runs} run(s)${sw.runs < runs ? ` of ${runs}` : ''})`,
+      met: sw.writesRefusedMs < 2000,
+    };
+  return {
+    ...target,
+    value: `not measured: ${note ?? 'no switchover run completed'}`,
+    met: note ? null : false,
+  };
 }

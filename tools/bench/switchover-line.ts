@@ -5,7 +5,9 @@
  * application's writes on OLD (from the first refusing statement until NEW was ready), and
  * that no committed write was lost (every balance on NEW equals its start plus its ledger).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import type { Deps } from '../../src/exec/connections.js';
 import { BANK_SCHEMA, bankData, checkInvariant, startWorkload } from '../dev/workload.js';
 import { connect } from '../../src/exec/connections.js';
@@ -14,7 +16,7 @@ import { runReplicateCleanup } from '../../src/replication/cleanup.js';
 import { realClock, type ReplicationDeps } from '../../src/replication/deps.js';
 import { runReplicateStart } from '../../src/replication/start.js';
 import { runReplicateStatus } from '../../src/replication/status.js';
-import { runSwitchover } from '../../src/replication/switchover.js';
+import { runSwitchover, type SwitchoverResult } from '../../src/replication/switchover.js';
 import { verifyAfterSwitch } from '../../src/replication/verify-after-switch.js';
 import { createDatabase, dropDatabase, settle, withDb, type BenchServers } from './servers.js';
 
@@ -43,7 +45,6 @@ export interface SwitchoverLineResult {
 }
 
 let counter = 0;
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
 export function switchoverAccounts(scale: number): number {
   return Math.max(1000, Math.round(SWITCHOVER_ACCOUNTS_PER_SCALE * scale));
@@ -55,57 +56,26 @@ export async function runSwitchoverLine(
   log: (m: string) => void,
 ): Promise<SwitchoverLineResult> {
   const n = ++counter;
-  const name = `bench_repl_${process.pid}_${n}`;
-  const role = `bench_app_${process.pid}_${n}`;
-  // A throwaway password for a role on a throwaway server.
-  const password = `bench-app-${n}`;
+  const line: LineNames = {
+    name: `bench_repl_${process.pid}_${n}`,
+    role: `bench_app_${process.pid}_${n}`,
+    // A throwaway password for a role on a throwaway server.
+    password: `bench-app-${n}`,
+  };
   const accounts = switchoverAccounts(scale);
-  const { old: oldC, new: newC } = servers;
   const base: Deps = { connect, dumpSchema, log: () => undefined };
   const deps: ReplicationDeps = { ...base, ...realClock, verify: verifyAfterSwitch(base) };
-  let config: Awaited<ReturnType<typeof loadConfig>> | undefined;
+  let config: Config | undefined;
   try {
-    const oldUrl = await createDatabase(oldC, name);
-    const newUrl = await createDatabase(newC, name);
-    await withDb(oldUrl, async (db) => {
-      await db.query(BANK_SCHEMA + bankData(accounts));
-      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}';
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
-        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-    });
-    await withDb(newUrl, (db) => db.query(BANK_SCHEMA));
-    await settle(servers);
-    config = await loadConfig({
-      flags: {
-        old: oldUrl,
-        new: newUrl,
-        publicationName: `pub_${name}`,
-        subscriptionName: `sub_${name}`,
-        slotName: `slot_${name}`,
-        appRoles: [role],
-      },
-      env: {},
-      readFile: async () => '{}',
-    });
+    const { oldUrl, newUrl } = await prepareDatabases(servers, line, accounts);
+    config = await lineConfig(oldUrl, newUrl, line);
     const app = new URL(oldUrl);
-    app.username = role;
-    app.password = password;
+    app.username = line.role;
+    app.password = line.password;
     const workload = startWorkload(app.toString(), accounts, APP_CLIENTS, 7 + n);
-    let result: Awaited<ReturnType<typeof runSwitchover>>;
+    let result: SwitchoverResult;
     try {
-      const start = await runReplicateStart(config, 'snapshot', deps);
-      if (!start.applied) throw new Error('replicate start did not apply');
-      const deadline = Date.now() + TIMEOUT_MS;
-      while ((await runReplicateStatus(config, base)).phase !== 'streaming') {
-        if (Date.now() > deadline) throw new Error(`replication did not reach streaming in ${TIMEOUT_MS / 1000} s`);
-        await sleep(0.1);
-      }
-      await sleep(STREAMING_SECONDS);
-      result = await runSwitchover(
-        config,
-        { maxLagBytes: MAX_LAG_BYTES, timeoutMs: TIMEOUT_MS, beforeSql: null, rollbackSql: null },
-        deps,
-      );
+      result = await startAndSwitchOver(config, base, deps);
     } finally {
       await workload.stop();
     }
@@ -132,8 +102,70 @@ export async function runSwitchoverLine(
     };
   } finally {
     if (config) await runReplicateCleanup(config, deps).catch(() => undefined);
-    await dropDatabase(newC, name).catch(() => undefined);
-    await dropDatabase(oldC, name).catch(() => undefined);
-    await withDb(oldC.url(), (db) => db.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
+    await dropDatabase(servers.new, line.name).catch(() => undefined);
+    await dropDatabase(servers.old, line.name).catch(() => undefined);
+    await withDb(servers.old.url(), (db) => db.query(`DROP ROLE IF EXISTS ${line.role}`)).catch(() => undefined);
   }
+}
+
+/** What one run of the line names: its databases (and replication objects) and its application's role. */
+interface LineNames {
+  name: string;
+  role: string;
+  password: string;
+}
+
+/**
+ * A fresh database on each server: on OLD the bank's tables and rows, and the application's role
+ * with the rights it writes with; on NEW the tables alone.
+ */
+async function prepareDatabases(
+  servers: BenchServers,
+  line: LineNames,
+  accounts: number,
+): Promise<{ oldUrl: string; newUrl: string }> {
+  const oldUrl = await createDatabase(servers.old, line.name);
+  const newUrl = await createDatabase(servers.new, line.name);
+  await withDb(oldUrl, async (db) => {
+    await db.query(BANK_SCHEMA + bankData(accounts));
+    await db.query(`CREATE ROLE ${line.role} LOGIN PASSWORD '${line.password}';
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${line.role};
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${line.role}`);
+  });
+  await withDb(newUrl, (db) => db.query(BANK_SCHEMA));
+  await settle(servers);
+  return { oldUrl, newUrl };
+}
+
+/** fdwmig's configuration for the run, as the flags of `replicate` would give it. */
+function lineConfig(oldUrl: string, newUrl: string, line: LineNames): Promise<Config> {
+  return loadConfig({
+    flags: {
+      old: oldUrl,
+      new: newUrl,
+      publicationName: `pub_${line.name}`,
+      subscriptionName: `sub_${line.name}`,
+      slotName: `slot_${line.name}`,
+      appRoles: [line.role],
+    },
+    env: {},
+    readFile: async () => '{}',
+  });
+}
+
+/** `replicate start --snapshot`, streaming for STREAMING_SECONDS, then `replicate switchover`. */
+async function startAndSwitchOver(config: Config, base: Deps, deps: ReplicationDeps): Promise<SwitchoverResult> {
+  const start = await runReplicateStart(config, 'snapshot', deps);
+  if (!start.applied) throw new Error('replicate start did not apply');
+  const deadline = Date.now() + TIMEOUT_MS;
+  while ((await runReplicateStatus(config, base)).phase !== 'streaming') {
+    if (Date.now() > deadline) throw new Error(`replication did not reach streaming in ${TIMEOUT_MS / 1000} s`);
+    await delay(100);
+  }
+  await delay(STREAMING_SECONDS * 1000);
+  return runSwitchover(
+    config,
+    { maxLagBytes: MAX_LAG_BYTES, timeoutMs: TIMEOUT_MS, beforeSql: null, rollbackSql: null },
+    deps,
+  );
 }

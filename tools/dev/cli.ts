@@ -8,16 +8,12 @@ import type { CliIo } from '../../src/cli/context.js';
 import { defaultIo } from '../../src/cli/io.js';
 import { exitCodeOf, formatError } from '../../src/errors.js';
 import { demoCommand } from './commands/demo.js';
+import type { DevCommand } from './commands/dev-command.js';
 import { workloadCommand } from './commands/workload.js';
 
 /** The program's name in its help; the file it runs as is {@link DEV_CLI_ENTRY}. */
 export const DEV_CLI = 'fdwmig-dev';
 export const DEV_CLI_ENTRY = 'dist-tools/tools/dev/main.js';
-
-/** One developer command: `register` adds it (options, help, action) to the program. */
-export interface DevCommand {
-  register(program: Command, io: CliIo): void;
-}
 
 /** Every developer command, in the order `fdwmig-dev --help` lists them. */
 export const devCommands: DevCommand[] = [demoCommand, workloadCommand];

@@ -4,13 +4,8 @@
  * FDWMIG_PROVIDER=embedded|docker forces one.
  */
 import { existsSync } from 'node:fs';
-import { startEmbeddedCluster, type Cluster as EmbeddedCluster, type ClusterOptions } from './embedded-cluster.js';
-
-export type Cluster = EmbeddedCluster & {
-  readonly provider: 'embedded' | 'docker';
-  /** The URL the other server uses to reach this one (differs from url() under Docker). */
-  peerUrl(database?: string): string;
-};
+import type { Cluster } from './cluster.js';
+import { startEmbeddedCluster, type ClusterOptions } from './embedded-cluster.js';
 
 /** True when a Docker engine answers on DOCKER_HOST or the default socket. */
 export function dockerReachable(env = process.env): boolean {
@@ -28,4 +23,4 @@ export async function startTestCluster(options: ClusterOptions): Promise<Cluster
   return Object.assign(c, { provider: 'embedded' as const, peerUrl: (db?: string) => c.url(db) });
 }
 
-export type { ClusterOptions };
+export type { Cluster, ClusterOptions };

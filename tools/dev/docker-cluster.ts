@@ -6,7 +6,7 @@
  */
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import type { ClusterOptions } from './embedded-cluster.js';
-import type { Cluster } from './cluster-provider.js';
+import type { Cluster } from './cluster.js';
 
 const PASSWORD = 'docker-test-pw';
 let network: Promise<StartedNetwork> | undefined;
@@ -24,7 +24,7 @@ export async function startDockerCluster(options: ClusterOptions): Promise<Clust
       .withNetwork(net)
       .withNetworkAliases(alias)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2));
-  let container: StartedTestContainer = await build().start();
+  const container: StartedTestContainer = await build().start();
   const url = (db = 'postgres', user = 'postgres', pw = PASSWORD) =>
     `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${container.getHost()}:${container.getMappedPort(5432)}/${encodeURIComponent(db)}`;
   return {

@@ -28,6 +28,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createRequire } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 
 /** A running throwaway cluster. */
@@ -150,11 +151,54 @@ function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; en
 /** Starts a fresh cluster of the given major on a free loopback port. */
 export async function startEmbeddedCluster(options: ClusterOptions): Promise<Cluster> {
   const { major } = options;
+  const home = makeHome(options);
+  initdb(home);
+  const port = await freePort();
+  const { start, stop } = serverControl(home, port, serverArgs(home, port, options.settings), options.detached);
+  let destroyed = false;
+  await start();
+  const host = '127.0.0.1';
+  return {
+    major,
+    host,
+    port,
+    dataDir: home.dataDir,
+    superuser: SUPERUSER,
+    password: TEST_PASSWORD,
+    url: (database = 'postgres', user = SUPERUSER, password = TEST_PASSWORD) =>
+      `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
+    stop,
+    start,
+    destroy: async () => {
+      if (destroyed) return;
+      destroyed = true;
+      await stop('fast');
+      rmSync(home.base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Where a cluster lives and how its programs run. */
+interface ClusterHome {
+  /** The OS user the server runs as (ourselves, unless we are root), and its ids for spawn. */
+  who: { uid?: number; gid?: number; name?: string };
+  ids: { uid?: number; gid?: number };
+  /** The binaries' directory, and the environment they run in. */
+  bin: string;
+  env: NodeJS.ProcessEnv;
+  /** A fresh temporary directory: the data directory, the password file, the socket, a detached server's log. */
+  base: string;
+  dataDir: string;
+  pwFile: string;
+}
+
+/** The cluster's temporary directory, with the superuser's password file, owned by the server's OS user. */
+function makeHome(options: ClusterOptions): ClusterHome {
   const who = serverIdentity();
-  const native = reachableNative(resolveBinaries(major).native, who);
+  const native = reachableNative(resolveBinaries(options.major).native, who);
   const bin = join(native, 'bin');
   const env = { ...process.env, LD_LIBRARY_PATH: join(native, 'lib'), LC_ALL: 'C', TZ: 'UTC' };
-  const base = mkdtempSync(join(tmpdir(), `fdwmig-${options.name ?? 'pg'}${major}-`));
+  const base = mkdtempSync(join(tmpdir(), `fdwmig-${options.name ?? 'pg'}${options.major}-`));
   const dataDir = join(base, 'data');
   const pwFile = join(base, 'pw');
   writeFileSync(pwFile, TEST_PASSWORD);
@@ -162,15 +206,19 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
     chownSync(base, who.uid, who.gid!);
     chownSync(pwFile, who.uid, who.gid!);
   }
-  const ids = { uid: who.uid, gid: who.gid };
+  return { who, ids: { uid: who.uid, gid: who.gid }, bin, env, base, dataDir, pwFile };
+}
+
+/** initdb: the superuser with its password (scram over TCP, trust on the socket), UTF8, locale C. */
+function initdb(home: ClusterHome): void {
   run(
-    join(bin, 'initdb'),
+    join(home.bin, 'initdb'),
     [
       '-D',
-      dataDir,
+      home.dataDir,
       '-U',
       SUPERUSER,
-      `--pwfile=${pwFile}`,
+      `--pwfile=${home.pwFile}`,
       '--auth-local=trust',
       '--auth-host=scram-sha-256',
       '-E',
@@ -178,13 +226,16 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
       '--locale=C',
       '--no-sync',
     ],
-    { ...ids, env },
+    { ...home.ids, env: home.env },
   );
-  const port = await freePort();
+}
+
+/** The server's command line: the data directory and every setting, the caller's over the defaults. */
+function serverArgs(home: ClusterHome, port: number, extra: ClusterOptions['settings']): string[] {
   const settings: Record<string, string | number> = {
     listen_addresses: '127.0.0.1',
     port,
-    unix_socket_directories: base,
+    unix_socket_directories: home.base,
     wal_level: 'logical',
     max_wal_senders: 10,
     max_replication_slots: 10,
@@ -194,14 +245,25 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
     fsync: 'off',
     full_page_writes: 'off',
     log_min_messages: 'warning',
-    ...options.settings,
+    ...extra,
   };
-  const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  const handle: { child?: ChildProcess } = {};
-  let destroyed = false;
+  return ['-D', home.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+}
 
+/**
+ * Starting and stopping the server: a child of this process (killed at its exit), or with
+ * `detached` one that outlives it, logging to server.log. start() resolves once it answers.
+ */
+function serverControl(
+  home: ClusterHome,
+  port: number,
+  args: string[],
+  detached: boolean | undefined,
+): Pick<Cluster, 'start' | 'stop'> {
+  const { who, ids, bin, env, base } = home;
+  const handle: { child?: ChildProcess } = {};
   const start = async (): Promise<void> => {
-    if (options.detached) return startDetached();
+    if (detached) return startDetached();
     const child = spawn(join(bin, 'postgres'), args, { ...ids, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
@@ -227,26 +289,7 @@ export async function startEmbeddedCluster(options: ClusterOptions): Promise<Clu
     await exited;
     live.delete(handle);
   };
-  await start();
-  const host = '127.0.0.1';
-  return {
-    major,
-    host,
-    port,
-    dataDir,
-    superuser: SUPERUSER,
-    password: TEST_PASSWORD,
-    url: (database = 'postgres', user = SUPERUSER, password = TEST_PASSWORD) =>
-      `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`,
-    stop,
-    start,
-    destroy: async () => {
-      if (destroyed) return;
-      destroyed = true;
-      await stop('fast');
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
+  return { start, stop };
 }
 
 async function waitReady(port: number, child: ChildProcess, log: () => string): Promise<void> {
@@ -272,7 +315,7 @@ async function waitReady(port: number, child: ChildProcess, log: () => string): 
     } finally {
       await client.end().catch(() => undefined);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await delay(100);
   }
   throw new Error(`postgres did not start on port ${port}: ${String(last)} ${log()}`);
 }
@@ -287,9 +330,9 @@ export async function stopDetachedServer(dataDir: string): Promise<void> {
   if (pid !== undefined) {
     process.kill(pid, 'SIGINT'); // fast shutdown
     const deadline = Date.now() + 30_000;
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (isAlive(pid) && Date.now() < deadline) await delay(100);
     if (isAlive(pid)) process.kill(pid, 'SIGQUIT');
-    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+    while (isAlive(pid)) await delay(100);
   }
   rmSync(dirname(dataDir), { recursive: true, force: true });
 }

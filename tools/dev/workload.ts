@@ -5,9 +5,11 @@
  * Its SQL is in sql/demo/bank*.sql, which the Docker example's init scripts load as well.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { maskUrl } from '../../src/config/url.js';
-import { FdwmigError, toConnectionError } from '../../src/errors.js';
+import { FdwmigError } from '../../src/errors.js';
+import { closeClient, closeClients, connect } from '../../src/exec/connections.js';
 import { REPO_ROOT } from '../repo-root.js';
 
 const bankSql = (name: string) => readFileSync(new URL(`sql/demo/${name}.sql`, REPO_ROOT), 'utf8');
@@ -43,6 +45,8 @@ export interface Workload {
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
+/** What pg_stat_activity shows for the workload's sessions. */
+const APPLICATION_NAME = 'workload';
 
 /** Starts `clients` connections running transfers against `url` until stopped. */
 export function startWorkload(url: string, accounts: number, clients = 2, seed = 1): Workload {
@@ -87,14 +91,14 @@ export function startWorkload(url: string, accounts: number, clients = 2, seed =
         // Anything else (the connection gone, the server shutting down): this client stops, and
         // the error is reported, rather than spinning on a dead connection.
         if (!code || code.startsWith('08') || code.startsWith('57')) return;
-        await new Promise((r) => setTimeout(r, 10));
+        await delay(10);
       }
     }
   };
   const conns: pg.Client[] = [];
   const done = (async () => {
     for (let i = 0; i < clients; i++) {
-      const c = new pg.Client({ connectionString: url, application_name: 'workload' });
+      const c = new pg.Client({ connectionString: url, application_name: APPLICATION_NAME });
       c.on('error', () => undefined);
       await c.connect();
       conns.push(c);
@@ -106,7 +110,7 @@ export function startWorkload(url: string, accounts: number, clients = 2, seed =
     stop: async () => {
       running = false;
       await done.catch((e: unknown) => stats.otherErrors.push(String(e)));
-      await Promise.all(conns.map((c) => c.end().catch(() => undefined)));
+      await closeClients(...conns);
       return stats;
     },
   };
@@ -163,42 +167,40 @@ export async function runWorkloadFor(url: string, o: WorkloadRunOptions): Promis
   const every = (o.progressEverySeconds ?? 10) * 1000;
   const ticker = setInterval(() => o.onProgress?.(Math.round((Date.now() - t0) / 1000), workload.stats), every);
   try {
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    await delay(o.seconds * 1000);
   } finally {
     clearInterval(ticker);
   }
   const stats = await workload.stop();
-  const invariant = await withClient(url, (c) => checkInvariant(c, o.accounts));
+  const invariant = await withWorkloadClient(url, (c) => checkInvariant(c, o.accounts));
   return { stats, invariant, ok: invariant.ok && stats.lostWrites === 0 && stats.otherErrors.length === 0 };
 }
 
 async function countAccounts(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url, application_name: 'workload' });
-  try {
-    await c.connect();
-  } catch (err) {
-    throw toConnectionError(err, 'NEW', maskUrl(url));
-  }
-  try {
-    return Number((await c.query('SELECT count(*) AS n FROM accounts')).rows[0].n);
-  } catch (err) {
-    if ((err as { code?: string }).code !== '42P01') throw err;
-    throw new FdwmigError(`the database at ${maskUrl(url)} has no accounts table`, {
-      code: 'WORKLOAD',
-      exitCode: 1,
-      hint: 'load sql/demo/bank.sql on OLD and NEW, and bank-data.sql on OLD (the demo and the Docker example do)',
-    });
-  } finally {
-    await c.end();
-  }
+  return withWorkloadClient(url, async (c) => {
+    try {
+      return Number((await c.query('SELECT count(*) AS n FROM accounts')).rows[0].n);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P01') throw err;
+      throw new FdwmigError(`the database at ${maskUrl(url)} has no accounts table`, {
+        code: 'WORKLOAD',
+        exitCode: 1,
+        hint: 'load sql/demo/bank.sql on OLD and NEW, and bank-data.sql on OLD (the demo and the Docker example do)',
+      });
+    }
+  });
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, application_name: 'workload' });
-  await c.connect();
+/**
+ * Runs fn on a session of the program's own and always closes it: the product's connect(), which
+ * names a failure as NEW's (the database the program runs through), under the application_name
+ * of the workload's sessions rather than fdwmig's (withClient's), since it is not fdwmig's.
+ */
+async function withWorkloadClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = await connect(url, 'NEW', APPLICATION_NAME);
   try {
     return await fn(c);
   } finally {
-    await c.end();
+    await closeClient(c);
   }
 }

@@ -1,8 +1,8 @@
 /** `fdwmig-dev demo` (`make demo`): the main job on throwaway embedded servers (needs the dev dependencies). */
-import type { Command } from 'commander';
+import type { CliIo } from '../../../src/cli/context.js';
 import { parsePositiveInt } from '../../../src/cli/options.js';
 import { FdwmigError, UsageError } from '../../../src/errors.js';
-import type { DevCommand } from '../cli.js';
+import type { DevCommand } from './dev-command.js';
 
 const EXAMPLES = `
 Starts OLD and NEW servers of their own (embedded binaries, or Docker when reachable), loads a
@@ -18,6 +18,15 @@ Examples:
   $ fdwmig-dev demo --keep && make psql-new && fdwmig-dev demo --stop
   $ fdwmig-dev demo --logical
 `;
+
+interface DemoOpts {
+  scale?: number;
+  oldMajor?: number;
+  newMajor?: number;
+  keep?: boolean;
+  stop?: boolean;
+  logical?: boolean;
+}
 
 export const demoCommand: DevCommand = {
   register(program, io) {
@@ -38,67 +47,61 @@ export const demoCommand: DevCommand = {
         'the replication mode instead: replicate start, switchover under load, cleanup (default: false)',
       )
       .addHelpText('after', EXAMPLES)
-      .action(
-        async (
-          opts: {
-            scale?: number;
-            oldMajor?: number;
-            newMajor?: number;
-            keep?: boolean;
-            stop?: boolean;
-            logical?: boolean;
-          },
-          _cmd: Command,
-        ) => {
-          if (opts.logical) {
-            if (opts.keep || opts.stop)
-              throw new UsageError('--logical does not take --keep or --stop', {
-                hint: "run 'fdwmig-dev demo --logical' (make demo-logical) alone",
-              });
-            const { runLogicalDemo } = await import('../demo-logical.js');
-            const code = await runLogicalDemo({
-              scale: opts.scale ?? 1,
-              oldMajor: opts.oldMajor ?? 13,
-              newMajor: opts.newMajor ?? 17,
-              io,
-            });
-            if (code !== 0)
-              throw new FdwmigError('the demo did not complete', {
-                code: 'DEMO',
-                exitCode: 1,
-                hint: 'the output above says which step failed',
-              });
-            return;
-          }
-          if (opts.stop) {
-            if (opts.keep)
-              throw new UsageError('--stop and --keep exclude each other', {
-                hint: "run 'fdwmig-dev demo --stop', then 'fdwmig-dev demo --keep' (make demo-stop, make demo-keep)",
-              });
-            const { stopKeptDemo } = await import('../demo-state.js');
-            const stopped = await stopKeptDemo();
-            io.stdout(
-              stopped.length
-                ? `stopped and removed the demo servers: ${stopped.join(', ')}\n`
-                : 'no demo servers were kept; nothing to stop\n',
-            );
-            return;
-          }
-          const { runDemo } = await import('../demo.js');
-          const code = await runDemo({
-            scale: opts.scale ?? 1,
-            oldMajor: opts.oldMajor ?? 13,
-            newMajor: opts.newMajor ?? 17,
-            keep: opts.keep === true,
-            io,
-          });
-          if (code !== 0)
-            throw new FdwmigError('the demo did not complete', {
-              code: 'DEMO',
-              exitCode: 1,
-              hint: 'the output above says which step failed',
-            });
-        },
-      );
+      .action(async (opts: DemoOpts) => runDemoCommand(opts, io));
   },
 };
+
+/** demo from the command line: the replication mode, the removal of kept servers, or the main job. */
+async function runDemoCommand(opts: DemoOpts, io: CliIo): Promise<void> {
+  if (opts.logical) return runLogicalDemoCommand(opts, io);
+  if (opts.stop) return stopKeptDemoCommand(opts, io);
+  const { runDemo } = await import('../demo.js');
+  const code = await runDemo({
+    scale: opts.scale ?? 1,
+    oldMajor: opts.oldMajor ?? 13,
+    newMajor: opts.newMajor ?? 17,
+    keep: opts.keep === true,
+    io,
+  });
+  if (code !== 0) throw demoFailed();
+}
+
+/** `demo --logical`: the replication mode's demo, which keeps no servers. */
+async function runLogicalDemoCommand(opts: DemoOpts, io: CliIo): Promise<void> {
+  if (opts.keep || opts.stop)
+    throw new UsageError('--logical does not take --keep or --stop', {
+      hint: "run 'fdwmig-dev demo --logical' (make demo-logical) alone",
+    });
+  const { runLogicalDemo } = await import('../demo-logical.js');
+  const code = await runLogicalDemo({
+    scale: opts.scale ?? 1,
+    oldMajor: opts.oldMajor ?? 13,
+    newMajor: opts.newMajor ?? 17,
+    io,
+  });
+  if (code !== 0) throw demoFailed();
+}
+
+/** `demo --stop`: removes the servers of an earlier `demo --keep`, if any. */
+async function stopKeptDemoCommand(opts: DemoOpts, io: CliIo): Promise<void> {
+  if (opts.keep)
+    throw new UsageError('--stop and --keep exclude each other', {
+      hint: "run 'fdwmig-dev demo --stop', then 'fdwmig-dev demo --keep' (make demo-stop, make demo-keep)",
+    });
+  const { stopKeptDemo } = await import('../demo-state.js');
+  const stopped = await stopKeptDemo();
+  io.stdout(
+    stopped.length
+      ? `stopped and removed the demo servers: ${stopped.join(', ')}\n`
+      : 'no demo servers were kept; nothing to stop\n',
+  );
+}
+
+/** A demo that ran but did not complete: its own output has said which step failed. */
+function demoFailed(): FdwmigError {
+  return new FdwmigError('the demo did not complete', {
+    code: 'DEMO',
+    exitCode: 1,
+    hint: 'the output above says which step failed',
+  });
+}

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseNonNegativeInt, parsePositiveInt } from '../../../src/cli/options.js';
 import { findUrlPasswords, maskUrl, registerSecret } from '../../../src/config/url.js';
 import { FdwmigError, UsageError } from '../../../src/errors.js';
-import type { DevCommand } from '../cli.js';
+import type { DevCommand } from './dev-command.js';
 import type { WorkloadStats } from '../workload.js';
 
 const DEFAULTS = { accounts: 5000, clients: 2, seconds: 60, seed: 1 } as const;
