@@ -8,6 +8,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Queryable } from '../sql/queryable.js';
+import { GUARD_APPLICATION_NAME } from './deadlock-guard.js';
 
 /**
  * Other client sessions on this database doing something now (in a statement or transaction),
@@ -16,6 +17,7 @@ import type { Queryable } from '../sql/queryable.js';
 const BUSY = `SELECT pid, application_name AS app, state FROM pg_catalog.pg_stat_activity
  WHERE datname = current_database()
    AND pid <> ALL ($1::int[])
+   AND application_name IS DISTINCT FROM '${GUARD_APPLICATION_NAME}'
    AND CASE WHEN backend_type IS NULL THEN usename IS NOT NULL AND backend_xmin IS NOT NULL
             ELSE backend_type = 'client backend' AND state <> 'idle' END
  ORDER BY pid LIMIT 100`;

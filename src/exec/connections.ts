@@ -14,7 +14,8 @@ const CLOSE_BOUND_MS = 2_000;
 
 /** What the commands' functions get from the outside world: injected, so commands stay thin. */
 export interface Deps {
-  connect(url: string, which: ServerSide): Promise<pg.Client>;
+  /** `appName`: the session's application_name (default fdwmig). */
+  connect(url: string, which: ServerSide, appName?: string): Promise<pg.Client>;
   /** OLD's schema as SQL for NEW (pg_dump --schema-only); used by init-new --copy-schema. */
   dumpSchema(o: DumpOptions): Promise<string>;
   /** Progress and notes for the person running fdwmig (the CLI prints or emits JSON lines). */
@@ -81,8 +82,12 @@ export async function withBoth<T>(
 export async function connectBoth(
   deps: Deps,
   urls: { oldUrl: string; newUrl: string },
+  appName?: string,
 ): Promise<[pg.Client, pg.Client]> {
-  const [o, n] = await Promise.allSettled([deps.connect(urls.oldUrl, 'OLD'), deps.connect(urls.newUrl, 'NEW')]);
+  const [o, n] = await Promise.allSettled([
+    deps.connect(urls.oldUrl, 'OLD', appName),
+    deps.connect(urls.newUrl, 'NEW', appName),
+  ]);
   if (o.status === 'fulfilled' && n.status === 'fulfilled') return [o.value, n.value];
   await closeClients(...[o, n].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
   throw o.status === 'rejected' ? o.reason : (n as PromiseRejectedResult).reason;

@@ -25,6 +25,13 @@ import {
 import { ident, literal } from '../sql/quote.js';
 import { closeClients, connectBoth, type Deps } from './connections.js';
 
+/**
+ * The guard's sessions' application_name. Its statements read only the activity views, never a
+ * migrated table, and hold no snapshot between looks: migrate's drain and its yielding to the
+ * application leave them out.
+ */
+export const GUARD_APPLICATION_NAME = 'fdwmig guard';
+
 /** How often the guard looks: a cycle seen twice is broken within about twice this. */
 export const GUARD_INTERVAL_MS = 400;
 
@@ -82,7 +89,7 @@ export class DeadlockGuard {
     deps: Deps,
     o: { oldUrl: string; newUrl: string; serverName: string; intervalMs?: number },
   ): Promise<GuardStart> {
-    const [oldDb, newDb] = await connectBoth(deps, o);
+    const [oldDb, newDb] = await connectBoth(deps, o, GUARD_APPLICATION_NAME);
     try {
       const version = Number((await newDb.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v);
       if (version < GUARD_MIN_NEW_VERSION) {

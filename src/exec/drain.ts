@@ -10,6 +10,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Queryable } from '../sql/queryable.js';
+import { GUARD_APPLICATION_NAME } from './deadlock-guard.js';
 
 export interface Holdout {
   pid: number;
@@ -24,6 +25,7 @@ const HOLDOUTS = `SELECT pid, coalesce(usename::text, '?') AS user, coalesce(sta
   FROM pg_catalog.pg_stat_activity
  WHERE datname = current_database()
    AND pid <> ALL ($1::int[])
+   AND application_name IS DISTINCT FROM '${GUARD_APPLICATION_NAME}'
    AND backend_xmin IS NOT NULL
    AND CASE WHEN backend_type IS NULL
             THEN usename IS NOT NULL AND pg_catalog.age(backend_xmin) >= pg_catalog.age((($3::int8 % 4294967296)::text)::xid)

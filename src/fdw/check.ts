@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import {
+  guardFindings,
   keylessReferenceFindings,
   newServerFindings,
   oldServerFindings,
@@ -104,11 +105,14 @@ async function moveHazardFindings(
   newDb: pg.Client,
   tables: TableAssessment[],
   oldModel: DatabaseModel,
-  newRole: string,
+  newServer: { role: string; versionNum: number },
 ): Promise<PreflightFinding[]> {
+  const newRole = newServer.role;
   const caps = { old: await canUseReplicaRole(oldDb), new: await canUseReplicaRole(newDb) };
   const f = replicaRoleFindings(caps, { old: oldModel.server.role, new: newRole });
-  const can = (await newDb.query<{ temp: boolean; read_all_stats: boolean }>(loadSql('role-capabilities'))).rows[0]!;
+  const can = (
+    await newDb.query<{ temp: boolean; read_all_stats: boolean; signal_backend: boolean }>(loadSql('role-capabilities'))
+  ).rows[0]!;
   if (!can.temp) {
     f.push({
       severity: 'warning',
@@ -123,10 +127,11 @@ async function moveHazardFindings(
       severity: 'info',
       subject: 'NEW',
       message:
-        "fdwmig's role may not read other roles' activity: before each delete, migrate waits on the application's snapshots by xmin, not by transaction start, so a long transaction anywhere on NEW's cluster delays the move (docs/PROTOCOL.md, step 3)",
+        "fdwmig's role may not read other roles' activity: before each delete, migrate waits on the application's snapshots by xmin, not by transaction start, so a long transaction anywhere on NEW's cluster delays the move (docs/PROTOCOL.md, step 3); and the deadlock guard cannot see the application's lock waits",
       hint: `on NEW: GRANT pg_read_all_stats TO ${ident(newRole)}`,
     });
   }
+  f.push(...guardFindings(newServer.versionNum, can.signal_backend, newRole));
   const movable = tables.filter((a) => a.refusals.length === 0).map((a) => a.table);
   const moved = new Set(movable.map(qualifiedName));
   const cycles = planMoveOrder(movable).cycles;
@@ -277,7 +282,7 @@ export async function runCheck(config: Config, deps: Deps): Promise<CheckReport>
         });
     }
     findings.push(...tableFindings(tables, oldModel, newModel, config));
-    findings.push(...(await moveHazardFindings(oldDb, newDb, tables, oldModel, newModel.server.role)));
+    findings.push(...(await moveHazardFindings(oldDb, newDb, tables, oldModel, newModel.server)));
     return {
       ok: !findings.some((x) => x.severity === 'error'),
       findings,

@@ -7,6 +7,7 @@ import { selectionError } from '../config/selection.js';
 import { ConfigError, PgError, PreflightError, SchemaMismatchError, StateError, isDatabaseError } from '../errors.js';
 import { withTransaction, type Queryable } from '../sql/queryable.js';
 import { qualifiedName, type DatabaseModel } from '../introspect/model.js';
+import { GUARD_MIN_NEW_VERSION } from '../plan/wait-graph.js';
 import { runPlan } from '../exec/run-plan.js';
 import { introspectDatabase } from '../introspect/introspect.js';
 import { readIdentity, readNewState } from '../introspect/read-new-state.js';
@@ -238,6 +239,7 @@ export async function runInitNew(config: Config, deps: Deps): Promise<InitNewRes
         fetchSize: config.fetchSize,
         sequenceGap: config.sequenceGap,
         truncatableOption: newModel.server.versionNum >= 140000,
+        fdwApplicationName: newModel.server.versionNum >= GUARD_MIN_NEW_VERSION,
         mappingRoles: [...new Set([newRole, ...config.mappingRoles])],
         oldIdentity: identity,
         fdwmigVersion: FDWMIG_VERSION,

@@ -22,6 +22,7 @@ import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl, stateUpgradeDdl } from '../state/schema.js';
 import { backendPid, closeClients, connectBoth, type Deps } from '../exec/connections.js';
+import { DeadlockGuard } from '../exec/deadlock-guard.js';
 import { LostServer, MoverPool, openMover, type Mover } from '../exec/mover-pool.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
@@ -56,6 +57,25 @@ export interface MigrateResult {
   rows: number;
   finalized: FinalizeResult | null;
   order: readonly string[];
+  /** Deadlocks across OLD and NEW that migrate's own guard broke (0 when another guard ran). */
+  deadlocksBroken: number;
+}
+
+/**
+ * migrate's own deadlock guard (src/exec/deadlock-guard.ts) for the time it runs, unless a
+ * `fdwmig guard` already watches this NEW database.
+ */
+async function startGuard(config: Config, deps: MigrateDeps): Promise<DeadlockGuard | null> {
+  const started = await DeadlockGuard.start(deps, config);
+  if (started.status === 'running') return started.guard;
+  if (started.status === 'busy')
+    deps.log({ level: 'info', message: 'guard: another fdwmig guard watches this NEW database; migrate relies on it' });
+  else if (started.status === 'unsupported')
+    deps.log({
+      level: 'warn',
+      message: `guard: NEW runs PostgreSQL ${Math.floor(started.newVersion / 10000)}, where deadlocks across OLD and NEW cannot be seen (postgres_fdw names its sessions from 15 on): give the application a lock_timeout or statement_timeout (docs/SUPPORT.md)`,
+    });
+  return null;
 }
 
 function describe(err: unknown): string {
@@ -104,7 +124,8 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
       ]),
     );
     for (const [name, h] of hazards) for (const line of h) deps.log({ level: 'warn', message: `${name}: ${line}` });
-    if (config.dryRun) return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence };
+    if (config.dryRun)
+      return { tables: [], seconds: 0, rows: 0, finalized: null, order: order.sequence, deadlocksBroken: 0 };
     const inTurn = async (db: pg.Client, sqls: readonly string[]) => {
       for (const sql of sqls) await db.query(sql);
     };
@@ -112,13 +133,22 @@ export async function runMigrate(config: Config, deps: MigrateDeps): Promise<Mig
       inTurn(controlOld, oldMarkerDdl(config.stateSchema)),
       inTurn(controlNew, stateUpgradeDdl(config.stateSchema)),
     ]);
-    const results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlNew);
-    const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
-    const finalized =
-      complete && config.finalize && !deps.signal?.aborted
-        ? await runFinalize(config, controlOld, controlNew, served)
-        : null;
+    const guard = await startGuard(config, deps);
+    let results: TableResult[];
+    let finalized: FinalizeResult | null;
+    let deadlocksBroken = 0;
+    try {
+      results = await moveAll(config, deps, tables, order.waitsFor, caps, hazards, newTables, controlNew);
+      const complete = results.every((r) => r.status === 'moved') && tables.length === served.length;
+      finalized =
+        complete && config.finalize && !deps.signal?.aborted
+          ? await runFinalize(config, controlOld, controlNew, served)
+          : null;
+    } finally {
+      deadlocksBroken = (await guard?.stop())?.cancelled ?? 0;
+    }
     return {
+      deadlocksBroken,
       tables: results,
       seconds: (Date.now() - t0) / 1000,
       rows: results.reduce((a, r) => a + r.rows, 0),

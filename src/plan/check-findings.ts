@@ -12,6 +12,7 @@ import { selectTables, type TableAssessment } from './assess-tables.js';
 import { moveKey } from './move-key.js';
 import { referencedTableOutcome } from './referencing-outcome.js';
 import type { ReplicaCapability } from './trigger-hazards.js';
+import { GUARD_MIN_NEW_VERSION } from './wait-graph.js';
 
 /** What check (FDW mode) and replicate start's preflight report before anything is changed. */
 export interface PreflightFinding {
@@ -226,4 +227,30 @@ export function reachFinding(failure: string | null, endpoint: OldEndpoint, newR
         message: `NEW cannot reach OLD at ${describeEndpoint(endpoint)} through postgres_fdw: ${failure}`,
         hint: probeHint(failure, newRole),
       };
+}
+
+/**
+ * The deadlock guard (migrate's, and `fdwmig guard`): it needs NEW 15+ to map postgres_fdw's
+ * sessions, and pg_signal_backend on NEW to cancel the application's statements.
+ */
+export function guardFindings(newVersion: number, signalBackend: boolean, newRole: string): PreflightFinding[] {
+  if (newVersion < GUARD_MIN_NEW_VERSION)
+    return [
+      {
+        severity: 'warning',
+        subject: 'NEW',
+        message: `NEW runs PostgreSQL ${Math.floor(newVersion / 10000)}: the deadlock guard needs 15 or later to see deadlocks that cross OLD and NEW (postgres_fdw names its sessions on OLD only from 15 on); an application that locks rows in two orders can then wait for good`,
+        hint: "give the application's sessions on NEW a lock_timeout or statement_timeout (docs/SUPPORT.md)",
+      },
+    ];
+  if (signalBackend) return [];
+  return [
+    {
+      severity: 'warning',
+      subject: 'NEW',
+      message:
+        "fdwmig's role may not cancel other roles' statements: the deadlock guard finds a deadlock across OLD and NEW but cannot break it (it logs it)",
+      hint: `on NEW: GRANT pg_signal_backend TO ${ident(newRole)}`,
+    },
+  ];
 }

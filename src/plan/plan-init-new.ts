@@ -19,6 +19,7 @@ import {
 } from '../state/records.js';
 import { stateSchemaDdl } from '../state/schema.js';
 import { step, type Plan, type Step } from './step.js';
+import { FDW_APPLICATION_NAME } from './wait-graph.js';
 
 export interface InitNewSettings {
   stateSchema: string;
@@ -27,6 +28,8 @@ export interface InitNewSettings {
   sequenceGap: number;
   /** NEW is 14 or later: the server option truncatable exists. */
   truncatableOption: boolean;
+  /** NEW is 15 or later: postgres_fdw's application_name takes `%p` (the guard's mapping). */
+  fdwApplicationName: boolean;
   /** The connecting role on NEW plus the configured extra roles. */
   mappingRoles: readonly string[];
   oldIdentity: { id: string; display: string };
@@ -117,6 +120,8 @@ function planServer(input: InitNewInput): Step[] {
       fetch_size: String(s.fetchSize),
       // Otherwise a TRUNCATE of NEW's table would empty OLD's too.
       ...(s.truncatableOption ? { truncatable: 'false' } : {}),
+      // Each session postgres_fdw opens on OLD names NEW's backend: the deadlock guard's mapping.
+      ...(s.fdwApplicationName ? { application_name: FDW_APPLICATION_NAME } : {}),
     });
     steps.push(
       step({

@@ -6,6 +6,7 @@ import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
 import { configShowCommand } from './config-show.js';
 import { finalizeCommand } from './finalize.js';
+import { guardCommand } from './guard.js';
 import { initNewCommand } from './init-new.js';
 import { migrateCommand } from './migrate.js';
 import { replicateCommand } from './replicate.js';
@@ -22,6 +23,7 @@ export const commands: CommandModule[] = [
   statusCommand,
   verifyCommand,
   finalizeCommand,
+  guardCommand,
   sequencesCommand,
   cleanupCommand,
   replicateCommand,

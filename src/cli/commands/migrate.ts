@@ -41,6 +41,10 @@ export function renderSummary(r: MigrateResult): string {
     '',
     `${r.rows} rows in ${r.seconds.toFixed(1)} s (${r.seconds > 0 ? Math.round(r.rows / r.seconds) : 0} rows/s)`,
   );
+  if (r.deadlocksBroken)
+    lines.push(
+      `guard: ${r.deadlocksBroken} deadlock(s) across OLD and NEW broken (the application saw 57014 and may retry)`,
+    );
   if (r.finalized)
     lines.push(
       `finalize: ${r.finalized.foreignKeys.length} FK(s) re-added and validated, ${r.finalized.sequences.filter((s) => s.target).length} sequence(s) synced`,

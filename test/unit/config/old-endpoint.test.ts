@@ -54,6 +54,7 @@ describe('the init-new plan for an OLD URL with TLS options', () => {
       fetchSize: 10_000,
       sequenceGap: 10_000,
       truncatableOption: true,
+      fdwApplicationName: false,
       mappingRoles: ['migrator'],
       oldIdentity: { id: 'sysid=1 db=shop', display: 'old-db.internal:6432/shop' },
       fdwmigVersion: '0.1.0',

@@ -52,6 +52,7 @@ function settings(over: Partial<InitNewSettings> = {}): InitNewSettings {
     fetchSize: 10_000,
     sequenceGap: 1000,
     truncatableOption: true,
+    fdwApplicationName: false,
     mappingRoles: ['Migrator', 'public'],
     oldIdentity: { id: 'sysid=1 db=shop', display: 'old.example:5433/shop' },
     fdwmigVersion: '0.1.0',
@@ -282,6 +283,13 @@ describe('planInitNew server and extension', () => {
     const without = stepOf({ settings: { truncatableOption: false } }, 'server').sql[0]!;
     expect(without).not.toContain('truncatable');
     expect(without).toMatch(/"fetch_size" '10000'\)$/);
+  });
+
+  it("names postgres_fdw's sessions on OLD after NEW's backend (%p) only when NEW takes it (15+)", () => {
+    expect(stepOf({ settings: { fdwApplicationName: true } }, 'server').sql[0]).toMatch(
+      /"truncatable" 'false', "application_name" 'fdwmig_fdw:%p'\)$/,
+    );
+    expect(stepOf({}, 'server').sql[0]).not.toContain('application_name');
   });
 
   it('skips the extension when postgres_fdw is installed, and records that it did not create it', () => {
