@@ -68,8 +68,13 @@ export function addTuningOptions(command: Command): Command {
       parsePositiveInt('--lock-timeout-ms'),
     )
     .option(
+      '--lock-retry-ms <ms>',
+      describeWithDefault("how long DDL that meets the application's locks is retried before giving up", 'lockRetryMs'),
+      parsePositiveInt('--lock-retry-ms'),
+    )
+    .option(
       '--ddl-retries <n>',
-      describeWithDefault('retries of DDL that hit lock_timeout', 'ddlRetries'),
+      'a cap on those retries, besides --lock-retry-ms (default: none)',
       parseNonNegativeInt('--ddl-retries'),
     );
 }

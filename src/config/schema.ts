@@ -22,7 +22,8 @@ export const CONFIG_DEFAULTS = {
   fetchSize: 10_000,
   /** Short, so DDL on a live server queues behind a long transaction for seconds, not minutes. */
   lockTimeoutMs: 2000,
-  ddlRetries: 10,
+  /** Minutes, not tries: a saturating application leaves a free moment for a lock rarely, not never. */
+  lockRetryMs: 300_000,
   stateSchema: 'fdwmig',
   serverName: 'fdwmig_old',
   pgDumpPath: 'pg_dump',
@@ -97,8 +98,10 @@ export const ConfigSchema = z
     fetchSize: wholeNumber(MIN_FETCH_SIZE).default(CONFIG_DEFAULTS.fetchSize),
     /** `lock_timeout` for DDL on a live server, in milliseconds. */
     lockTimeoutMs: wholeNumber(1).default(CONFIG_DEFAULTS.lockTimeoutMs),
-    /** How often DDL that hit `lock_timeout` is retried before giving up. */
-    ddlRetries: wholeNumber(0).default(CONFIG_DEFAULTS.ddlRetries),
+    /** How long DDL that hit `lock_timeout` (or a deadlock) is retried before giving up, in ms. */
+    lockRetryMs: wholeNumber(1).default(CONFIG_DEFAULTS.lockRetryMs),
+    /** A cap on those retries' count as well (none by default). */
+    ddlRetries: wholeNumber(0).optional(),
     /** Schema on NEW holding fdwmig's state tables and foreign tables. */
     stateSchema: nonEmptyString.default(CONFIG_DEFAULTS.stateSchema),
     /** Name of the postgres_fdw foreign server on NEW that points at OLD. */

@@ -113,11 +113,16 @@ export async function runCleanup(config: Config, deps: Deps, opts: CleanupOption
     for (const segment of plan.segments) {
       await runPlan(segment.side === 'NEW' ? newDb : oldDb, segment.plan, {
         lockTimeoutMs: config.lockTimeoutMs,
+        retryForMs: config.lockRetryMs,
         retries: config.ddlRetries,
-        onStep: (s, ev, attempt) => {
+        onStep: (s, ev, attempt, holders) => {
           if (ev === 'start')
             deps.log({ level: 'info', message: `${segment.side}: ${s.description}`, data: { step: s.id } });
-          if (ev === 'retry') deps.log({ level: 'warn', message: `lock not available, retry ${attempt}: ${s.id}` });
+          if (ev === 'retry')
+            deps.log({
+              level: 'warn',
+              message: `lock not available, retry ${attempt}: ${s.id}${holders ? ` (${holders})` : ''}`,
+            });
         },
       });
     }

@@ -80,6 +80,7 @@ async function restoreFks(
     try {
       await runPlan(newDb, planRestoreFks(config.stateSchema, [fk]), {
         lockTimeoutMs: config.lockTimeoutMs,
+        retryForMs: config.lockRetryMs,
         retries: config.ddlRetries,
       });
       restored.push(`${fk.schema}.${fk.table}.${fk.constraint}`);

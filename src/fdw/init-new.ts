@@ -254,10 +254,15 @@ export async function runInitNew(config: Config, deps: Deps): Promise<InitNewRes
       for (const w of a.warnings) deps.log({ level: 'warn', message: `${qualifiedName(a.table)}: ${w}` });
     await runPlan(newDb, plan, {
       lockTimeoutMs: config.lockTimeoutMs,
+      retryForMs: config.lockRetryMs,
       retries: config.ddlRetries,
-      onStep: (s, ev, attempt) => {
+      onStep: (s, ev, attempt, holders) => {
         if (ev === 'start') deps.log({ level: 'info', message: s.description, data: { step: s.id } });
-        if (ev === 'retry') deps.log({ level: 'warn', message: `lock not available, retry ${attempt}: ${s.id}` });
+        if (ev === 'retry')
+          deps.log({
+            level: 'warn',
+            message: `lock not available, retry ${attempt}: ${s.id}${holders ? ` (${holders})` : ''}`,
+          });
       },
     });
     return { plan, planText, applied: true, tables, sequences };

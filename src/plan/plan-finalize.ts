@@ -19,12 +19,15 @@ export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]):
             id: `add-fk:${name}`,
             description: `re-add FK ${f.constraint} on ${f.schema}.${f.table} (NOT VALID: new writes are checked at once)`,
             sql: [
-              // Referenced table first, the order in which applications write parent then child rows:
-              // taking the two locks the other way round deadlocks with them.
+              // Both tables, referenced first. An application may write them in either order (TPC-B
+              // writes the referencing one first), so a cycle with one of its transactions can form
+              // whatever the order here: each try's wait ends before deadlock_timeout (run-plan.ts),
+              // so fdwmig's try, not the application's transaction, gives way.
               `LOCK TABLE ${[...new Set([qualified(f.refSchema, f.refTable), t])].join(', ')} IN SHARE ROW EXCLUSIVE MODE`,
               `ALTER TABLE ${t} ADD CONSTRAINT ${ident(f.constraint)} ${f.definition} NOT VALID`,
             ],
             takesLocks: true,
+            locks: [...new Set([qualified(f.refSchema, f.refTable), t])],
           }),
         ];
     return [
@@ -37,6 +40,7 @@ export function planRestoreFks(stateSchema: string, fks: readonly RecordedFk[]):
           markFkRestoredSql(stateSchema, f),
         ],
         takesLocks: true,
+        locks: [t],
       }),
     ];
   });

@@ -182,6 +182,7 @@ function planForeignTables(input: InitNewInput): Step[] {
         description: `${remote} -> OLD ${qualifiedName(a.table)}, inheriting from ${parent}`,
         sql,
         takesLocks: true,
+        locks: [qualified(newT.schema, newT.name)],
       }),
     );
   }
@@ -217,6 +218,7 @@ function planForeignKeys(input: InitNewInput): Step[] {
             `ALTER TABLE ${qualified(t.schema, t.name)} DROP CONSTRAINT ${ident(fk.name)}`,
           ],
           takesLocks: true,
+          locks: [qualified(t.schema, t.name), qualified(fk.refSchema, fk.refName)],
         }),
       );
     }

@@ -12,6 +12,11 @@ export interface Step {
   readonly params?: readonly unknown[];
   /** Takes locks on application tables: run with lock_timeout and retries. */
   readonly takesLocks: boolean;
+  /**
+   * The tables (schema.name, as a person reads them) whose locks the step waits for: when a try
+   * times out, fdwmig names the sessions holding locks on them.
+   */
+  readonly locks?: readonly string[];
 }
 
 export interface Plan {
@@ -26,6 +31,7 @@ export function step(s: Step): Step {
     sql: Object.freeze([...s.sql]),
     ...(s.secretSql ? { secretSql: Object.freeze([...s.secretSql]) } : {}),
     ...(s.params ? { params: Object.freeze([...s.params]) } : {}),
+    ...(s.locks ? { locks: Object.freeze([...s.locks]) } : {}),
   });
 }
 

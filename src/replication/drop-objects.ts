@@ -43,6 +43,7 @@ export async function dropSubscription(
   if (oid === null) return null;
   await runPlan(newDb, plan('drop subscription', [planDropSubscription(names)]), {
     lockTimeoutMs: config.lockTimeoutMs,
+    retryForMs: config.lockRetryMs,
     retries: config.ddlRetries,
   });
   return oid;
@@ -104,6 +105,7 @@ export async function dropPublication(oldDb: pg.Client, names: ReplicationNames,
   if (!r.rowCount) return false;
   await runPlan(oldDb, plan('drop publication', [planDropPublication(names)]), {
     lockTimeoutMs: config.lockTimeoutMs,
+    retryForMs: config.lockRetryMs,
     retries: config.ddlRetries,
   });
   return true;

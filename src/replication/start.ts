@@ -158,7 +158,7 @@ export async function runReplicateStart(config: Config, mode: CopyMode, deps: Re
     };
     if (config.dryRun) return { ...base, applied: false };
     const plan = planStart(names, pre.tables, conninfo, mode);
-    const runOpts = { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries };
+    const runOpts = { lockTimeoutMs: config.lockTimeoutMs, retryForMs: config.lockRetryMs, retries: config.ddlRetries };
     let copied: { copies: TableCopyResult[]; consistentPoint: string } | null = null;
     try {
       await runPlan(oldDb, plan.old, runOpts);

@@ -124,7 +124,7 @@ async function refreshViews(newDb: pg.Client, config: Config): Promise<string[]>
   await runPlan(
     newDb,
     { title: 'refresh materialized views', steps: planRefreshViews(views) },
-    { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries },
+    { lockTimeoutMs: config.lockTimeoutMs, retryForMs: config.lockRetryMs, retries: config.ddlRetries },
   );
   return views.map((v) => qualifiedName(v));
 }
@@ -225,7 +225,7 @@ export async function runSwitchover(
     await runPlan(
       newDb,
       { title: 'confirm promptly', steps: [planConfirmPromptly(names)] },
-      { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries },
+      { lockTimeoutMs: config.lockTimeoutMs, retryForMs: config.lockRetryMs, retries: config.ddlRetries },
     );
     const state = { dropped: false };
     await switchInsidePause(config, opts, deps, oldDb, newDb, spec, result, state);

@@ -62,7 +62,11 @@ export async function syncSequences(config: Config, oldDb: pg.Client, newDb: pg.
   const plan: Plan = Object.freeze({ title: 'fdwmig sequences sync', steps: Object.freeze(steps) });
   const lines = describeSequenceSync(oldSeqs, newSeqs, changes);
   if (config.dryRun) return { plan, lines, applied: false };
-  await runPlan(newDb, plan, { lockTimeoutMs: config.lockTimeoutMs, retries: config.ddlRetries });
+  await runPlan(newDb, plan, {
+    lockTimeoutMs: config.lockTimeoutMs,
+    retryForMs: config.lockRetryMs,
+    retries: config.ddlRetries,
+  });
   return { plan, lines, applied: true };
 }
 

@@ -15,7 +15,8 @@ import { freshDatabases, type DbPair } from './support/databases.js';
 import { applyFixture, configFor, testDeps } from './support/fixtures.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
-const LOCK_TIMEOUT_MS = 300;
+// Under a quarter of deadlock_timeout (1 s), which caps each DDL lock wait (run-plan.ts).
+const LOCK_TIMEOUT_MS = 200;
 const RETRIES = 2;
 
 function finalize(db: DbPair, extra: string[] = []) {
@@ -57,6 +58,7 @@ describe('finalize against an application holding a lock on a referencing table'
     await writer.connect();
     try {
       // An application transaction left open after a write to order_lines: ROW EXCLUSIVE.
+      const holderPid = (holder as unknown as { processID: number }).processID;
       await holder.query('BEGIN');
       await holder.query(`INSERT INTO order_lines (order_id, line_no) VALUES (1, 100001)`);
       // Another application session keeps writing to the same table while finalize tries.
@@ -78,9 +80,15 @@ describe('finalize against an application holding a lock on a referencing table'
       await writes;
       expect(r.code, r.out).toBe(1);
       expect(r.out).toMatch(/^error: canceling statement due to lock timeout$/m);
-      expect(r.out).toMatch(/^ {2}hint: the application holds locks fdwmig needs; .*tried 3 times/m);
+      // The hint names who holds the lock: the open application transaction on order_lines.
+      expect(r.out).toMatch(
+        new RegExp(
+          `^ {2}hint: the application holds locks fdwmig needs \\(held by pid ${holderPid} \\(.*idle in transaction: INSERT INTO order_lines.*tried 3 times`,
+          'm',
+        ),
+      );
       expect(r.out).toMatch(/^ {2}step: add-fk:public\.order_lines\.order_lines_/m);
-      // 3 attempts of 300 ms and backoffs of 200 and 400 ms, plus two CLI starts at most.
+      // 3 attempts of LOCK_TIMEOUT_MS and backoffs of 200 and 400 ms, plus two CLI starts at most.
       expect(elapsed).toBeGreaterThanOrEqual(3 * LOCK_TIMEOUT_MS + 600);
       expect(elapsed).toBeLessThan(3 * LOCK_TIMEOUT_MS + 600 + 8_000);
       // The writer queued behind finalize's lock request, and never for longer than one timeout.

@@ -24,8 +24,8 @@ const MIGRATED = [
  * SHARE lock (a plain SELECT's) would not stop INHERIT; it would stop a later step instead, the
  * DROP CONSTRAINT of categories' FK, which takes ACCESS EXCLUSIVE.
  */
-async function holdLock(url: string): Promise<{ release(): Promise<void>; end(): Promise<void> }> {
-  const c = new pg.Client(url);
+async function holdLock(url: string): Promise<{ pid: number; release(): Promise<void>; end(): Promise<void> }> {
+  const c = new pg.Client({ connectionString: url, application_name: 'lock-holder' });
   await c.connect();
   await c.query('BEGIN');
   await c.query('LOCK TABLE categories IN SHARE UPDATE EXCLUSIVE MODE');
@@ -39,7 +39,7 @@ async function holdLock(url: string): Promise<{ release(): Promise<void>; end():
     await release().catch(() => undefined);
     await c.end().catch(() => undefined);
   };
-  return { release, end };
+  return { pid: (c as unknown as { processID: number }).processID, release, end };
 }
 
 /** Parents on NEW that a `_remote` foreign table inherits from. */
@@ -82,11 +82,15 @@ describe('init-new against an application holding a conflicting lock on NEW', ()
       sqlstate: '55P03',
       step: STEP,
       exitCode: 1,
-      hint: expect.stringMatching(/lockTimeoutMs.*ddlRetries.*tried 3 times/),
+      hint: expect.stringMatching(
+        /held by pid \d+ \(lock-holder, idle in transaction: .*lockRetryMs.*tried 3 times in/,
+      ),
     });
+    // Each retry names the session holding the lock: the test's holder, idle in its transaction.
+    const held = `\\(held by pid ${holder.pid} \\(lock-holder, idle in transaction: `;
     expect(deps.lines.filter((l) => l.startsWith('warn: lock not available'))).toEqual([
-      `warn: lock not available, retry 1: ${STEP}`,
-      `warn: lock not available, retry 2: ${STEP}`,
+      expect.stringMatching(new RegExp(`^warn: lock not available, retry 1: ${STEP} ${held}`)),
+      expect.stringMatching(new RegExp(`^warn: lock not available, retry 2: ${STEP} ${held}`)),
     ]);
     // 3 attempts of 100 ms plus backoff sleeps of 200 and 400 ms; the step would wait forever
     // without lock_timeout, and the loose upper bound still proves it did not.
@@ -146,8 +150,41 @@ describe('init-new riding through a lock released while it retries', () => {
     expect(result.applied).toBe(true);
     const retries = deps.lines.filter((l) => l.startsWith('warn: lock not available'));
     expect(retries.length).toBeGreaterThanOrEqual(1);
-    expect(retries.every((l) => l.endsWith(`: ${STEP}`))).toBe(true);
+    expect(retries.every((l) => l.includes(`: ${STEP} (held by pid ${h.pid} `))).toBe(true);
     expect(await attachedParents(db.new)).toEqual(MIGRATED);
     expect(await count(db.new, `SELECT count(*) AS n FROM categories`)).toBe(20);
+  });
+});
+
+describe('init-new retrying for lockRetryMs, not a count', () => {
+  let db: DbPair;
+  let holder: Awaited<ReturnType<typeof holdLock>> | undefined;
+  beforeAll(async () => {
+    db = await freshDatabases('lockretryms');
+    await applyFixture(db.old, 'features');
+    await applyFixture(db.old, 'features-data');
+    await applyFixture(db.new, 'features');
+  });
+  afterAll(async () => {
+    await holder?.end();
+    await db?.drop();
+  });
+
+  it('gives up once the next backoff would pass lockRetryMs, naming the holder', async () => {
+    holder = await holdLock(db.newUrl);
+    const started = Date.now();
+    const err = await runInitNew(await configFor(db, { lockTimeoutMs: 100, lockRetryMs: 1_000 }), testDeps()).catch(
+      (e: unknown) => e,
+    );
+    const elapsed = Date.now() - started;
+    // Tries of 100 ms after backoffs of 200 and 400 ms; the next (800 ms) would end past 1 s.
+    expect(err).toMatchObject({
+      code: 'PG',
+      sqlstate: '55P03',
+      step: STEP,
+      hint: expect.stringMatching(new RegExp(`held by pid ${holder.pid} .*lockRetryMs \\(tried 3 times in`)),
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 100 + 200 + 400 - 50);
+    expect(elapsed).toBeLessThan(10_000);
   });
 });

@@ -25,7 +25,7 @@ describe('ConfigSchema', () => {
       sequenceGap: 10000,
       fetchSize: 10000,
       lockTimeoutMs: 2000,
-      ddlRetries: 10,
+      lockRetryMs: 300_000,
       stateSchema: 'fdwmig',
       serverName: 'fdwmig_old',
       pgDumpPath: 'pg_dump',
