@@ -29,7 +29,9 @@ describe('examples/k8s', () => {
     expect(secret.kind).toBe('Secret');
     expect(configMap.kind).toBe('ConfigMap');
     const steps = jobs.map(([, job]) => containersOf(job).map((c) => (c.args as string[])[0]));
-    expect(steps).toEqual(expect.arrayContaining([['check', 'init-new'], ['migrate'], ['verify'], ['cleanup']]));
+    expect(steps).toEqual(
+      expect.arrayContaining([['check', 'init-new'], ['guard'], ['migrate'], ['verify'], ['cleanup']]),
+    );
   });
 
   it.each(jobs)('%s runs once per attempt with a retry bound, a deadline and flat memory', (_file, job) => {
