@@ -41,30 +41,41 @@ export function describeWithDefault(description: string, key: keyof typeof CONFI
  * default on purpose: a default here would override the config file and environment.
  */
 export function addTuningOptions(command: Command): Command {
+  return addLockOptions(
+    command
+      .option(
+        '--batch <rows>',
+        `rows per batch of migrate (default: ${AUTO_BATCH.busy} while the application is busy on NEW, ${AUTO_BATCH.quiet} while it is quiet)`,
+        parsePositiveInt('--batch', 1_000_000),
+      )
+      .option(
+        '--concurrency <n>',
+        describeWithDefault('tables copied in parallel', 'concurrency'),
+        parsePositiveInt('--concurrency', 64),
+      )
+      .option(
+        '--sequence-gap <n>',
+        describeWithDefault('added to each sequence carried to NEW', 'sequenceGap'),
+        parseNonNegativeInt('--sequence-gap'),
+      )
+      .option(
+        '--fetch-size <rows>',
+        describeWithDefault('rows per postgres_fdw fetch', 'fetchSize'),
+        parseIntInRange('--fetch-size', 100),
+      ),
+    'DDL on a live server',
+  );
+}
+
+/**
+ * The options of DDL that waits on the application's locks (`--lock-timeout-ms`,
+ * `--lock-retry-ms`, `--ddl-retries`); `what` names the DDL in `--lock-timeout-ms`'s help.
+ */
+export function addLockOptions(command: Command, what: string): Command {
   return command
     .option(
-      '--batch <rows>',
-      `rows per batch of migrate (default: ${AUTO_BATCH.busy} while the application is busy on NEW, ${AUTO_BATCH.quiet} while it is quiet)`,
-      parsePositiveInt('--batch', 1_000_000),
-    )
-    .option(
-      '--concurrency <n>',
-      describeWithDefault('tables copied in parallel', 'concurrency'),
-      parsePositiveInt('--concurrency', 64),
-    )
-    .option(
-      '--sequence-gap <n>',
-      describeWithDefault('added to each sequence carried to NEW', 'sequenceGap'),
-      parseNonNegativeInt('--sequence-gap'),
-    )
-    .option(
-      '--fetch-size <rows>',
-      describeWithDefault('rows per postgres_fdw fetch', 'fetchSize'),
-      parseIntInRange('--fetch-size', 100),
-    )
-    .option(
       '--lock-timeout-ms <ms>',
-      describeWithDefault('lock_timeout for DDL on a live server', 'lockTimeoutMs'),
+      describeWithDefault(`lock_timeout for ${what}`, 'lockTimeoutMs'),
       parsePositiveInt('--lock-timeout-ms'),
     )
     .option(

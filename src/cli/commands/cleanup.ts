@@ -4,7 +4,7 @@ import { redactSecrets } from '../../config/url.js';
 import { runCleanup } from '../../fdw/cleanup.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
-import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { addLockOptions } from '../options.js';
 
 const EXAMPLES = `
 Drops on NEW the <table>_remote foreign tables, the user mappings (they hold OLD's password),
@@ -20,28 +20,13 @@ Examples:
 
 export const cleanupCommand: CommandModule = {
   register(program, ctx) {
-    program
-      .command('cleanup')
-      .description('drop what fdwmig created on NEW and OLD once the move is done')
-      .option('--force', 'drop even while rows remain on OLD or FKs are not restored (default: false)')
-      .option(
-        '--lock-timeout-ms <ms>',
-        describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'),
-        parsePositiveInt('--lock-timeout-ms'),
-      )
-      .option(
-        '--lock-retry-ms <ms>',
-        describeWithDefault(
-          "how long DDL that meets the application's locks is retried before giving up",
-          'lockRetryMs',
-        ),
-        parsePositiveInt('--lock-retry-ms'),
-      )
-      .option(
-        '--ddl-retries <n>',
-        'a cap on those retries, besides --lock-retry-ms (default: none)',
-        parseNonNegativeInt('--ddl-retries'),
-      )
+    addLockOptions(
+      program
+        .command('cleanup')
+        .description('drop what fdwmig created on NEW and OLD once the move is done')
+        .option('--force', 'drop even while rows remain on OLD or FKs are not restored (default: false)'),
+      'DDL on NEW',
+    )
       .addHelpText('after', EXAMPLES)
       .action(async (opts: { force?: boolean }, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);

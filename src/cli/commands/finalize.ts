@@ -4,7 +4,7 @@ import { redactSecrets } from '../../config/url.js';
 import { runFinalizeCommand } from '../../fdw/finalize.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
-import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { addLockOptions, describeWithDefault, parseNonNegativeInt } from '../options.js';
 
 const EXAMPLES = `
 Re-adds each FK init-new dropped, NOT VALID first (new writes are checked at once), then
@@ -20,32 +20,17 @@ Examples:
 
 export const finalizeCommand: CommandModule = {
   register(program, ctx) {
-    program
-      .command('finalize')
-      .description("turn NEW's FKs back on (validated) and sync sequences after the move")
-      .option(
-        '--sequence-gap <n>',
-        describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
-        parseNonNegativeInt('--sequence-gap'),
-      )
-      .option(
-        '--lock-timeout-ms <ms>',
-        describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'),
-        parsePositiveInt('--lock-timeout-ms'),
-      )
-      .option(
-        '--lock-retry-ms <ms>',
-        describeWithDefault(
-          "how long DDL that meets the application's locks is retried before giving up",
-          'lockRetryMs',
+    addLockOptions(
+      program
+        .command('finalize')
+        .description("turn NEW's FKs back on (validated) and sync sequences after the move")
+        .option(
+          '--sequence-gap <n>',
+          describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
+          parseNonNegativeInt('--sequence-gap'),
         ),
-        parsePositiveInt('--lock-retry-ms'),
-      )
-      .option(
-        '--ddl-retries <n>',
-        'a cap on those retries, besides --lock-retry-ms (default: none)',
-        parseNonNegativeInt('--ddl-retries'),
-      )
+      'DDL on NEW',
+    )
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);

@@ -4,7 +4,7 @@ import { runInitNew } from '../../fdw/init-new.js';
 import { redactSecrets } from '../../config/url.js';
 import type { CommandModule } from '../context.js';
 import { cliDeps } from '../deps.js';
-import { describeWithDefault, parseNonNegativeInt, parseIntInRange, parsePositiveInt } from '../options.js';
+import { describeWithDefault, parseNonNegativeInt, parseIntInRange, addLockOptions } from '../options.js';
 import { addSelectionOptions } from '../selection-options.js';
 
 const EXAMPLES = `
@@ -20,39 +20,26 @@ Examples:
 
 export const initNewCommand: CommandModule = {
   register(program, ctx) {
-    addSelectionOptions(program.command('init-new').description("set up NEW to serve OLD's rows through postgres_fdw"))
-      .option(
-        '--mapping-roles <roles...>',
-        describeWithDefault('extra NEW roles that read through NEW (get a user mapping)', 'mappingRoles'),
+    addLockOptions(
+      addSelectionOptions(
+        program.command('init-new').description("set up NEW to serve OLD's rows through postgres_fdw"),
       )
-      .option(
-        '--sequence-gap <n>',
-        describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
-        parseNonNegativeInt('--sequence-gap'),
-      )
-      .option(
-        '--fetch-size <rows>',
-        describeWithDefault('postgres_fdw fetch_size', 'fetchSize'),
-        parseIntInRange('--fetch-size', 100),
-      )
-      .option(
-        '--lock-timeout-ms <ms>',
-        describeWithDefault('lock_timeout for DDL on NEW', 'lockTimeoutMs'),
-        parsePositiveInt('--lock-timeout-ms'),
-      )
-      .option(
-        '--lock-retry-ms <ms>',
-        describeWithDefault(
-          "how long DDL that meets the application's locks is retried before giving up",
-          'lockRetryMs',
+        .option(
+          '--mapping-roles <roles...>',
+          describeWithDefault('extra NEW roles that read through NEW (get a user mapping)', 'mappingRoles'),
+        )
+        .option(
+          '--sequence-gap <n>',
+          describeWithDefault("added to OLD's last value when moving sequences on NEW", 'sequenceGap'),
+          parseNonNegativeInt('--sequence-gap'),
+        )
+        .option(
+          '--fetch-size <rows>',
+          describeWithDefault('postgres_fdw fetch_size', 'fetchSize'),
+          parseIntInRange('--fetch-size', 100),
         ),
-        parsePositiveInt('--lock-retry-ms'),
-      )
-      .option(
-        '--ddl-retries <n>',
-        'a cap on those retries, besides --lock-retry-ms (default: none)',
-        parseNonNegativeInt('--ddl-retries'),
-      )
+      'DDL on NEW',
+    )
       .addHelpText('after', EXAMPLES)
       .action(async (_opts: unknown, cmd: Command) => {
         const config = await ctx.loadConfig(cmd);

@@ -8,7 +8,7 @@ import { runReplicateCleanup } from '../../replication/cleanup.js';
 import { formatFindings, runReplicateStart, type StartResult } from '../../replication/start.js';
 import { UsageError } from '../../errors.js';
 import type { CommandModule } from '../context.js';
-import { describeWithDefault, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { describeWithDefault, parsePositiveInt, addLockOptions } from '../options.js';
 import { addSelectionOptions } from '../selection-options.js';
 import { addNameOptions, replicationDeps } from './replicate-options.js';
 import { registerReplicateStatus } from './replicate-status.js';
@@ -51,31 +51,22 @@ function renderStart(r: StartResult): string {
 }
 
 function registerStart(group: Command, ctx: Parameters<CommandModule['register']>[1]): void {
-  const start = group
-    .command('start')
-    .description('preflight, then publish on OLD and subscribe on NEW')
-    .option('--copy-data', "NEW's subscription copies the rows (default)")
-    .option('--snapshot', "copy the rows from the slot's exported snapshot in parallel, then subscribe without copying")
-    .option(
-      '--concurrency <n>',
-      describeWithDefault('tables copied at once with --snapshot', 'concurrency'),
-      parsePositiveInt('--concurrency', 64),
-    )
-    .option(
-      '--lock-timeout-ms <ms>',
-      describeWithDefault('lock_timeout for CREATE PUBLICATION on the live OLD', 'lockTimeoutMs'),
-      parsePositiveInt('--lock-timeout-ms'),
-    )
-    .option(
-      '--lock-retry-ms <ms>',
-      describeWithDefault("how long DDL that meets the application's locks is retried before giving up", 'lockRetryMs'),
-      parsePositiveInt('--lock-retry-ms'),
-    )
-    .option(
-      '--ddl-retries <n>',
-      'a cap on those retries, besides --lock-retry-ms (default: none)',
-      parseNonNegativeInt('--ddl-retries'),
-    );
+  const start = addLockOptions(
+    group
+      .command('start')
+      .description('preflight, then publish on OLD and subscribe on NEW')
+      .option('--copy-data', "NEW's subscription copies the rows (default)")
+      .option(
+        '--snapshot',
+        "copy the rows from the slot's exported snapshot in parallel, then subscribe without copying",
+      )
+      .option(
+        '--concurrency <n>',
+        describeWithDefault('tables copied at once with --snapshot', 'concurrency'),
+        parsePositiveInt('--concurrency', 64),
+      ),
+    'CREATE PUBLICATION on the live OLD',
+  );
   addNameOptions(addSelectionOptions(start))
     .addHelpText('after', START_HELP)
     .action(async (opts: { copyData?: boolean; snapshot?: boolean }, cmd: Command) => {
