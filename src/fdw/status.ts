@@ -22,6 +22,11 @@ export interface TableStatus {
   rowsMoved: number;
   /** Batches copied to NEW and not yet finished (deleted on OLD and marked moved). */
   openBatches: number;
+  /**
+   * Rows those batches copied: each is on both sides, so a reader through NEW sees it twice
+   * until migrate runs again and finishes the batch (fewer, if the application deleted some).
+   */
+  rowsVisibleTwice: number;
 }
 
 export interface StatusReport {
@@ -48,7 +53,7 @@ export async function runStatus(config: Config, deps: Deps): Promise<StatusRepor
     const batches = await batchTotals(newDb, config.stateSchema);
     const tables = state.tables.map((t) => {
       const name = qualifiedName(t);
-      const b = batches.get(name) ?? { moved: 0, open: 0 };
+      const b = batches.get(name) ?? { moved: 0, open: 0, openRows: 0 };
       const rowsOnOld = counts.get(name) ?? 0;
       return {
         table: name,
@@ -56,6 +61,7 @@ export async function runStatus(config: Config, deps: Deps): Promise<StatusRepor
         rowsOnOld,
         rowsMoved: b.moved,
         openBatches: b.open,
+        rowsVisibleTwice: b.openRows,
       };
     });
     const restored = state.foreignKeys.filter((f) => f.restoredAt !== null).length;

@@ -91,19 +91,26 @@ async function batchesExist(db: Queryable, stateSchema: string): Promise<boolean
   ).rows[0]!.ok;
 }
 
-/** Per table (schema.name): rows in moved batches and batches copied but not finished; empty without a batches table. */
+/**
+ * Per table (schema.name): rows in moved batches, batches copied but not finished, and the rows
+ * those copied (on both sides until migrate finishes them); empty without a batches table.
+ */
 export async function batchTotals(
   db: Queryable,
   stateSchema: string,
-): Promise<Map<string, { moved: number; open: number }>> {
+): Promise<Map<string, { moved: number; open: number; openRows: number }>> {
   if (!(await batchesExist(db, stateSchema))) return new Map();
-  const r = await db.query<{ schema_name: string; table_name: string; moved: string; open: string }>(
+  const r = await db.query<{ schema_name: string; table_name: string; moved: string; open: string; open_rows: string }>(
     `SELECT schema_name, table_name, coalesce(sum(row_count) FILTER (WHERE state = 'moved'), 0)::text AS moved,
-            count(*) FILTER (WHERE state = 'copied')::text AS open
+            count(*) FILTER (WHERE state = 'copied')::text AS open,
+            coalesce(sum(row_count) FILTER (WHERE state = 'copied'), 0)::text AS open_rows
        FROM ${ident(stateSchema)}.batches GROUP BY 1, 2`,
   );
   return new Map(
-    r.rows.map((x) => [`${x.schema_name}.${x.table_name}`, { moved: Number(x.moved), open: Number(x.open) }]),
+    r.rows.map((x) => [
+      `${x.schema_name}.${x.table_name}`,
+      { moved: Number(x.moved), open: Number(x.open), openRows: Number(x.open_rows) },
+    ]),
   );
 }
 

@@ -60,6 +60,7 @@ describe('fdwmig status', () => {
       rowsOnOld: 0,
       rowsMoved: 200,
       openBatches: 0,
+      rowsVisibleTwice: 0,
     });
     expect(s.tables.find((t) => t.table === 'public.customers')).toEqual({
       table: 'public.customers',
@@ -67,7 +68,10 @@ describe('fdwmig status', () => {
       rowsOnOld: 50,
       rowsMoved: 0,
       openBatches: 1,
+      rowsVisibleTwice: 5,
     });
+    const text = fdwmig(db, ['status']);
+    expect(text.out).toContain('visible twice: up to 5 row(s) of batches a stopped migrate left copied');
     await db.new.query(`DELETE FROM fdwmig.batches WHERE state = 'copied'`);
   });
 

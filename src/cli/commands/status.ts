@@ -17,6 +17,11 @@ Examples:
 export function renderStatus(r: StatusReport): string {
   const lines = [`phase: ${r.phaseText}`];
   if (r.oldDisplay) lines.push(`OLD: ${r.oldDisplay}`);
+  const twice = r.tables.reduce((a, t) => a + t.rowsVisibleTwice, 0);
+  if (twice)
+    lines.push(
+      `visible twice: up to ${twice} row(s) of batches a stopped migrate left copied are on OLD and NEW alike; readers through NEW see them twice until fdwmig migrate runs again and finishes them`,
+    );
   if (r.foreignKeys.total)
     lines.push(
       `FKs: ${r.foreignKeys.on ? 'on' : 'off'} (${r.foreignKeys.restored} of ${r.foreignKeys.total} restored)`,
