@@ -22,7 +22,7 @@ import { referencedTableOutcome } from '../plan/referencing-outcome.js';
 import { triggerHazards, type ReplicaCapability } from '../plan/trigger-hazards.js';
 import { oldMarkerDdl, stateUpgradeDdl } from '../state/schema.js';
 import { backendPid, closeClients, connectBoth, type Deps } from '../exec/connections.js';
-import { DeadlockGuard } from '../exec/deadlock-guard.js';
+import { DeadlockGuard, type GuardStart } from '../exec/deadlock-guard.js';
 import { LostServer, MoverPool, openMover, type Mover } from '../exec/mover-pool.js';
 import { runFinalize, type FinalizeResult } from './finalize.js';
 import { MIGRATE_LOCK_SQL } from './migrate-lock.js';
@@ -66,7 +66,17 @@ export interface MigrateResult {
  * `fdwmig guard` already watches this NEW database.
  */
 async function startGuard(config: Config, deps: MigrateDeps): Promise<DeadlockGuard | null> {
-  const started = await DeadlockGuard.start(deps, config);
+  let started: GuardStart;
+  try {
+    started = await DeadlockGuard.start(deps, config);
+  } catch (err) {
+    // No connection left for it, or a role that may not alter the foreign server: the move goes on.
+    deps.log({
+      level: 'warn',
+      message: `guard: not started (${(err as Error).message}); deadlocks across OLD and NEW will not be broken while migrate runs (fdwmig guard runs one on its own)`,
+    });
+    return null;
+  }
   if (started.status === 'running') return started.guard;
   if (started.status === 'busy')
     deps.log({ level: 'info', message: 'guard: another fdwmig guard watches this NEW database; migrate relies on it' });
