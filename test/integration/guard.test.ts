@@ -95,4 +95,19 @@ describe('fdwmig guard: deadlocks across OLD and NEW', () => {
       await once(first.child, 'exit');
     }
   });
+
+  it('migrate relies on a guard already running, and still moves', async () => {
+    const guard = startGuard(db);
+    try {
+      await delay(1_500);
+      const deps = testDeps();
+      const r = await runMigrate(await configFor(db, { tables: ['public.pgbench_branches'], finalize: false }), deps);
+      expect(r.tables.map((t) => t.status)).toEqual(['moved']);
+      expect(r.deadlocksBroken).toBe(0);
+      expect(deps.lines).toContain('info: guard: another fdwmig guard watches this NEW database; migrate relies on it');
+    } finally {
+      guard.child.kill('SIGTERM');
+      await once(guard.child, 'exit');
+    }
+  });
 });
