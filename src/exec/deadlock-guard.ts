@@ -38,6 +38,9 @@ export const GUARD_INTERVAL_MS = 400;
 /** The guard's advisory lock on NEW: one guard per NEW database, in migrate or alone. */
 const GUARD_LOCK_SQL = `SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('fdwmig:guard:' || pg_catalog.current_database())) AS ok`;
 
+/** Tries of the guard's lock after a reconnection, 200 ms apart. */
+const LOCK_TRIES_AFTER_RECONNECT = 10;
+
 /** Cancels the waiter only if it still waits for that session: never a statement that moved on. */
 const CANCEL_SQL = `SELECT pg_catalog.pg_cancel_backend(pid) AS cancelled
   FROM pg_catalog.pg_stat_activity
@@ -73,8 +76,9 @@ export class DeadlockGuard {
   private pending = new Set<string>();
 
   private constructor(
-    private readonly servers: Servers,
-    private readonly log: Deps['log'],
+    private servers: Servers,
+    private readonly deps: Deps,
+    private readonly urls: { oldUrl: string; newUrl: string },
     private readonly intervalMs: number,
   ) {
     this.done = this.loop();
@@ -106,7 +110,7 @@ export class DeadlockGuard {
       }
       return {
         status: 'running',
-        guard: new DeadlockGuard({ oldDb, newDb }, deps.log, o.intervalMs ?? GUARD_INTERVAL_MS),
+        guard: new DeadlockGuard({ oldDb, newDb }, deps, o, o.intervalMs ?? GUARD_INTERVAL_MS),
       };
     } catch (err) {
       await closeClients(oldDb, newDb);
@@ -126,11 +130,38 @@ export class DeadlockGuard {
       try {
         await this.look();
       } catch (err) {
-        // A server gone for a moment: the next look tries again; a guard never stops a migration.
-        this.log({ level: 'warn', message: `guard: could not read lock waits (${(err as Error).message})` });
+        // A server gone for a while (a restart): look again on new connections once it is back;
+        // a guard never stops a migration.
+        this.deps.log({ level: 'warn', message: `guard: could not read lock waits (${(err as Error).message})` });
         await delay(this.intervalMs * 5);
+        if (!this.stopped && !(await this.reconnect())) return;
       }
       if (!this.stopped) await delay(this.intervalMs);
+    }
+  }
+
+  /**
+   * New connections after a failed look, and the guard's lock again (a restarted NEW released
+   * it). False when another guard took the lock meanwhile: this one then ends.
+   */
+  private async reconnect(): Promise<boolean> {
+    try {
+      const [oldDb, newDb] = await connectBoth(this.deps, this.urls, GUARD_APPLICATION_NAME);
+      const old = this.servers;
+      this.servers = { oldDb, newDb };
+      await closeClients(old.newDb, old.oldDb);
+      // The old session's lock goes when its backend exits, a moment after the socket closes.
+      for (let i = 0; i < LOCK_TRIES_AFTER_RECONNECT; i++) {
+        if ((await newDb.query<{ ok: boolean }>(GUARD_LOCK_SQL)).rows[0]!.ok) return true;
+        await delay(200);
+      }
+      this.deps.log({
+        level: 'warn',
+        message: 'guard: another fdwmig guard took over this NEW database; this one ends',
+      });
+      return false;
+    } catch {
+      return true; // Not back yet: the next look fails and tries again.
     }
   }
 
@@ -159,7 +190,7 @@ export class DeadlockGuard {
         (await db.query<{ cancelled: boolean }>(CANCEL_SQL, [v.waiterPid, v.holderPid])).rows[0]?.cancelled ?? false;
     } catch (err) {
       // 42501 without pg_signal_backend for another role's session: said once per cycle, not fatal.
-      this.log({
+      this.deps.log({
         level: 'warn',
         message: `guard: deadlock across OLD and NEW (${describeCycle(c)}) not broken: ${(err as Error).message} (fdwmig check names the privilege)`,
       });
@@ -167,7 +198,7 @@ export class DeadlockGuard {
     }
     if (!cancelled) return;
     this.report.cancelled++;
-    this.log({
+    this.deps.log({
       level: 'warn',
       message: `guard: deadlock across OLD and NEW (${describeCycle(c)}); cancelled the statement of ${v.from} waiting on ${v.side} (pid ${v.waiterPid}): the application sees 57014 and may retry the transaction`,
       data: { cycle: c.edges, victim: v },
