@@ -122,4 +122,17 @@ describe('fdwmig guard: deadlocks across OLD and NEW', () => {
       await once(guard.child, 'exit');
     }
   });
+
+  it('migrate goes on, warning, when its guard cannot start', async () => {
+    const deps = testDeps();
+    const connect = deps.connect;
+    // The guard's own connections fail (as when the server has no connection left for them).
+    deps.connect = (url, which, appName) =>
+      appName === 'fdwmig guard' ? Promise.reject(new Error('too many clients already')) : connect(url, which, appName);
+    const r = await runMigrate(await configFor(db, { tables: ['public.pgbench_accounts'], finalize: false }), deps);
+    expect(r.tables.map((t) => t.status)).toEqual(['moved']);
+    expect(deps.lines).toContainEqual(
+      expect.stringMatching(/^warn: guard: not started \(too many clients already\); deadlocks across OLD and NEW/),
+    );
+  });
 });
