@@ -52,14 +52,13 @@ async function runStepOnce(db: Queryable, s: Step, lockTimeoutMs: number): Promi
 /** Runs every step in order; stops at the first failure with the step and its printable SQL. */
 export async function runPlan(db: Queryable, plan: Plan, opts: RunPlanOptions): Promise<void> {
   const sleep = opts.sleep ?? defaultSleep;
-  const tryWaitMs = opts.lockTimeoutMs;
   for (const s of plan.steps) {
     let holders: string | undefined;
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       opts.onStep?.(s, attempt === 0 ? 'start' : 'retry', attempt, holders);
       try {
-        await runStepOnce(db, s, tryWaitMs);
+        await runStepOnce(db, s, opts.lockTimeoutMs);
         break;
       } catch (err) {
         const waited = isDatabaseError(err) && (err.code === LOCK_NOT_AVAILABLE || err.code === DEADLOCK);

@@ -11,16 +11,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runInitNew } from '../../src/fdw/init-new.js';
 import { runMigrate } from '../../src/fdw/migrate.js';
 import { startTestCluster, type Cluster } from '../../tools/dev/cluster-provider.js';
-import { startSaturatingWorkload, tpcbData, tpcbSchema } from '../../tools/dev/saturating-workload.js';
+import { HOT_ROW_TRIES, startSaturatingWorkload, tpcbData, tpcbSchema } from '../../tools/dev/saturating-workload.js';
 import { runSql } from './support/databases.js';
 import { configFor, testDeps } from './support/fixtures.js';
 
 const BIN = new URL('../../bin/fdwmig.js', import.meta.url).pathname;
 const SHAPE = { branches: 2, accountsPerBranch: 500 };
-// Two branch rows on OLD take every transaction's update: postgres_fdw's REPEATABLE READ there
-// turns waits into 40001, and one transaction in a run can exhaust pgbench's 50 tries (seen once
-// in each file). That is the hot-row matter of the issue on hiding moved rows, not the guard's.
-const HOT_ROW_TRIES = 500;
 
 describe('fdwmig guard through a restart of NEW', () => {
   let oldC: Cluster;
